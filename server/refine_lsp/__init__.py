@@ -1,0 +1,3 @@
+"""refine-lsp: a Python language server that offers only verified edits."""
+
+__version__ = "0.1.0"

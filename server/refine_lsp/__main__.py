@@ -1,0 +1,3 @@
+from refine_lsp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""Typed settings, built from initializationOptions and workspace/configuration.
+
+Keys are camelCase in JSON (``refineLsp.diagnostics.debounceMs``) and snake_case here.
+Invalid values never stop the server: each one is reported and its default kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Reviewers:
+    syntax: bool = True
+    ruff: bool = True
+
+
+@dataclass
+class Ruff:
+    # Extra rule selectors passed to ruff; empty means the project's own ruff config.
+    select: list[str] = field(default_factory=list)
+    timeout_s: float = 10.0
+
+
+@dataclass
+class Diagnostics:
+    debounce_ms: int = 100
+
+
+@dataclass
+class FixAll:
+    # Ids of safe rewrites that source.fixAll.refine applies; see `refine-lsp --help`.
+    rules: list[str] = field(
+        default_factory=lambda: ["ruff-safe-fixes", "compare-to-none", "organize-imports"]
+    )
+
+
+@dataclass
+class Model:
+    # litellm model names, e.g. "openai/gpt-4o-mini", "ollama/qwen2.5-coder", "local/smollm2".
+    # None means no model: every deterministic feature still works.
+    solver: str | None = None
+    reviewer: str | None = None
+    refiner: str | None = None
+    api_base: str | None = None
+    # Name of the environment variable holding the API key; the key itself never appears in
+    # settings, logs, prompts or the events store.
+    api_key_env: str | None = None
+    timeout_s: float = 30.0
+    retries: int = 2
+    max_tokens_per_action: int = 20000
+    max_cost_per_action: float = 0.05
+
+
+@dataclass
+class Refine:
+    max_model_calls: int = 8
+    max_test_runs: int = 60
+    max_seconds: float = 90.0
+    test_timeout_s: float = 10.0
+    memory_mb: int = 1024
+
+
+@dataclass
+class Inline:
+    enabled: bool = True
+    debounce_ms: int = 150
+    max_prefix_chars: int = 6000
+    max_suffix_chars: int = 2000
+
+
+@dataclass
+class Acceptance:
+    enabled: bool = True
+    # Share of would-be-accepted suggestions to keep; sets both stages' thresholds.
+    keep_accepted: float = 0.95
+    # Store source text of suggestions in the events store (off: features and outcome only).
+    store_source: bool = False
+    db_path: str | None = None
+
+
+@dataclass
+class Settings:
+    reviewers: Reviewers = field(default_factory=Reviewers)
+    ruff: Ruff = field(default_factory=Ruff)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    fix_all: FixAll = field(default_factory=FixAll)
+    model: Model = field(default_factory=Model)
+    refine: Refine = field(default_factory=Refine)
+    inline: Inline = field(default_factory=Inline)
+    acceptance: Acceptance = field(default_factory=Acceptance)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _check(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_check(value, arg) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return isinstance(value, list) and all(_check(v, item) for v in value)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+_RANGES = {
+    "acceptance.keep_accepted": (0.0, 1.0),
+    "diagnostics.debounce_ms": (0, 10_000),
+    "inline.debounce_ms": (0, 10_000),
+}
+
+
+def _build(cls: type, raw: Any, path: str, errors: list[str]) -> Any:
+    obj = cls()
+    if raw is None:
+        return obj
+    if not isinstance(raw, dict):
+        errors.append(f"{path or 'refineLsp'}: expected an object, got {type(raw).__name__}")
+        return obj
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key, value in raw.items():
+        name = _snake(key)
+        where = f"{path}.{key}" if path else key
+        if name not in known:
+            errors.append(f"refineLsp.{where}: unknown setting")
+            continue
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            setattr(obj, name, _build(tp, value, where, errors))
+            continue
+        if not _check(value, tp):
+            errors.append(f"refineLsp.{where}: invalid value {value!r}, using the default")
+            continue
+        bounds = _RANGES.get(f"{_snake(path)}.{name}".replace("._", ".") if path else name)
+        if bounds and not (bounds[0] <= value <= bounds[1]):
+            errors.append(
+                f"refineLsp.{where}: {value!r} is outside {bounds[0]}..{bounds[1]}, using the default"
+            )
+            continue
+        setattr(obj, name, float(value) if tp is float else value)
+    return obj
+
+
+def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
+    """Settings from a JSON value, with one message per invalid entry."""
+    errors: list[str] = []
+    if isinstance(raw, dict) and "refineLsp" in raw:
+        raw = raw["refineLsp"]
+    return _build(Settings, raw, "", errors), errors
+
+
+def to_json(settings: Settings) -> dict:
+    def conv(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj):
+            return {_camel(f.name): conv(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return obj
+
+    return conv(settings)
