@@ -1,0 +1,230 @@
+// Entry point: wires the server manager, commands, status bar and inline-suggestion tracking.
+
+import * as vscode from 'vscode';
+import {
+  CodeAction,
+  CodeActionRequest,
+  CodeActionResolveRequest,
+  ExecuteCommandRequest,
+  LanguageClient,
+} from 'vscode-languageclient/node';
+import { ACCEPT_COMMAND, REJECTED_NOTIFICATION } from './inline';
+import { InlineSuggestionTracker } from './inlineTracker';
+import { ProgressTracker } from './progressTracker';
+import { onInterpreterChanged } from './pythonExtension';
+import {
+  codeActionParams,
+  formatAcceptanceStats,
+  pickActions,
+  REFINE_COMMANDS,
+  RefineCommand,
+} from './refineActions';
+import { ServerManager } from './serverManager';
+import {
+  affectsServer,
+  modelInUse,
+  needsRestart,
+  SECTION,
+  serverSettings,
+  settingSpecs,
+} from './settings';
+import { statusView } from './statusText';
+
+let manager: ServerManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const specs = settingSpecs(context.extension.packageJSON);
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+  status.command = 'refineLsp.openServerLog';
+  status.name = 'Refine LSP';
+
+  const progress = new ProgressTracker(() => updateStatus());
+  const tracker = new InlineSuggestionTracker((id) => {
+    const client = manager?.client;
+    if (!client || !client.isRunning()) return;
+    client.sendNotification(REJECTED_NOTIFICATION, { id }).catch((err: unknown) => {
+      manager?.log(`reporting rejected suggestion ${id}: ${String(err)}`);
+    });
+  });
+  const mgr = new ServerManager(specs, progress, tracker);
+  manager = mgr;
+
+  function updateStatus(): void {
+    const cfg = vscode.workspace.getConfiguration(SECTION);
+    const view = statusView({
+      state: mgr.state,
+      model: modelInUse(serverSettings(specs, (k) => cfg.get(k))),
+      busyCount: progress.count,
+      detail: mgr.launch?.detail,
+    });
+    status.text = view.text;
+    status.tooltip = view.tooltip;
+    status.show();
+  }
+
+  let clientWork = 0;
+  /** Our own long requests spin the status bar too (the server may not report progress). */
+  async function withBusy<T>(work: () => Thenable<T>): Promise<T> {
+    const token = `client-${++clientWork}`;
+    progress.begin(token);
+    try {
+      return await work();
+    } finally {
+      progress.end(token);
+    }
+  }
+
+  context.subscriptions.push(
+    status,
+    mgr,
+    mgr.onDidChangeState(() => updateStatus()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      updateStatus();
+      if (needsRestart((s) => e.affectsConfiguration(s))) {
+        void mgr.restart('a setting that needs a new server process changed');
+      } else if (affectsServer(specs, (s) => e.affectsConfiguration(s))) {
+        mgr.log('settings changed; sent to the server');
+      }
+    }),
+    // Switching editors hides any inline suggestion: it was not accepted.
+    vscode.window.onDidChangeActiveTextEditor(() => tracker.dismiss()),
+    vscode.workspace.onDidCloseTextDocument((doc) => tracker.left(doc.uri.toString())),
+    vscode.commands.registerCommand('refineLsp.openServerLog', () => mgr.output.show(true)),
+    vscode.commands.registerCommand('refineLsp.restartServer', () => mgr.restart('user asked')),
+    vscode.commands.registerCommand('refineLsp.showAcceptanceStats', () => showStats(mgr, withBusy)),
+    vscode.commands.registerCommand('refineLsp.dismissInlineSuggestion', async () => {
+      const uri = vscode.window.activeTextEditor?.document.uri.toString();
+      tracker.dismiss(uri);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+    }),
+    vscode.commands.registerCommand(
+      ACCEPT_COMMAND,
+      async (id: string | undefined, command: string, args: unknown[]) => {
+        if (id !== undefined) tracker.accepted(id);
+        const client = mgr.client;
+        if (!client || !client.isRunning()) return;
+        try {
+          await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+        } catch (err) {
+          mgr.log(`recording accepted suggestion ${id}: ${String(err)}`);
+        }
+      },
+    ),
+    ...REFINE_COMMANDS.map((spec) =>
+      vscode.commands.registerCommand(spec.command, () => runRefine(mgr, spec, withBusy)),
+    ),
+  );
+  context.subscriptions.push(
+    await onInterpreterChanged(() => {
+      if (!mgr.launch || mgr.launch.source === 'python' || mgr.state === 'failed') {
+        void mgr.restart('the selected Python interpreter changed');
+      }
+    }, (l) => mgr.log(l)),
+  );
+  updateStatus();
+  await mgr.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await manager?.stop();
+  manager = undefined;
+}
+
+type Busy = <T>(work: () => Thenable<T>) => Promise<T>;
+
+async function runRefine(mgr: ServerManager, spec: RefineCommand, withBusy: Busy): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'python') {
+    void vscode.window.showInformationMessage(`Refine: open a Python file to use "${spec.title}".`);
+    return;
+  }
+  const client = await mgr.runningClient();
+  if (!client) return;
+  const doc = editor.document;
+  const selection = editor.selection;
+  const c2p = client.code2ProtocolConverter;
+  const diagnostics = await c2p.asDiagnostics(
+    vscode.languages.getDiagnostics(doc.uri).filter((d) => d.range.intersection(selection)),
+  );
+  const params = codeActionParams(c2p.asUri(doc.uri), c2p.asRange(selection), [spec.kind], diagnostics);
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Refine: ${spec.title}`, cancellable: true },
+    (_progress, token) =>
+      withBusy(async () => {
+        const answer = await client.sendRequest(CodeActionRequest.type, params, token);
+        const actions = pickActions(answer, spec.kind);
+        if (actions.length === 0) {
+          void vscode.window.showInformationMessage(
+            `Refine: no "${spec.title}" action here; ${spec.hint}.`,
+          );
+          return;
+        }
+        let action: CodeAction | undefined = actions[0];
+        if (actions.length > 1) {
+          const picked = await vscode.window.showQuickPick(
+            actions.map((a) => ({ label: a.title, action: a })),
+            { title: spec.title },
+          );
+          action = picked?.action;
+        }
+        if (!action || token.isCancellationRequested) return;
+        await applyAction(client, action, token, mgr);
+      }),
+  );
+}
+
+async function applyAction(
+  client: LanguageClient,
+  action: CodeAction,
+  token: vscode.CancellationToken,
+  mgr: ServerManager,
+): Promise<void> {
+  const provider = client.initializeResult?.capabilities.codeActionProvider;
+  const canResolve = typeof provider === 'object' && provider.resolveProvider === true;
+  let resolved = action;
+  if (!resolved.edit && canResolve) {
+    resolved = await client.sendRequest(CodeActionResolveRequest.type, action, token);
+  }
+  if (token.isCancellationRequested) return;
+  if (resolved.edit) {
+    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(resolved.edit);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage(
+        `Refine: "${resolved.title}" could not be applied (the file changed meanwhile?).`,
+      );
+      return;
+    }
+  }
+  if (resolved.command) {
+    await client.sendRequest(
+      ExecuteCommandRequest.type,
+      { command: resolved.command.command, arguments: resolved.command.arguments },
+      token,
+    );
+  }
+  if (!resolved.edit && !resolved.command) {
+    void vscode.window.showInformationMessage(`Refine: "${resolved.title}" made no change.`);
+  }
+  mgr.log(`applied "${resolved.title}" (${resolved.kind ?? 'no kind'})`);
+}
+
+async function showStats(mgr: ServerManager, withBusy: Busy): Promise<void> {
+  const client = await mgr.runningClient();
+  if (!client) return;
+  try {
+    const result = await withBusy(() =>
+      client.sendRequest(ExecuteCommandRequest.type, {
+        command: 'refineLsp.acceptanceStats',
+        arguments: [],
+      }),
+    );
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'markdown',
+      content: formatAcceptanceStats(result),
+    });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Refine: acceptance statistics failed: ${String(err)}`);
+  }
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InlineSuggestionTracker, suggestionId } from '../../src/inlineTracker';
+import { ProgressTracker } from '../../src/progressTracker';
+import { RestartPolicy } from '../../src/restartPolicy';
+import { statusView } from '../../src/statusText';
+
+describe('RestartPolicy', () => {
+  it('restarts up to the limit inside the window, then stops with a message', () => {
+    let now = 0;
+    const policy = new RestartPolicy(3, 60_000, () => now);
+    const decisions = [0, 1, 2, 3].map(() => {
+      now += 1000;
+      return policy.onCrash();
+    });
+    assert.deepEqual(decisions.map((d) => d.restart), [true, true, true, false]);
+    assert.match(decisions[3].message, /crashed 4 times in 1 min and will not be restarted/);
+    assert.match(decisions[3].message, /Refine: Restart Server/);
+  });
+  it('forgets crashes older than the window and after a deliberate restart', () => {
+    let now = 0;
+    const policy = new RestartPolicy(2, 60_000, () => now);
+    policy.onCrash();
+    policy.onCrash();
+    now = 61_000;
+    assert.equal(policy.onCrash().crashes, 1);
+    policy.onCrash();
+    policy.reset();
+    assert.equal(policy.onCrash().crashes, 1);
+  });
+});
+
+describe('InlineSuggestionTracker', () => {
+  function tracker() {
+    const rejected: string[] = [];
+    return { t: new InlineSuggestionTracker((id) => rejected.push(id)), rejected };
+  }
+  it('reads the id from a string or {id} first argument', () => {
+    assert.equal(suggestionId({ command: 'refineLsp.suggestionAccepted', arguments: ['s1'] }), 's1');
+    assert.equal(suggestionId({ command: 'refineLsp.suggestionAccepted', arguments: [{ id: 7 }] }), '7');
+    assert.equal(suggestionId({ command: 'x' }), undefined);
+    assert.equal(suggestionId(undefined), undefined);
+  });
+  it('an accepted suggestion is never reported rejected', () => {
+    const { t, rejected } = tracker();
+    t.shown('file:///a.py', ['s1']);
+    t.accepted('s1');
+    t.dismiss();
+    t.shown('file:///a.py', ['s2']);
+    assert.deepEqual(rejected, []);
+    assert.deepEqual(t.pending(), ['s2']);
+  });
+  it('a different suggestion replacing the shown one (user typed on) rejects it once', () => {
+    const { t, rejected } = tracker();
+    t.shown('file:///a.py', ['s1', 's1b']);
+    t.shown('file:///a.py', ['s1']); // same suggestion re-served while typing through
+    t.shown('file:///a.py', []); // nothing new: VS Code keeps showing s1
+    assert.deepEqual(rejected, []);
+    t.shown('file:///a.py', ['s2']);
+    t.shown('file:///a.py', ['s1']); // already settled: not shown again, not re-reported
+    assert.deepEqual(rejected, ['s1']);
+    assert.deepEqual(t.pending(), ['s2']);
+  });
+  it('Escape rejects what the document shows; other documents keep theirs', () => {
+    const { t, rejected } = tracker();
+    t.shown('file:///a.py', ['a1']);
+    t.shown('file:///b.py', ['b1']);
+    t.dismiss('file:///a.py');
+    assert.deepEqual(rejected, ['a1']);
+    t.left('file:///b.py');
+    assert.deepEqual(rejected, ['a1', 'b1']);
+    t.dismiss();
+    assert.deepEqual(rejected, ['a1', 'b1']);
+  });
+  it('drops ids unreported when the server restarts', () => {
+    const { t, rejected } = tracker();
+    t.shown('file:///a.py', ['a1']);
+    t.forgetAll();
+    t.dismiss();
+    assert.deepEqual(rejected, []);
+  });
+});
+
+describe('ProgressTracker and status bar', () => {
+  it('is busy between begin and end of each token, and clears when the server stops', () => {
+    const seen: boolean[] = [];
+    const p = new ProgressTracker((busy) => seen.push(busy));
+    p.handle('a', { kind: 'begin' });
+    p.handle(1, { kind: 'begin' });
+    p.handle('a', { kind: 'report' });
+    p.handle('a', { kind: 'end' });
+    assert.equal(p.count, 1);
+    p.handle('1', { kind: 'end' }); // string "1" is not token 1
+    assert.equal(p.count, 1);
+    p.clear();
+    assert.equal(p.count, 0);
+    assert.deepEqual(seen, [true, true, true, false]);
+  });
+  it('shows the model, a spinner while busy, and an error state', () => {
+    const model = { label: 'offline', models: { solver: null, refiner: null, reviewer: null } };
+    assert.equal(statusView({ state: 'running', model, busyCount: 0 }).text, '$(check) Refine: offline');
+    const busy = statusView({ state: 'running', model: { ...model, label: 'openai/gpt-4o-mini' }, busyCount: 2 });
+    assert.equal(busy.text, '$(sync~spin) Refine: openai/gpt-4o-mini');
+    assert.match(busy.tooltip, /2 tasks in progress/);
+    assert.equal(statusView({ state: 'failed', model, busyCount: 0 }).text, '$(error) Refine');
+  });
+});
