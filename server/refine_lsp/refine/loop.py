@@ -1,0 +1,270 @@
+"""The review-refine loop for "Fix failing tests".
+
+1. Run the workspace's tests on the original with coverage of the target file; keep those
+   that reach the target function. 2. Score its lines (Ochiai). 3. Try single mutations at
+   the most suspicious lines first (templates reordered by memory), in parallel sandboxes.
+   4. Hard tasks go on: model proposals with localised feedback (self-debugging) and second
+   mutations on near misses, until every verifier passes, a round brings no improvement, or
+   a budget is spent. A candidate is offered only if it passes every test that reaches the
+   function and adds no ruff finding and no crash the original did not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refine_lsp.verify.pytest_runner import TestRun
+from refine_lsp.verify.sandbox import Cancelled, SandboxError
+
+from .localise import ochiai, ranked
+from .model import model_configured, propose
+from .mutate import Mutant, add_return_mutants, mutants
+from .result import LoopResult
+from .session import LoopError, Session
+
+BATCH_PER_WORKER = 4
+NEAR_MISSES = 3
+SECOND_ORDER_LINES = 4
+
+
+@dataclass
+class Candidate:
+    source: str
+    template: str
+    description: str
+    size: int
+
+
+@dataclass
+class Outcome:
+    candidate: Candidate
+    run: TestRun
+    fixed: int
+
+
+class _Fixer:
+    def __init__(self, s: Session, related: list[str], baseline: TestRun):
+        self.s = s
+        self.related = related
+        self.failing = set(related) & baseline.failing | {
+            n for n in related if n not in baseline.outcomes
+        }
+        self.passing = set(related) - self.failing
+        self.seen: set[str] = {s.source}
+        self.near: list[Outcome] = []
+        self.tried: dict[str, int] = {}
+        self.rejected: list[str] = []
+        coverage = {n: baseline.outcomes[n].lines for n in related if n in baseline.outcomes}
+        self.scores = ochiai(coverage, self.failing, s.target.lines)
+        # Lines on a failing test's traceback are a little more suspicious still.
+        for n in self.failing:
+            for line in baseline.outcomes.get(n, None).fail_lines if n in baseline.outcomes else ():
+                if line in self.scores:
+                    self.scores[line] += 0.05
+        self.feedback = [
+            f"test {n} fails: {baseline.outcomes[n].message.strip().splitlines()[-1][:300]}"
+            for n in sorted(self.failing)
+            if n in baseline.outcomes and baseline.outcomes[n].message.strip()
+        ]
+
+    # -- candidates ----------------------------------------------------------------------
+    def first_order(self, source: str, lines: list[int]) -> list[Candidate]:
+        s = self.s
+        ms: list[Mutant] = []
+        for line in lines:
+            s.check_cancel()
+            ms.extend(mutants(source, s.target, [line]))
+        if source == s.source:
+            ms.extend(add_return_mutants(source, s.target))
+        ms.sort(
+            key=lambda m: (
+                -self.scores.get(m.line, 0.0),
+                -s.memory.weight(m.template, s.kind),
+                m.size,
+            )
+        )
+        return [Candidate(m.source, m.template, m.description, m.size) for m in ms]
+
+    # -- evaluation ------------------------------------------------------------------------
+    def search(self, cands: list[Candidate], reserve_runs: int = 0) -> Candidate | None:
+        """Test candidates in parallel batches; return the first that passes every check."""
+        s = self.s
+        cands = [c for c in cands if c.source not in self.seen]
+        batch = BATCH_PER_WORKER * len(s.pool.workers)
+        for start in range(0, len(cands), batch):
+            if s.out_of_budget(reserve_runs):
+                return None
+            room = s.settings.refine.max_test_runs - reserve_runs - s.test_runs
+            chunk = cands[start : start + min(batch, max(1, room))]
+            for c in chunk:
+                self.seen.add(c.source)
+            total = s.summary.candidates + start
+            s.progress(f"testing candidates ({total} tried)", min(90, 10 + total // 5))
+            runs = s.run_candidates(
+                [c.source for c in chunk],
+                self.related,
+                stop=lambda i, r: r.all_pass(set(self.related)),
+            )
+            for c, run in zip(chunk, runs, strict=True):
+                if run is None:
+                    continue
+                s.summary.candidates += 1
+                self.tried[c.template] = self.tried.get(c.template, 0) + 1
+                fixed = len(self.failing & run.passing)
+                broken = self.passing - run.passing
+                if broken or run.timed_out:
+                    continue
+                if fixed == len(self.failing):
+                    s.summary.plausible += 1
+                    if self.accept(c, run):
+                        return c
+                elif fixed:
+                    self.near.append(Outcome(c, run, fixed))
+        return None
+
+    def accept(self, c: Candidate, run: TestRun) -> bool:
+        """The remaining verifiers, each relative to what the original passed."""
+        s = self.s
+        verdicts = s.static_checks(c.source) + [run.verdict(set(self.related))]
+        if all(v.passed for v in verdicts) and s.can_check_properties():
+            s.progress("checking generated inputs: " + c.description, None)
+            verdicts.append(s.property_check(c.source, "crash"))
+        if all(v.passed for v in verdicts):
+            s.summary.verdicts = [v.to_json() for v in verdicts]
+            s.summary.properties_checked = verdicts[-1].data.get("valid", 0)
+            return True
+        failed = next(v for v in verdicts if not v.passed)
+        self.rejected.append(f"{c.description}: {failed.verifier}: {failed.details}")
+        return False
+
+    def remember(self, fix: Candidate | None) -> None:
+        s = self.s
+        for template, n in self.tried.items():
+            won = fix is not None and fix.template == template
+            s.memory.record(template, s.kind, fixed=won, tries=n)
+        s.memory.save()
+
+
+def _fix(s: Session) -> LoopResult:
+    baseline, related = s.baseline()
+    if baseline.error and not baseline.outcomes:
+        s.summary.message = f"could not run the tests: {baseline.error}"
+        return s.result(None)
+    if not related:
+        s.summary.message = f"no test reaches {s.target.name}"
+        return s.result(None)
+    f = _Fixer(s, related, baseline)
+    s.summary.tests_total = len(related)
+    s.summary.tests_passed_before = s.summary.tests_passed = len(f.passing)
+    if not f.failing:
+        s.summary.message = f"all {len(related)} tests that reach {s.target.name} pass"
+        return s.result(None)
+    order = [ln for ln in ranked(f.scores) if f.scores[ln] > 0]
+    top = f.scores[order[0]] if order else 0.0
+    s.summary.route = "easy" if len(f.failing) == 1 and top >= 0.7 else "hard"
+    has_model = model_configured(s.settings)
+    reserve = 3 * s.settings.refine.max_model_calls if has_model else 0
+
+    fix = f.search(f.first_order(s.source, order), reserve)
+    rounds = 0
+    best_near = 0
+    while fix is None and not s.out_of_budget():
+        rounds += 1
+        improved = False
+        if has_model and s.usage.calls < s.settings.refine.max_model_calls:
+            fix = _model_round(s, f, order)
+            improved = fix is not None
+        if fix is None and f.near:
+            f.near.sort(key=lambda o: (-o.fixed, o.candidate.size))
+            seeds, f.near = f.near[:NEAR_MISSES], []
+            if seeds[0].fixed > best_near or rounds == 1:
+                best_near = seeds[0].fixed
+                improved = True
+            for seed in seeds:
+                lines = order[:SECOND_ORDER_LINES]
+                second = [
+                    Candidate(
+                        c.source,
+                        c.template,
+                        f"{seed.candidate.description}; {c.description}",
+                        c.size + seed.candidate.size,
+                    )
+                    for c in f.first_order(seed.candidate.source, lines)
+                ]
+                fix = f.search(second)
+                if fix is not None:
+                    break
+        if fix is None and not improved:
+            break
+    f.remember(fix)
+    if fix is None:
+        why = s.out_of_budget() or "no candidate passed every check"
+        s.summary.message = f"no verified fix found ({why})"
+        if f.rejected:
+            s.summary.message += f"; {len(f.rejected)} plausible candidates rejected"
+        return s.result(None)
+    s.summary.tests_passed = len(related)
+    s.summary.message = f"fixed: {fix.description}"
+    return s.result(fix.source, fix.description)
+
+
+def _model_round(s: Session, f: _Fixer, order: list[int]) -> Candidate | None:
+    lines = s.source.splitlines()
+    feedback = list(f.feedback)
+    for ln in order[:3]:
+        feedback.append(
+            f"line {ln + 1} is suspicious ({f.scores[ln]:.2f}): `{lines[ln].strip()[:120]}`"
+        )
+    for o in sorted(f.near, key=lambda o: -o.fixed)[:2]:
+        feedback.append(f"partly right: {o.candidate.description} fixed {o.fixed} failing tests")
+    feedback += f.rejected[-2:]
+    feedback += s.memory.insights(s.kind)
+    hard = s.summary.route == "hard"
+    s.progress("asking the model", None)
+    sources = propose(
+        s.settings,
+        s.usage,
+        s.source,
+        s.target,
+        "Fix the bug in this function so that its failing tests pass.",
+        feedback,
+        n=3 if hard else 1,
+        temperature=0.8 if hard else 0.0,
+        cancel=s.cancel,
+    )
+    cands = [
+        Candidate(src, "model", "model proposal", abs(len(src) - len(s.source))) for src in sources
+    ]
+    fix = f.search(cands)
+    if fix is None and sources:
+        f.rejected.append(f"{len(sources)} model proposals did not pass the tests")
+    return fix
+
+
+def run_action(action: str, fn, workspace, file, line, settings, progress, cancel, **kw):
+    """Common wrapper: bad input becomes LoopError, cancel a cancelled result, and the
+    sandboxes are always removed."""
+    s = Session(action, workspace, file, line, settings, progress=progress, cancel=cancel, **kw)
+    try:
+        return fn(s)
+    except Cancelled:
+        s.summary.message = "cancelled"
+        return s.result(None, cancelled=True)
+    except SandboxError as exc:
+        s.summary.message = f"sandbox error: {exc}"
+        return s.result(None)
+    finally:
+        s.close()
+
+
+def fix_failing_tests(workspace, file, line, settings, progress=None, cancel=None, **kw):
+    """Verified edit that makes the failing tests reaching the function at ``line`` pass.
+
+    ``line`` is zero-based. Keyword options: ``memory_dir`` (where outcomes are kept),
+    ``tests`` (pytest args narrowing discovery), ``worker_env``. Raises LoopError for bad
+    input; returns a LoopResult (``new_source`` None when there is nothing verified to offer).
+    """
+    return run_action("fix", _fix, workspace, file, line, settings, progress, cancel, **kw)
+
+
+__all__ = ["LoopError", "LoopResult", "fix_failing_tests", "run_action"]

@@ -1,0 +1,116 @@
+"""What the loop learnt: which template led to verified fixes, for what kind of code.
+
+Stored as one JSON file in a directory the caller gives (nothing is stored without one).
+Weights reorder the mutation templates; ``insights`` are offered to the model refiner.
+An insight that stops helping (no fix in its last ``PRUNE_AFTER`` tries) is pruned.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+# Prior share of tries that end in a fix, before any outcome is seen. Higher first: single
+# operator and constant slips are the most common one-token bugs.
+PRIORS = {
+    "cmp-op": 0.08,
+    "const": 0.06,
+    "arith-op": 0.05,
+    "bool-op": 0.06,
+    "negation": 0.05,
+    "swap-func": 0.05,
+    "off-by-one": 0.05,
+    "swap-operands": 0.04,
+    "swap-args": 0.04,
+    "const-str": 0.04,
+    "swap-var": 0.03,
+    "drop-operand": 0.03,
+    "drop-call": 0.03,
+    "aug-to-assign": 0.03,
+    "drop-arg": 0.03,
+    "wrap-abs": 0.02,
+    "sort-reverse": 0.02,
+    "delete-stmt": 0.02,
+    "add-return": 0.02,
+    "model": 0.05,
+}
+PRIOR_WEIGHT = 20.0
+PRUNE_AFTER = 30
+
+
+def code_kind(function_source: str) -> str:
+    """A coarse label of what the function does, e.g. ``loop+str`` or ``plain``."""
+    try:
+        tree = ast.parse(function_source)
+    except SyntaxError:
+        return "plain"
+    tags = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.While)):
+            tags.add("loop")
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            tags.add("comp")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            tags.add("str")
+        elif isinstance(node, ast.Subscript):
+            tags.add("index")
+    return "+".join(sorted(tags)) or "plain"
+
+
+class Memory:
+    def __init__(self, directory: Path | str | None):
+        self.path = Path(directory) / "refine-memory.json" if directory else None
+        self._lock = threading.Lock()
+        self.stats: dict[str, dict[str, int]] = {}
+        if self.path and self.path.exists():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self.stats = {k: dict(v) for k, v in data.get("stats", {}).items()}
+            except (OSError, ValueError, AttributeError):
+                self.stats = {}  # a damaged store starts afresh rather than failing the action
+
+    @staticmethod
+    def _key(template: str, kind: str) -> str:
+        return f"{template}|{kind}"
+
+    def weight(self, template: str, kind: str) -> float:
+        prior = PRIORS.get(template, 0.02)
+        s = self.stats.get(self._key(template, kind), {})
+        return (s.get("fixes", 0) + prior * PRIOR_WEIGHT) / (s.get("tries", 0) + PRIOR_WEIGHT)
+
+    def record(self, template: str, kind: str, *, fixed: bool, tries: int = 1) -> None:
+        with self._lock:
+            s = self.stats.setdefault(self._key(template, kind), {"tries": 0, "fixes": 0})
+            s["tries"] += tries
+            s["since_fix"] = 0 if fixed else s.get("since_fix", 0) + tries
+            if fixed:
+                s["fixes"] += 1
+            if s["fixes"] and s["since_fix"] >= PRUNE_AFTER:
+                # It used to help and no longer does: forget it, back to the prior.
+                del self.stats[self._key(template, kind)]
+
+    def insights(self, kind: str, limit: int = 3) -> list[str]:
+        rows = []
+        for key, s in self.stats.items():
+            template, k = key.split("|", 1)
+            if k == kind and s.get("fixes"):
+                rows.append((s["fixes"] / max(1, s["tries"]), template, s))
+        rows.sort(reverse=True)
+        return [
+            f"in similar code ({kind}), `{t}` edits fixed {s['fixes']} of {s['tries']} tries"
+            for _, t, s in rows[:limit]
+        ]
+
+    def save(self) -> None:
+        if not self.path:
+            return
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"version": 1, "stats": self.stats}, f, indent=1, sort_keys=True)
+            os.replace(tmp, self.path)

@@ -1,0 +1,78 @@
+"""What a refine action hands back: at most one verified edit, and a summary of the work."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from refine_lsp.core import TextEdit, diff_edits
+
+
+@dataclass
+class Summary:
+    action: str
+    function: str = ""
+    tests_total: int = 0
+    tests_passed_before: int = 0
+    tests_passed: int = 0
+    properties_checked: int = 0
+    speedup: float | None = None
+    model_calls: int = 0
+    tokens: int = 0
+    test_runs: int = 0
+    seconds: float = 0.0
+    candidates: int = 0
+    plausible: int = 0
+    route: str = ""
+    message: str = ""
+    verdicts: list[dict] = field(default_factory=list)
+    model_errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def text(self) -> str:
+        parts = [self.message] if self.message else []
+        if self.tests_total:
+            parts.append(f"tests {self.tests_passed}/{self.tests_total} pass")
+        if self.properties_checked:
+            parts.append(f"{self.properties_checked} generated inputs checked")
+        if self.speedup is not None:
+            parts.append(f"{self.speedup:.1f}x faster")
+        parts.append(
+            f"{self.model_calls} model calls, {self.tokens} tokens, {self.test_runs} test runs, "
+            f"{self.seconds:.1f} s"
+        )
+        return "; ".join(parts)
+
+
+@dataclass
+class LoopResult:
+    """``new_source`` is the verified new content of ``file`` (None: nothing to offer)."""
+
+    file: Path
+    old_source: str
+    new_source: str | None
+    summary: Summary
+    description: str = ""
+    cancelled: bool = False
+
+    @property
+    def edits(self) -> list[TextEdit]:
+        if self.new_source is None:
+            return []
+        return diff_edits(self.old_source, self.new_source)
+
+    def diff(self) -> str:
+        if self.new_source is None:
+            return ""
+        name = str(self.file)
+        return "".join(
+            difflib.unified_diff(
+                self.old_source.splitlines(keepends=True),
+                self.new_source.splitlines(keepends=True),
+                fromfile=f"{name} (original)",
+                tofile=f"{name} (verified)",
+            )
+        )

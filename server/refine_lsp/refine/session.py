@@ -1,0 +1,187 @@
+"""The state one refine action shares between its steps: target, sandboxes, budgets, progress."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from refine_lsp.settings import Settings
+from refine_lsp.verify.checks import parse_verdict, ruff_verdict
+from refine_lsp.verify.properties import hypothesis_available, property_verdict
+from refine_lsp.verify.pytest_runner import TestPool, TestRequest, TestRun
+from refine_lsp.verify.sandbox import Cancelled, Sandbox
+from refine_lsp.verify.verdict import Verdict
+
+from .memory import Memory, code_kind
+from .model import new_usage
+from .result import LoopResult, Summary
+from .target import Target, TargetError, find_target
+
+Progress = Callable[[str, "int | None"], None]
+
+
+class LoopError(Exception):
+    """Bad input for a refine action (file outside the workspace, no function at the line...)."""
+
+
+class Session:
+    def __init__(
+        self,
+        action: str,
+        workspace: Path,
+        file: Path,
+        line: int,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        memory_dir: Path | None = None,
+        tests: list[str] | None = None,
+        worker_env: dict[str, str] | None = None,
+    ):
+        self.started = time.monotonic()
+        self.workspace = Path(workspace).resolve()
+        self.file = Path(file).resolve()
+        if not self.workspace.is_dir():
+            raise LoopError(f"workspace is not a directory: {workspace}")
+        try:
+            self.rel = self.file.relative_to(self.workspace).as_posix()
+        except ValueError as exc:
+            raise LoopError(f"{file} is not inside the workspace {workspace}") from exc
+        try:
+            self.source = self.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LoopError(f"cannot read {file}: {exc}") from exc
+        try:
+            self.target: Target = find_target(self.source, line)
+        except TargetError as exc:
+            raise LoopError(str(exc)) from exc
+        self.settings = settings
+        self.progress_cb = progress
+        self.cancel = cancel or threading.Event()
+        self.memory = Memory(memory_dir)
+        self.tests = tests
+        self.worker_env = worker_env
+        lines = self.source.splitlines()
+        self.function_text = "\n".join(lines[self.target.start_line : self.target.end_line + 1])
+        self.kind = code_kind(self.function_text.strip() and _dedent(self.function_text))
+        self.usage = new_usage(settings)
+        self.summary = Summary(action, self.target.qualname)
+        self._pool: TestPool | None = None
+        self._props: Sandbox | None = None
+
+    # -- resources -------------------------------------------------------------------------
+    @property
+    def pool(self) -> TestPool:
+        if self._pool is None:
+            r = self.settings.refine
+            self._pool = TestPool(
+                self.workspace,
+                memory_mb=r.memory_mb,
+                timeout_s=r.test_timeout_s,
+                env=self.worker_env,
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._props is not None:
+            self._props.close()
+
+    # -- budget, cancel, progress ----------------------------------------------------------
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def test_runs(self) -> int:
+        return self._pool.runs if self._pool else 0
+
+    def out_of_budget(self, reserve_runs: int = 0) -> str | None:
+        r = self.settings.refine
+        if self.test_runs >= r.max_test_runs - reserve_runs:
+            return f"test-run budget spent ({r.max_test_runs})"
+        if self.elapsed() >= r.max_seconds:
+            return f"time budget spent ({r.max_seconds:.0f} s)"
+        return None
+
+    def check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+
+    def progress(self, message: str, percent: int | None = None) -> None:
+        self.check_cancel()
+        if self.progress_cb is not None:
+            try:
+                self.progress_cb(message, percent)
+            except Exception:  # noqa: BLE001 - a broken progress reporter must not stop the work
+                pass
+
+    # -- test runs ---------------------------------------------------------------------------
+    def baseline(self) -> tuple[TestRun, list[str]]:
+        """Run the workspace's tests on the original with coverage of the target file; keep
+        the tests whose coverage reaches the target function."""
+        self.progress("running the tests that reach " + self.target.name, 5)
+        run = self.pool.run(TestRequest(list(self.tests or []), trace=self.rel), self.cancel)
+        body = set(self.target.lines)
+        related = sorted(n for n, o in run.outcomes.items() if o.lines & body)
+        return run, related
+
+    def run_candidates(
+        self,
+        sources: list[str],
+        related: list[str],
+        stop: Callable[[int, TestRun], bool] | None = None,
+    ) -> list[TestRun | None]:
+        reqs = [TestRequest(list(related), {self.rel: s}) for s in sources]
+        return self.pool.run_many(reqs, self.cancel, stop)
+
+    # -- final checks ------------------------------------------------------------------------
+    def props_sandbox(self) -> Sandbox:
+        if self._props is None:
+            self._props = Sandbox(self.workspace, memory_mb=self.settings.refine.memory_mb)
+        return self._props
+
+    def can_check_properties(self) -> bool:
+        return self.target.top_level and not self.target.is_async and hypothesis_available()
+
+    def static_checks(self, candidate: str) -> list[Verdict]:
+        verdicts = [parse_verdict(candidate, self.rel)]
+        if verdicts[0].passed and self.settings.reviewers.ruff:
+            verdicts.append(ruff_verdict(candidate, self.source, self.file, cwd=self.workspace))
+        return verdicts
+
+    def property_check(
+        self, candidate: str, mode: str = "crash", timing: bool = False, examples: int = 60
+    ) -> Verdict:
+        self.check_cancel()
+        return property_verdict(
+            self.props_sandbox(),
+            self.rel,
+            self.target.name,
+            candidate=candidate,
+            mode=mode,
+            timing=timing,
+            max_examples=examples,
+            lines=(self.target.def_line,),
+            cancel=self.cancel,
+            timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
+        )
+
+    # -- result ------------------------------------------------------------------------------
+    def result(self, new_source: str | None, description: str = "", **kw) -> LoopResult:
+        s = self.summary
+        s.test_runs = self.test_runs
+        s.seconds = round(self.elapsed(), 2)
+        s.model_calls = self.usage.calls
+        s.tokens = self.usage.tokens
+        s.model_errors = list(self.usage.errors)
+        return LoopResult(self.file, self.source, new_source, s, description, **kw)
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text)
