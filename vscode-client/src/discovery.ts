@@ -79,6 +79,18 @@ export function expandPath(
   return p;
 }
 
+/** Expands `${userHome}` and `${workspaceFolder}` in refineLsp.server.args. */
+export function expandArgs(
+  args: readonly string[],
+  ctx: { home: string; workspaceFolder?: string },
+): string[] {
+  return args.map((a) => {
+    let out = a.replace(/\$\{userHome\}/g, ctx.home);
+    if (ctx.workspaceFolder !== undefined) out = out.replace(/\$\{workspaceFolder\}/g, ctx.workspaceFolder);
+    return out;
+  });
+}
+
 /** First `name` on PATH that is a file (Windows: also tries each PATHEXT extension). */
 export function findOnPath(
   name: string,

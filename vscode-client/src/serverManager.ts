@@ -15,7 +15,7 @@ import {
   RevealOutputChannelOn,
   State,
 } from 'vscode-languageclient/node';
-import { discoverServer, expandPath, ServerLaunch } from './discovery';
+import { discoverServer, expandArgs, expandPath, ServerLaunch } from './discovery';
 import { InlineSuggestionTracker } from './inlineTracker';
 import { provideInlineCompletionItems } from './inline';
 import { ProgressTracker } from './progressTracker';
@@ -106,15 +106,13 @@ export class ServerManager implements vscode.Disposable {
     this.setState('starting');
     const folder = vscode.workspace.workspaceFolders?.[0];
     const cfg = vscode.workspace.getConfiguration(SECTION);
-    const settingPath = expandPath(cfg.get<string>('server.path') ?? '', {
-      home: os.homedir(),
-      workspaceFolder: folder?.uri.fsPath,
-    });
+    const where = { home: os.homedir(), workspaceFolder: folder?.uri.fsPath };
+    const settingPath = expandPath(cfg.get<string>('server.path') ?? '', where);
     const pythonCommand = await selectedPythonCommand(folder?.uri, (l) => this.log(l));
     const found = await discoverServer(
       {
         settingPath,
-        extraArgs: cfg.get<string[]>('server.args') ?? [],
+        extraArgs: expandArgs(cfg.get<string[]>('server.args') ?? [], where),
         pythonCommand,
         env: process.env,
         platform: process.platform,

@@ -4,6 +4,7 @@ import {
   discoverServer,
   DiscoveryHost,
   DiscoveryInput,
+  expandArgs,
   expandPath,
   findOnPath,
   looksLikePython,
@@ -145,6 +146,14 @@ describe('expandPath and looksLikePython', () => {
     assert.equal(expandPath('.venv/bin/refine-lsp', ctx), '/w/proj/.venv/bin/refine-lsp');
     assert.equal(expandPath('refine-lsp', ctx), 'refine-lsp');
     assert.equal(expandPath('   ', ctx), '');
+  });
+  it('expands variables in server.args but nothing else', () => {
+    assert.deepEqual(expandArgs(['--log-file', '${workspaceFolder}/r.log', '~/x', '${userHome}'], ctx), [
+      '--log-file',
+      '/w/proj/r.log',
+      '~/x',
+      '/home/u',
+    ]);
   });
   it('recognises interpreters by name', () => {
     for (const p of ['/usr/bin/python', '/usr/bin/python3', '/x/python3.11', 'C:\\Py\\python.exe', 'pythonw.exe']) {
