@@ -1,0 +1,194 @@
+"""The expression a selection or cursor designates, and where it may be evaluated earlier.
+
+Hoisting an expression to a new statement keeps behaviour only if it was evaluated exactly
+once, unconditionally, and after nothing with side effects in its statement.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import tree_sitter
+
+from ..core import Span
+from .chunk import Chunk
+from .model import Refusal
+from .tsview import SourceView, ancestors
+
+IN_LOOP_EXPR = "The expression is inside a {}: it would be evaluated once instead of each time"
+SHORT_CIRCUIT = "The expression is only evaluated when the `{}` does not short-circuit"
+CONDITIONAL = "The expression is only evaluated on one branch of a conditional expression"
+TARGET = "The selection is assigned to, not an expression that is read"
+LOOP_CONDITION = "The loop condition is evaluated on every iteration"
+ELIF = "An `elif` condition is only evaluated when the earlier conditions are false"
+EXCEPT = "Exception types in `except` are only evaluated when an exception is raised"
+ANNOTATION = "Type annotations cannot be extracted into a variable"
+ONE_LINE = "The statement shares its line with its `if`/`for`/`def` header"
+ORDER = "Something with side effects is evaluated before the expression in this statement"
+WALRUS = "The expression contains an assignment expression (`:=`)"
+YIELDS = "The expression contains `yield`"
+NOT_EXPR = "The selection is not a whole expression"
+ALREADY_NAME = "The expression is already a variable"
+
+TS_EXPRESSIONS = {
+    "binary_operator", "boolean_operator", "comparison_operator", "not_operator",
+    "unary_operator", "call", "attribute", "subscript", "string", "concatenated_string",
+    "integer", "float", "list", "dictionary", "set", "tuple", "parenthesized_expression",
+    "conditional_expression", "lambda", "list_comprehension", "set_comprehension",
+    "dictionary_comprehension", "generator_expression", "await", "identifier", "true",
+    "false", "none",
+}  # fmt: skip
+# Calls whose result depends only on their arguments, so evaluating them once is the same.
+PURE_CALLS = {"len", "str", "int", "float", "bool", "abs", "repr", "tuple", "frozenset",
+              "isinstance", "issubclass", "type", "min", "max", "round", "ord", "chr", "hash"}  # fmt: skip
+_COMPS = {
+    cst.ListComp: "list comprehension",
+    cst.SetComp: "set comprehension",
+    cst.DictComp: "dict comprehension",
+    cst.GeneratorExp: "generator expression",
+    cst.Lambda: "lambda",
+}
+
+
+def ts_expression(view: SourceView, span: Span) -> tree_sitter.Node | None:
+    """The tree-sitter expression node the span selects (or the cursor is on)."""
+    span = view.trimmed(span)
+    s, e = view.point(span.start), view.point(span.end)
+    node = view.tree.root_node.descendant_for_point_range(s, e)
+    if node is None:
+        return None
+    if s == e:
+        for n in ancestors(node):
+            if n.type in TS_EXPRESSIONS and n.type != "identifier":
+                return n
+            if n.type.endswith("statement") or n.type in ("block", "module"):
+                return None
+        return None
+    if tuple(node.start_point) != s or tuple(node.end_point) != e:
+        return None
+    while (
+        node.parent is not None
+        and node.parent.start_byte == node.start_byte
+        and (node.parent.end_byte == node.end_byte and node.parent.type in TS_EXPRESSIONS)
+    ):
+        node = node.parent
+    return node if node.type in TS_EXPRESSIONS else None
+
+
+def cst_expression(chunk: Chunk, span: Span) -> cst.BaseExpression:
+    """The libcst node for exactly this span (parentheses around it included)."""
+    s, e = chunk.cpos(span.start), chunk.cpos(span.end)
+    best = []
+
+    class Visitor(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if node not in chunk.positions:
+                return True
+            ns, ne = chunk.start(node), chunk.end(node)
+            if ne < s or ns > e:
+                return False
+            if isinstance(node, cst.BaseExpression) and ns <= s and e <= ne:
+                exact = (ns, ne) == (s, e)
+                parens = bool(getattr(node, "lpar", None)) and _inner_matches(chunk, node, s, e)
+                if exact or parens:
+                    best.append(node)
+            return True
+
+    chunk.module.visit(Visitor())
+    if not best:
+        raise Refusal(NOT_EXPR)
+    return best[0]
+
+
+def _inner_matches(chunk: Chunk, node, s, e) -> bool:
+    from .statements import text_between
+
+    before = text_between(chunk, chunk.start(node), s)
+    after = text_between(chunk, e, chunk.end(node))
+    return set(before) <= set("( \t\n\\") and set(after) <= set(") \t\n\\")
+
+
+def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
+    """The statement holding ``node``, refusing positions where hoisting changes behaviour."""
+    child, parent = node, chunk.parents.get(node)
+    for n in _up(chunk, node):
+        if isinstance(n, cst.Yield):
+            raise Refusal(YIELDS)
+    while parent is not None:
+        for kind, what in _COMPS.items():
+            if isinstance(parent, kind):
+                raise Refusal(IN_LOOP_EXPR.format(what))
+        if isinstance(parent, cst.BooleanOperation) and child is parent.right:
+            op = "and" if isinstance(parent.operator, cst.And) else "or"
+            raise Refusal(SHORT_CIRCUIT.format(op))
+        if isinstance(parent, cst.IfExp) and child is not parent.test:
+            raise Refusal(CONDITIONAL)
+        if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.Del, cst.CompFor)) or (
+            isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr, cst.For))
+            and child is parent.target
+        ):
+            raise Refusal(TARGET)
+        if isinstance(parent, cst.Annotation):
+            raise Refusal(ANNOTATION)
+        if isinstance(parent, cst.While) and child is parent.test:
+            raise Refusal(LOOP_CONDITION)
+        if isinstance(parent, cst.ExceptHandler):
+            raise Refusal(EXCEPT)
+        if isinstance(parent, (cst.Match, cst.MatchCase)):
+            raise Refusal("Expressions in `match` statements are not extracted")
+        if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if isinstance(parent, cst.If) and isinstance(chunk.parents.get(parent), cst.If):
+                raise Refusal(ELIF)
+            if isinstance(chunk.parents.get(parent), cst.SimpleStatementSuite) or isinstance(
+                parent, cst.SimpleStatementSuite
+            ):
+                raise Refusal(ONE_LINE)
+            return parent
+        if isinstance(parent, cst.SimpleStatementSuite):
+            raise Refusal(ONE_LINE)
+        child, parent = parent, chunk.parents.get(parent)
+    raise Refusal(NOT_EXPR)
+
+
+def _up(chunk: Chunk, node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
+
+
+def side_effects(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return [
+        n
+        for n in _up(None, node)
+        if isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr))
+        or (
+            isinstance(n, cst.Call) and cst.helpers.get_full_name_for_node(n.func) not in PURE_CALLS
+        )
+    ]
+
+
+def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
+    """Refuse when anything with side effects runs before ``node`` in its statement."""
+    if any(isinstance(n, cst.NamedExpr) for n in _up(chunk, node)):
+        raise Refusal(WALRUS)
+    ancestors_ = set()
+    p = chunk.parents.get(node)
+    while p is not None and p is not stmt:
+        ancestors_.add(id(p))
+        p = chunk.parents.get(p)
+    start = chunk.start(node)
+    header = _header_parts(stmt)
+    for part in header:
+        for n in side_effects(part):
+            if id(n) in ancestors_ or n is node:
+                continue
+            if n in chunk.positions and chunk.end(n) <= start:
+                raise Refusal(ORDER)
+
+
+def _header_parts(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """The parts of a statement evaluated when it starts (not nested bodies)."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return list(stmt.body)
+    return [c for c in stmt.children if not isinstance(c, (cst.BaseSuite, cst.BaseStatement))]

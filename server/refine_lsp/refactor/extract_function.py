@@ -1,0 +1,423 @@
+"""Extract function / method: whole statements become a new function and a call to it.
+
+Parameters are the names the selection reads that are bound before it; return values are
+the names it binds that are read after it. Anything that would change behaviour (control
+flow leaving the selection, generators, global/nonlocal, names maybe unbound) is refused.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import GlobalScope
+
+from ..core import Span
+from . import names as naming
+from .chunk import parse_chunk
+from .model import Offer, Refusal, offer
+from .statements import NOT_WHOLE, cst_statements, ts_statements
+from .tsview import LOOPS, SourceView, ancestors, enclosing_function, walk
+from .usage import definitely_bound, usage_of
+
+RETURN = "The selection contains a `return` that would leave the extracted function only"
+YIELD = "The selection contains `yield`: the extracted code would become a generator"
+JUMP = "The selection contains `{}` for a loop outside the selection"
+GLOBAL = "The selection contains a `global`/`nonlocal` statement"
+DECLARED = "`{}` is declared global/nonlocal in the enclosing function and assigned here"
+CLASS_BODY = "Statements in a class body cannot be extracted into a function"
+MAYBE_UNBOUND = "`{}` is used after the selection but may not be assigned by it"
+DELETED = "The selection deletes `{}`, which is used after it"
+DYNAMIC = "The selection calls `{}()`, which sees the local variables"
+SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
+PRIVATE_STATIC = "Class-private names in a static method cannot be moved out of the class"
+
+_NESTED = {"function_definition", "class_definition", "lambda"}
+_DYNAMIC = {"locals", "vars", "exec", "eval", "dir"}
+
+
+def list_offer(view: SourceView, span: Span) -> Offer | None:
+    """The extract-function offer at a selection, with the refusals that are cheap to see."""
+    found = ts_statements(view, span)
+    if found is None:
+        trimmed = view.trimmed(span)
+        if trimmed.start.line == trimmed.end.line:
+            return None  # an expression or a word: extract variable is the relevant action
+        return offer("extract.function", NOT_WHOLE)
+    container, stmts = found
+    func = enclosing_function(stmts[0])
+    owner = container.parent
+    if owner is not None and owner.type == "class_definition":
+        return offer("extract.function", CLASS_BODY)
+    reason = _ts_refusal(stmts)
+    title = None
+    if func is not None and _is_method(func) and _reads_first_param(view, func, stmts):
+        title = "Extract method"
+    return offer("extract.function", reason, title)
+
+
+def _is_method(func) -> bool:
+    parent = func.parent
+    if parent is not None and parent.type == "decorated_definition":
+        parent = parent.parent
+    return (
+        parent is not None and parent.type == "block" and parent.parent.type == "class_definition"
+    )
+
+
+def _reads_first_param(view: SourceView, func, stmts) -> bool:
+    params = func.child_by_field_name("parameters")
+    first = next((p for p in params.named_children if p.type == "identifier"), None)
+    if first is None:
+        return False
+    name = view.text(first)
+    return any(
+        n.type == "identifier" and view.text(n) in (name, "super") for st in stmts for n in walk(st)
+    )
+
+
+def _ts_refusal(stmts) -> str | None:
+    last = stmts[-1]
+    ends_with_return = last.type == "return_statement"
+    for st in stmts:
+        for node in [st, *walk(st, skip=_NESTED)]:
+            t = node.type
+            if t == "return_statement" and not ends_with_return:
+                return RETURN
+            if t == "yield":
+                return YIELD
+            if t in ("global_statement", "nonlocal_statement"):
+                return GLOBAL
+            if t in ("break_statement", "continue_statement"):
+                loop = next((a for a in ancestors(node) if a.type in LOOPS | _NESTED), None)
+                if loop is None or loop.type in _NESTED or not _inside(loop, stmts):
+                    return JUMP.format(t.split("_")[0])
+    return None
+
+
+def _inside(node, stmts) -> bool:
+    return stmts[0].start_byte <= node.start_byte and node.end_byte <= stmts[-1].end_byte
+
+
+class _Facts(cst.CSTVisitor):
+    """Control flow and special names inside the selection (not inside nested scopes)."""
+
+    def __init__(self):
+        self.returns, self.yields, self.awaits = 0, False, False
+        self.jumps: list[str] = []
+        self.loop_depth = 0
+        self.globals = False
+        self.dynamic: str | None = None
+        self.deleted: set[str] = set()
+        self.private = False
+
+    def _scope(self, node) -> bool:
+        return False
+
+    visit_FunctionDef = visit_Lambda = visit_ClassDef = _scope
+
+    def visit_Return(self, node) -> None:
+        self.returns += 1
+
+    def visit_Yield(self, node) -> None:
+        self.yields = True
+
+    def visit_Await(self, node) -> None:
+        self.awaits = True
+
+    def visit_For(self, node: cst.For) -> None:
+        self.awaits |= node.asynchronous is not None
+        self.loop_depth += 1
+
+    def leave_For(self, node) -> None:
+        self.loop_depth -= 1
+
+    def visit_While(self, node) -> None:
+        self.loop_depth += 1
+
+    def leave_While(self, node) -> None:
+        self.loop_depth -= 1
+
+    def visit_With(self, node: cst.With) -> None:
+        self.awaits |= node.asynchronous is not None
+
+    def visit_Break(self, node) -> None:
+        if not self.loop_depth:
+            self.jumps.append("break")
+
+    def visit_Continue(self, node) -> None:
+        if not self.loop_depth:
+            self.jumps.append("continue")
+
+    def visit_Global(self, node) -> None:
+        self.globals = True
+
+    visit_Nonlocal = visit_Global
+
+    def visit_Del(self, node: cst.Del) -> None:
+        if isinstance(node.target, cst.Name):
+            self.deleted.add(node.target.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in _DYNAMIC:
+            self.dynamic = node.func.value
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value.startswith("__") and not node.value.endswith("__"):
+            self.private = True
+
+
+def compute(source: str, span: Span, view: SourceView | None = None, name: str | None = None):
+    view = view or SourceView(source)
+    trimmed = view.trimmed(span)
+    found = ts_statements(view, span)
+    if found is None:
+        raise Refusal(NOT_WHOLE)
+    func_node = enclosing_function(found[1][0])
+    chunk = parse_chunk(source, trimmed, view, whole=func_node is None)
+    owner, i, j = cst_statements(chunk, trimmed)
+    body = list(owner.body)
+    selected = body[i:j]
+    func, method_class = _enclosing(chunk, owner)
+
+    facts = _Facts()
+    for st in selected:
+        st.visit(facts)
+    last_small = (
+        selected[-1].body[-1] if isinstance(selected[-1], cst.SimpleStatementLine) else None
+    )
+    ends_with_return = isinstance(last_small, cst.Return)
+    if facts.returns and not ends_with_return:
+        raise Refusal(RETURN)
+    if facts.yields:
+        raise Refusal(YIELD)
+    if facts.jumps:
+        raise Refusal(JUMP.format(facts.jumps[0]))
+    if facts.globals:
+        raise Refusal(GLOBAL)
+    if facts.dynamic:
+        raise Refusal(DYNAMIC.format(facts.dynamic))
+
+    scope = chunk.scopes[selected[0]]
+    use = usage_of(chunk, scope)
+    s, e = chunk.start(selected[0]), chunk.end(selected[-1])
+    inside = lambda p: s <= p <= e  # noqa: E731
+    loops = [a for a in _ancestors(chunk, owner, func) if isinstance(a, (cst.For, cst.While))]
+    module_level = isinstance(scope, GlobalScope)
+
+    params, outputs = [], []
+    for n in sorted(use.reads, key=lambda n: min(use.reads[n])):
+        r_in = [p for p in use.reads[n] if inside(p)]
+        b_in = [p for p in use.binds.get(n, []) if inside(p)]
+        b_out = [p for p in use.binds.get(n, []) if not inside(p)]
+        if not r_in:
+            continue
+        read_first = not b_in or min(r_in) <= min(b_in)
+        if n in use.outer and not b_in:
+            params.append(n)
+        elif read_first and b_out and (b_in or not module_level):
+            params.append(n)
+    for n in sorted(use.binds, key=lambda n: min(use.binds[n])):
+        b_in = [p for p in use.binds[n] if inside(p)]
+        if not b_in:
+            continue
+        if n in use.declared:
+            raise Refusal(DECLARED.format(n))
+        later = [p for p in use.reads.get(n, []) if not inside(p)]
+        if module_level:
+            needed = bool(later)
+        else:
+            needed = any(
+                p > e
+                or p in use.nested_reads.get(n, [])
+                or any(chunk.start(lp) <= p <= chunk.end(lp) for lp in loops)
+                for p in later
+            )
+        if needed:
+            outputs.append(n)
+    if ends_with_return:
+        outputs = []
+    sure = definitely_bound(selected)
+    if module_level:
+        outputs += [n for n in sorted(sure) if n not in outputs and n in use.binds]
+        outputs.sort(key=lambda n: min(p for p in use.binds[n] if inside(p)))
+    for n in outputs:
+        if n in facts.deleted:
+            raise Refusal(DELETED.format(n))
+        if n not in sure:
+            before = [p for p in use.binds.get(n, []) if p < s]
+            if not before:
+                raise Refusal(MAYBE_UNBOUND.format(n))
+            if n not in params:
+                params.append(n)
+
+    self_name, decorator = None, None
+    if method_class is not None:
+        kind = _method_kind(func)
+        first = func.params.params[0].name.value if func.params.params else None
+        uses_self = first in params or "super" in use_names(selected) or facts.private
+        if kind == "static" and facts.private:
+            raise Refusal(PRIVATE_STATIC)
+        if kind != "static" and first is not None and uses_self:
+            if first in outputs or any(inside(p) for p in use.binds.get(first, [])):
+                raise Refusal(SELF_REBOUND.format(first))
+            self_name = first
+            params = [p for p in params if p != first]
+            decorator = "classmethod" if kind == "class" else None
+
+    default = _default_name(outputs, func, source)
+    fname = naming.suggest_name(name, source, default)
+    new_def = _build_def(
+        fname,
+        self_name,
+        decorator,
+        params,
+        outputs,
+        selected,
+        facts.awaits,
+        ends_with_return,
+        func is None or method_class is None,
+    )
+    call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return)
+    call = call.with_changes(leading_lines=selected[0].leading_lines)
+    new_body = body[:i] + [call] + body[j:]
+    top = _top_statement(chunk, selected[0])
+    tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
+    if method_class is not None and self_name is not None:
+        block = method_class.body
+        new_block = _find_replacement(tree, chunk, block)
+        k = [id(x) for x in block.body].index(id(func))
+        inner = list(new_block.body)
+        inner.insert(k + 1, new_def.with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+        tree = tree.deep_replace(new_block, new_block.with_changes(body=inner))
+    else:
+        mod_body = list(tree.body)
+        k = [id(x) for x in chunk.module.body].index(id(top))
+        if func is None:  # module-level code: the function must exist before it runs
+            stmt = mod_body[k]
+            mod_body[k] = stmt.with_changes(
+                leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
+            )
+            lead = list(top.leading_lines) or (
+                [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)] if k else []
+            )
+            mod_body.insert(k, new_def.with_changes(leading_lines=lead))
+        else:
+            blank = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
+            mod_body.insert(k + 1, new_def.with_changes(leading_lines=blank))
+        tree = tree.with_changes(body=mod_body)
+    return chunk.splice(tree)
+
+
+def use_names(stmts) -> set[str]:
+    found = set()
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Name(self, node) -> None:
+            found.add(node.value)
+
+    for st in stmts:
+        st.visit(Visitor())
+    return found
+
+
+def _enclosing(chunk, owner):
+    """The function holding the selection and, for a method, its class; refuses class bodies."""
+    node = owner
+    while node is not None:
+        parent = chunk.parents.get(node)
+        if isinstance(parent, cst.FunctionDef):
+            grand = chunk.parents.get(chunk.parents.get(parent))
+            return parent, grand if isinstance(grand, cst.ClassDef) else None
+        if isinstance(parent, cst.ClassDef):
+            raise Refusal(CLASS_BODY)
+        node = parent
+    return None, None
+
+
+def _ancestors(chunk, owner, func):
+    node = owner
+    while node is not None and node is not func:
+        yield node
+        node = chunk.parents.get(node)
+
+
+def _top_statement(chunk, node):
+    while not isinstance(chunk.parents.get(node), cst.Module):
+        node = chunk.parents[node]
+    return node
+
+
+def _find_replacement(tree, chunk, block):
+    """The class block in the edited tree (it was rebuilt when the method body changed)."""
+    line = chunk.start(block)
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            found.append(node.body)
+
+    tree.visit(Visitor())
+    orig = []
+
+    class Orig(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            orig.append(node.body)
+
+    chunk.module.visit(Orig())
+    idx = [chunk.start(b) for b in orig].index(line)
+    return found[idx]
+
+
+def _method_kind(func: cst.FunctionDef) -> str:
+    names = {cst.helpers.get_full_name_for_node(d.decorator) for d in func.decorators}
+    if "staticmethod" in names:
+        return "static"
+    if "classmethod" in names:
+        return "class"
+    return "instance"
+
+
+def _default_name(outputs, func, source) -> str:
+    if outputs:
+        base = "compute_" + naming.snake(outputs[0])
+    elif func is not None:
+        base = naming.snake(func.name.value).strip("_") + "_step"
+    else:
+        base = "run_step"
+    return naming.unique(base, source)
+
+
+def _names_expr(names_):
+    if len(names_) == 1:
+        return cst.Name(names_[0])
+    return cst.Tuple([cst.Element(cst.Name(n)) for n in names_], lpar=[], rpar=[])
+
+
+def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends, _):
+    stmts = list(selected)
+    stmts[0] = stmts[0].with_changes(leading_lines=[])
+    if outputs and not ends:
+        stmts.append(cst.SimpleStatementLine([cst.Return(_names_expr(outputs))]))
+    names_ = ([self_name] if self_name else []) + params
+    return cst.FunctionDef(
+        name=cst.Name(fname),
+        params=cst.Parameters([cst.Param(cst.Name(n)) for n in names_]),
+        body=cst.IndentedBlock(stmts),
+        decorators=[cst.Decorator(cst.Name(decorator))] if decorator else [],
+        asynchronous=cst.Asynchronous() if is_async else None,
+    )
+
+
+def _build_call(fname, self_name, params, outputs, is_async, ends):
+    func = cst.Name(fname)
+    if self_name:
+        func = cst.Attribute(cst.Name(self_name), cst.Name(fname))
+    call: cst.BaseExpression = cst.Call(func, [cst.Arg(cst.Name(p)) for p in params])
+    if is_async:
+        call = cst.Await(call)
+    if ends:
+        small = cst.Return(call)
+    elif outputs:
+        small = cst.Assign([cst.AssignTarget(_names_expr(outputs))], call)
+    else:
+        small = cst.Expr(call)
+    return cst.SimpleStatementLine([small])

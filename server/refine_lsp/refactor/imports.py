@@ -1,0 +1,131 @@
+"""Organize imports: remove unused ones, then sort, both done by ruff (fast on big files).
+
+Kept even when unused: names listed in `__all__` (ruff counts them as used), imports with a
+comment on their line, imports inside `if TYPE_CHECKING:` and `try:` blocks (optional
+dependencies), and modules imported for their side effects. `from __future__` stays first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from functools import lru_cache
+
+from .model import Refusal
+
+SIDE_EFFECT_MODULES = {
+    "readline", "rlcompleter", "antigravity", "this", "site", "sitecustomize",
+    "usercustomize", "faulthandler", "tracemalloc", "gevent.monkey", "eventlet",
+    "django.contrib.gis", "matplotlib", "pytest_asyncio", "setuptools",
+}  # fmt: skip
+_HEADER = re.compile(r"^(\s*)(if\s+(typing\.)?TYPE_CHECKING\b|try\s*:)")
+
+
+@lru_cache(maxsize=1)
+def ruff_bin() -> str:
+    from ruff.__main__ import find_ruff_bin
+
+    return find_ruff_bin()
+
+
+def run_ruff(source: str, args: list[str], path: str | None) -> subprocess.CompletedProcess:
+    cmd = [ruff_bin(), "check", *args, "--stdin-filename", path or "refine_lsp_buffer.py"]
+    if path is None:
+        cmd.insert(2, "--isolated")
+    try:
+        return subprocess.run(
+            cmd + ["-"], input=source, capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Refusal(f"ruff could not run: {exc}") from None
+
+
+def organize_imports(source: str, path: str | None = None) -> str:
+    return sort_imports(remove_unused_imports(source, path), path)
+
+
+def sort_imports(source: str, path: str | None = None) -> str:
+    proc = run_ruff(source, ["--fix-only", "--select", "I001", "--exit-zero"], path)
+    return proc.stdout if proc.returncode == 0 and proc.stdout else source
+
+
+def remove_unused_imports(source: str, path: str | None = None) -> str:
+    if "import" not in source:
+        return source
+    proc = run_ruff(source, ["--select", "F401", "--output-format", "json", "--exit-zero"], path)
+    try:
+        found = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        return source
+    lines = source.split("\n")
+    groups: dict[tuple, list[bool]] = {}
+    for diag in found:
+        fix = diag.get("fix") or {}
+        if fix.get("applicability") != "safe" or not fix.get("edits"):
+            continue
+        key = tuple(
+            (e["location"]["row"], e["location"]["column"], e["end_location"]["row"],
+             e["end_location"]["column"], e["content"])
+            for e in fix["edits"]
+        )  # fmt: skip
+        groups.setdefault(key, []).append(_removable(lines, diag))
+    edits = [e for key, ok in groups.items() if all(ok) for e in key]
+    return _apply(source, lines, edits)
+
+
+def _removable(lines: list[str], diag: dict) -> bool:
+    row = diag["location"]["row"] - 1
+    end_row = diag["end_location"]["row"] - 1
+    statement = "\n".join(lines[_statement_start(lines, row) : end_row + 1])
+    if "#" in "\n".join(lines[row : _statement_end(lines, end_row) + 1]):
+        return False
+    module = re.search(r"`([^`]+)` imported", diag.get("message", ""))
+    name = module.group(1) if module else ""
+    if any(name == m or name.startswith(m + ".") for m in SIDE_EFFECT_MODULES):
+        return False
+    if statement.lstrip().startswith("from __future__"):
+        return False
+    indent = len(lines[row]) - len(lines[row].lstrip())
+    for k in range(row - 1, -1, -1):
+        text = lines[k]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        level = len(text) - len(text.lstrip())
+        if level < indent:
+            if _HEADER.match(text):
+                return False
+            indent = level
+        if indent == 0:
+            break
+    return True
+
+
+def _statement_start(lines, row):
+    while row > 0 and lines[row].lstrip().startswith((")", "    ")) and "import" not in lines[row]:
+        row -= 1
+    return row
+
+
+def _statement_end(lines, row):
+    return row
+
+
+def _apply(source: str, lines: list[str], edits) -> str:
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(row, col):
+        return min(starts[row - 1] + col - 1, len(source))
+
+    spans = sorted({(offset(r1, c1), offset(r2, c2), text) for r1, c1, r2, c2, text in edits})
+    out, last = [], 0
+    for start, end, text in spans:
+        if start < last:  # overlapping fixes: keep the first, the next run finds the rest
+            continue
+        out.append(source[last:start])
+        out.append(text)
+        last = end
+    out.append(source[last:])
+    return "".join(out)

@@ -1,0 +1,113 @@
+"""`x == None` becomes `x is None` where only the truth value is used.
+
+An overloaded `__eq__` (numpy arrays, ORM columns) makes `== None` build a value that is
+passed on, e.g. `query.filter(col == None)`. Only comparisons whose result is tested
+directly (if/while/assert/not/and/or/conditional tests) are rewritten: there, both forms
+agree for every object whose `__eq__` truth value is sane.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Span
+from .model import Offer, Refusal, offer
+from .tsview import SourceView, ancestors
+
+NOT_HERE = "Put the cursor on a comparison with None"
+PASSED_ON = "The comparison's result is passed on, so an overloaded `==` may matter"
+CHAINED = "Chained comparisons are not rewritten"
+
+_PREFILTER = re.compile(r"[=!]=\s*None\b|\bNone\s*[=!]=")
+_TESTED = {"if_statement", "elif_clause", "while_statement", "assert_statement"}
+
+
+def _candidates(view: SourceView):
+    stack = [view.tree.root_node]
+    while stack:
+        n = stack.pop()
+        if n.type == "comparison_operator":
+            yield n
+        stack.extend(n.named_children)
+
+
+def _parts(view: SourceView, node):
+    """(left, op, right) of a single `==`/`!=` comparison with None, else None."""
+    ops = [c for c in node.children if not c.is_named]
+    operands = node.named_children
+    if len(ops) != 1 or len(operands) != 2 or ops[0].type not in ("==", "!="):
+        return None
+    left, right = operands
+    if right.type == "none":
+        return left, ops[0].type
+    if left.type == "none":
+        return right, ops[0].type
+    return None
+
+
+def _refusal(node) -> str | None:
+    ops = [c for c in node.children if not c.is_named]
+    if len(ops) != 1:
+        return CHAINED
+    child, parent = node, node.parent
+    while parent is not None and parent.type in ("parenthesized_expression", "boolean_operator"):
+        child, parent = parent, parent.parent
+    if parent is None:
+        return PASSED_ON
+    if parent.type in ("not_operator", "if_clause"):
+        return None
+    if parent.type in _TESTED and parent.named_children and parent.named_children[0] == child:
+        return None
+    if parent.type == "conditional_expression" and parent.named_children[1] == child:
+        return None
+    return PASSED_ON
+
+
+def _replacement(view: SourceView, node) -> str | None:
+    parts = _parts(view, node)
+    if parts is None:
+        return None
+    operand, op = parts
+    return f"{view.text(operand)} {'is' if op == '==' else 'is not'} None"
+
+
+def list_offer(view: SourceView, span: Span) -> Offer | None:
+    node = view.node_at(view.trimmed(span))
+    for n in ancestors(node):
+        if n.type == "comparison_operator" and _parts(view, n) is not None:
+            return offer("rewrite.compare-to-none", _refusal(n))
+        if n.type.endswith("statement") or n.type in ("block", "module"):
+            return None
+    return None
+
+
+def compute(source: str, span: Span, view: SourceView | None = None) -> str:
+    view = view or SourceView(source)
+    node = view.node_at(view.trimmed(span))
+    for n in ancestors(node):
+        if n.type == "comparison_operator" and _parts(view, n) is not None:
+            reason = _refusal(n)
+            if reason:
+                raise Refusal(reason)
+            return _splice(source, [(n.start_byte, n.end_byte, _replacement(view, n))])
+    raise Refusal(NOT_HERE)
+
+
+def fix_all(source: str) -> str:
+    """Every safe `== None` in the file (a quick text check skips files without any)."""
+    if not _PREFILTER.search(source):
+        return source
+    view = SourceView(source)
+    edits = []
+    for n in _candidates(view):
+        if _parts(view, n) is not None and _refusal(n) is None:
+            if "\n" not in view.text(n):
+                edits.append((n.start_byte, n.end_byte, _replacement(view, n)))
+    return _splice(source, edits)
+
+
+def _splice(source: str, edits) -> str:
+    data = source.encode("utf-8", "surrogatepass")
+    for start, end, new in sorted(edits, reverse=True):
+        data = data[:start] + new.encode("utf-8", "surrogatepass") + data[end:]
+    return data.decode("utf-8", "surrogatepass")

@@ -1,0 +1,125 @@
+"""Cheap structural questions answered from the tree-sitter tree (no libcst).
+
+Tree-sitter points are (row, byte column); the refactor API speaks (line, character column).
+Only the lines a question touches are converted, so listing stays cheap on big files.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_python
+
+from ..core import Pos, Span, offset_of, pos_of
+
+STATEMENT_CONTAINERS = {"module", "block"}
+SCOPE_NODES = {"function_definition", "lambda", "class_definition"}
+LOOPS = {"for_statement", "while_statement"}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
+
+
+def parse(source: str) -> tree_sitter.Tree:
+    return _parser().parse(source.encode("utf-8", "surrogatepass"))
+
+
+class SourceView:
+    """A source text with its tree, converting between character and byte points."""
+
+    def __init__(self, source: str, tree: tree_sitter.Tree | None = None):
+        self.source = source
+        self.tree = tree if tree is not None else parse(source)
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.source.split("\n")
+        return self._lines
+
+    def line(self, row: int) -> str:
+        return self.lines[row] if 0 <= row < len(self.lines) else ""
+
+    def point(self, pos: Pos) -> tuple[int, int]:
+        text = self.line(pos.line)
+        col = min(pos.col, len(text))
+        return (pos.line, len(text[:col].encode("utf-8", "surrogatepass")))
+
+    def pos(self, point: tuple[int, int]) -> Pos:
+        row, byte_col = point
+        raw = self.line(row).encode("utf-8", "surrogatepass")[:byte_col]
+        return Pos(row, len(raw.decode("utf-8", "surrogatepass")))
+
+    def node_span(self, node: tree_sitter.Node) -> Span:
+        return Span(self.pos(tuple(node.start_point)), self.pos(tuple(node.end_point)))
+
+    def text(self, node: tree_sitter.Node) -> str:
+        return node.text.decode("utf-8", "surrogatepass") if node.text is not None else ""
+
+    def trimmed(self, span: Span) -> Span:
+        """The span without surrounding whitespace; a cursor stays a cursor."""
+        start, end = offset_of(self.source, span.start), offset_of(self.source, span.end)
+        if end < start:
+            start, end = end, start
+        if start == end:
+            return Span(pos_of(self.source, start), pos_of(self.source, start))
+        while start < end and self.source[start].isspace():
+            start += 1
+        while end > start and self.source[end - 1].isspace():
+            end -= 1
+        return Span(pos_of(self.source, start), pos_of(self.source, end))
+
+    def node_at(self, span: Span) -> tree_sitter.Node:
+        node = self.tree.root_node.descendant_for_point_range(
+            self.point(span.start), self.point(span.end)
+        )
+        if span.start == span.end and span.start.col > 0 and node.type != "identifier":
+            # A cursor just after a word (where typing leaves it) means that word.
+            before = self.point(Pos(span.start.line, span.start.col - 1))
+            left = self.tree.root_node.descendant_for_point_range(before, before)
+            if left is not None and left.type == "identifier":
+                return left
+        return node
+
+
+def ancestors(node: tree_sitter.Node):
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def enclosing_function(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    for n in ancestors(node.parent):
+        if n.type == "function_definition":
+            return n
+        if n.type in ("class_definition",):
+            return None
+    return None
+
+
+def top_level_rows(view: SourceView, span: Span) -> tuple[int, int] | None:
+    """First and last row of the top-level statement holding the whole span, if one does."""
+    root = view.tree.root_node
+    start, end = view.point(span.start), view.point(span.end)
+    hits = [c for c in root.named_children if c.end_point > start and c.start_point <= end]
+    hits = [c for c in hits if c.type != "comment"]
+    if len(hits) != 1:
+        return None
+    node = hits[0]
+    if not (node.start_point <= start and end <= node.end_point):
+        return None
+    return node.start_point[0], node.end_point[0]
+
+
+def walk(node: tree_sitter.Node, skip=frozenset()):
+    """Pre-order over named descendants, not descending into node types in ``skip``."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type not in skip:
+            stack.extend(reversed(n.named_children))

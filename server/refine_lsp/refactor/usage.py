@@ -1,0 +1,154 @@
+"""Where names are read and bound, from libcst scope metadata (never by matching text)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import FunctionScope, GlobalScope, Scope
+
+from .chunk import Chunk
+
+
+@dataclass
+class Usage:
+    """Reads and binds of the names of one scope (plus closures it reads), by position."""
+
+    scope: Scope
+    reads: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    nested_reads: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    binds: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    outer: set[str] = field(default_factory=set)  # names read from enclosing functions
+    declared: set[str] = field(default_factory=set)  # global / nonlocal in this scope
+
+
+def outer_function_scopes(scope: Scope) -> list[Scope]:
+    out, s = [], scope.parent
+    while s is not None and not isinstance(s, GlobalScope):
+        if isinstance(s, FunctionScope):
+            out.append(s)
+        s = s.parent
+    return out
+
+
+def usage_of(chunk: Chunk, scope: Scope) -> Usage:
+    use = Usage(scope)
+    outers = outer_function_scopes(scope) if isinstance(scope, FunctionScope) else []
+    for a in scope.assignments:
+        node = a.node
+        if node in chunk.positions:
+            use.binds[a.name].append(chunk.start(node))
+    seen = set()
+    for s in {sc for sc in chunk.scopes.values() if sc is not None}:
+        for acc in s.accesses:
+            if id(acc) in seen or not isinstance(acc.node, cst.Name):
+                continue
+            seen.add(id(acc))
+            name = acc.node.value
+            scopes = {r.scope for r in acc.referents}
+            pos = chunk.start(acc.node)
+            if scope in scopes:
+                use.reads[name].append(pos)
+                if s is not scope:
+                    use.nested_reads[name].append(pos)
+            elif any(o in scopes for o in outers):
+                use.reads[name].append(pos)
+                use.outer.add(name)
+    for name, node in _aug_and_declared(chunk, scope):
+        if node is None:
+            use.declared.add(name)
+        elif name in use.binds:
+            use.reads[name].append(chunk.start(node))
+    return use
+
+
+def _aug_and_declared(chunk: Chunk, scope: Scope):
+    """AugAssign targets (libcst records them as binds only) and global/nonlocal names."""
+    out = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name) and chunk.scopes.get(node) is scope:
+                out.append((node.target.value, node.target))
+
+        def visit_Global(self, node: cst.Global) -> None:
+            if chunk.scopes.get(node) is scope:
+                out.extend((n.name.value, None) for n in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            if chunk.scopes.get(node) is scope:
+                out.extend((n.name.value, None) for n in node.names)
+
+    chunk.module.visit(Visitor())
+    return out
+
+
+def names_in(node: cst.CSTNode) -> list[str]:
+    """Names read anywhere in an expression (for rebinding checks)."""
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.append(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+    node.visit(Visitor())
+    return found
+
+
+def bound_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in bound_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return bound_names(target.value)
+    return []
+
+
+def definitely_bound(stmts) -> set[str]:
+    """Names every path through these statements binds (a sound under-approximation)."""
+    out: set[str] = set()
+    for st in stmts:
+        if isinstance(st, cst.SimpleStatementLine):
+            for small in st.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        out.update(bound_names(t.target))
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    out.update(bound_names(small.target))
+                elif isinstance(small, cst.AugAssign):
+                    out.update(bound_names(small.target))
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    for alias in small.names:
+                        if alias.asname is not None:
+                            out.update(bound_names(alias.asname.name))
+                        else:
+                            out.add(cst.helpers.get_full_name_for_node(alias.name).split(".")[0])
+        elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+            out.add(st.name.value)
+        elif isinstance(st, cst.With):
+            for item in st.items:
+                if item.asname is not None:
+                    out.update(bound_names(item.asname.name))
+            out |= definitely_bound(block_statements(st.body))
+        elif isinstance(st, cst.If) and isinstance(st.orelse, (cst.Else, cst.If)):
+            other = (
+                block_statements(st.orelse.body) if isinstance(st.orelse, cst.Else) else [st.orelse]
+            )
+            out |= definitely_bound(block_statements(st.body)) & definitely_bound(other)
+        elif isinstance(st, cst.Try) and st.finalbody is not None:
+            out |= definitely_bound(block_statements(st.finalbody.body))
+    return out
+
+
+def block_statements(block: cst.BaseSuite) -> list:
+    if isinstance(block, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=block.body)]
+    return list(block.body)
