@@ -1,0 +1,173 @@
+"""`refine-lsp acceptance ...`: offline evaluation and local statistics.
+
+    refine-lsp acceptance evaluate --train A.jsonl --test B.jsonl [--keep 0.95] [--json]
+    refine-lsp acceptance evaluate --train A.jsonl --cv users [--keep 0.95] [--json]
+    refine-lsp acceptance evaluate ... --plot FILE.png      (needs matplotlib)
+    refine-lsp acceptance stats [--db PATH]
+
+With --json the last line printed is one JSON object:
+{"decisions", "keep", "ours": {"auc", "accepted_kept", "rejected_hidden", "calls_saved"},
+ "baseline": {...the same}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from refine_lsp.acceptance.cups import TelemetryError, load_decisions
+
+DEFAULT_DB = os.path.join("~", ".cache", "refine-lsp", "acceptance.sqlite3")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit code 2 with a clear message, as argparse
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"refine-lsp acceptance: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="refine-lsp acceptance", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    ev = sub.add_parser("evaluate", help="fit on --train, report on --test (or --cv users)")
+    ev.add_argument("--train", required=True, help="events file (CUPS JSON lines) to fit on")
+    ev.add_argument("--test", help="events file to report on")
+    ev.add_argument("--cv", choices=["users"], help="leave-one-user-out on --train")
+    ev.add_argument("--keep", type=float, default=0.95, help="share of accepted to keep")
+    ev.add_argument("--json", action="store_true", help="print one JSON object last")
+    ev.add_argument("--plot", metavar="FILE.png", help="draw rejected hidden vs accepted kept")
+    st = sub.add_parser("stats", help="counts from the local events store")
+    st.add_argument("--db", help=f"events database (default {DEFAULT_DB})")
+    st.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    argv = list(argv)
+    if argv[:1] == ["acceptance"]:
+        argv = argv[1:]
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "evaluate":
+        return _evaluate(args)
+    if args.command == "stats":
+        return _stats(args)
+    _parser().print_help()
+    return 2
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from refine_lsp.acceptance import evaluate
+
+    if not 0.0 < args.keep <= 1.0:
+        print("refine-lsp acceptance: --keep must be in (0, 1]", file=sys.stderr)
+        return 2
+    if bool(args.test) == bool(args.cv):
+        print("refine-lsp acceptance: give either --test FILE or --cv users", file=sys.stderr)
+        return 2
+    if args.plot and not _has_matplotlib():
+        print(
+            "refine-lsp acceptance: --plot needs matplotlib, which is not installed"
+            " (pip install matplotlib); nothing was drawn",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        train = load_decisions(args.train)
+        if args.cv:
+            result, folds = evaluate.cross_validate_users(train, args.keep)
+        else:
+            test = load_decisions(args.test)
+            if not test:
+                raise ValueError(f"{args.test}: no accept/reject decisions")
+            result, folds = evaluate.evaluate_split(train, test, args.keep)
+    except (TelemetryError, ValueError) as exc:
+        print(f"refine-lsp acceptance: {exc}", file=sys.stderr)
+        return 1
+    if args.plot:
+        _plot(args.plot, folds, result)
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        print(_table(result))
+    return 0
+
+
+def _table(result: dict) -> str:
+    lines = [f"decisions: {result['decisions']}   keep: {result['keep']}"]
+    lines.append(f"{'':10}{'auc':>8}{'acc. kept':>11}{'rej. hidden':>13}{'calls saved':>13}")
+    for name in ("ours", "baseline"):
+        r = result[name]
+        lines.append(
+            f"{name:10}{r['auc']:>8.3f}{r['accepted_kept']:>11.1%}"
+            f"{r['rejected_hidden']:>13.1%}{r['calls_saved']:>13.1%}"
+        )
+    return "\n".join(lines)
+
+
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def _plot(path: str, folds: list, result: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from refine_lsp.acceptance.evaluate import tradeoff_curve
+
+    scored = [s for f in folds for s in f.scored]
+    labels = [1 if s.accepted else 0 for s in scored]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, key in (("ours", "ours2"), ("baseline (Copilot filter)", "baseline")):
+        pts = tradeoff_curve([getattr(s, key) for s in scored], labels)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=name)
+    ax.axvline(result["keep"], linestyle=":", color="grey")
+    ax.set_xlabel("accepted kept")
+    ax.set_ylabel("rejected hidden")
+    ax.set_xlim(0.5, 1.0)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from refine_lsp.acceptance.store import EventStore
+
+    path = os.path.expanduser(args.db or DEFAULT_DB)
+    if not os.path.exists(path):
+        print(f"refine-lsp acceptance: no events database at {path}", file=sys.stderr)
+        return 1
+    store = EventStore(path)
+    counts = store.counts()
+    store.close()
+    if args.json:
+        print(json.dumps({"db": path, "counts": counts}, sort_keys=True))
+        return 0
+    print(f"events database: {path}")
+    if not counts:
+        print("no events recorded yet")
+    for kind, by_event in sorted(counts.items()):
+        shown = by_event.get("shown", 0)
+        won = sum(by_event.get(e, 0) for e in ("accepted", "partially_accepted", "applied"))
+        rate = f"{won / shown:.1%}" if shown else "n/a"
+        detail = ", ".join(f"{e} {n}" for e, n in sorted(by_event.items()))
+        print(f"{kind}: {detail}; accepted of shown {rate}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,187 @@
+"""The two-stage gate: should we ask the model, and should we show what it answered.
+
+Stage 1 scores context, timing and history features before any model call; below its
+threshold no call is made. Stage 2 adds the suggestion's features and decides whether to
+show it. Both thresholds follow from one number the user understands, ``keep_accepted``:
+the share of would-be-accepted suggestions to keep, measured on the prior's training data
+(stage 1 spends half of the allowed loss, stage 2 the rest).
+
+The gate adapts online to its user: each decision nudges a per-user bias (recalibration)
+and, more slowly, the weights, by stochastic gradient steps pulled back toward the prior so
+that a few odd decisions cannot wreck it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from refine_lsp.acceptance.model import LogisticModel, sigmoid
+
+# Online learning rates: the bias moves fast (a user's overall taste), the weights slowly.
+BIAS_RATE = 0.1
+WEIGHT_RATE = 0.01
+# Pull of the weights back toward the prior per update (L2 toward the prior).
+PRIOR_PULL = 0.1
+# Limit on the learned per-user bias, in logits.
+MAX_BIAS = 3.0
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    show: bool
+    probability: float
+    threshold: float  # probability threshold the decision was taken against
+
+
+def _quantile_threshold(scores: Sequence[float], keep: float) -> float:
+    """Largest t with at least ``keep`` of ``scores`` >= t (scores are accepted examples)."""
+    if not scores:
+        return float("-inf")
+    ordered = sorted(scores, reverse=True)
+    index = max(0, min(len(ordered) - 1, math.ceil(keep * len(ordered)) - 1))
+    return ordered[index]
+
+
+def thresholds_for_keep(
+    accepted_logits: Sequence[tuple[float, float]], keep: float
+) -> tuple[float, float]:
+    """(stage-1, stage-2) logit thresholds keeping ``keep`` of the accepted examples.
+
+    ``accepted_logits`` are (stage-1 logit, stage-2 logit) pairs of accepted training
+    examples. Stage 1 alone keeps 1 - (1 - keep) / 2 of them; stage 2 then keeps enough of
+    the survivors for the two together to keep ``keep``.
+    """
+    if not 0.0 < keep <= 1.0:
+        raise ValueError(f"keep_accepted must be in (0, 1], got {keep!r}")
+    if not accepted_logits:
+        return float("-inf"), float("-inf")
+    keep1 = 1.0 - (1.0 - keep) / 2.0
+    t1 = _quantile_threshold([a for a, _ in accepted_logits], keep1)
+    survivors = [b for a, b in accepted_logits if a >= t1]
+    need = keep * len(accepted_logits) / max(len(survivors), 1)
+    t2 = _quantile_threshold(survivors, min(need, 1.0))
+    return t1, t2
+
+
+class OnlineLogistic:
+    """A prior `LogisticModel` plus this user's online corrections."""
+
+    def __init__(self, prior: LogisticModel) -> None:
+        self.prior = prior
+        self.model = LogisticModel(
+            list(prior.names), list(prior.mean), list(prior.scale), list(prior.weights), prior.bias
+        )
+        self.user_bias = 0.0
+        self.updates = 0
+
+    def logit(self, features: Mapping[str, float]) -> float:
+        return self.model.logit(features) + self.user_bias
+
+    def learn(self, features: Mapping[str, float], accepted: bool) -> None:
+        """One SGD step on the log-loss of this decision."""
+        y = 1.0 if accepted else 0.0
+        error = y - sigmoid(self.logit(features))
+        self.user_bias = max(-MAX_BIAS, min(MAX_BIAS, self.user_bias + BIAS_RATE * error))
+        x = self.model.standardized(features)
+        w, w0 = self.model.weights, self.prior.weights
+        for i, xi in enumerate(x):
+            w[i] += WEIGHT_RATE * (error * xi - PRIOR_PULL * (w[i] - w0[i]))
+        self.model.refold()
+        self.updates += 1
+
+    def state(self) -> dict:
+        return {"user_bias": self.user_bias, "weights": list(self.model.weights), "n": self.updates}
+
+    def load_state(self, state: Mapping) -> None:
+        """Restore `state()`; ignored when it does not fit this prior (e.g. a new prior)."""
+        weights = state.get("weights") if isinstance(state, Mapping) else None
+        if not isinstance(weights, list) or len(weights) != len(self.model.weights):
+            return
+        try:
+            self.model.weights = [float(w) for w in weights]
+            self.user_bias = max(-MAX_BIAS, min(MAX_BIAS, float(state.get("user_bias", 0.0))))
+            self.updates = int(state.get("n", 0))
+        except (TypeError, ValueError):
+            return
+        self.model.refold()
+
+
+@dataclass
+class AcceptancePrior:
+    """What ships with the package: both stages' models and their calibration."""
+
+    stage1: LogisticModel
+    stage2: LogisticModel
+    # (stage-1 logit, stage-2 logit) of accepted training decisions, out of fold.
+    accepted_logits: list[tuple[float, float]]
+    info: dict
+
+    def to_json(self) -> dict:
+        return {
+            "version": 1,
+            "info": self.info,
+            "stage1": self.stage1.to_json(),
+            "stage2": self.stage2.to_json(),
+            "accepted_logits": [[round(a, 4), round(b, 4)] for a, b in self.accepted_logits],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> AcceptancePrior:
+        if not isinstance(data, Mapping) or data.get("version") != 1:
+            raise ValueError("acceptance prior: expected an object with version 1")
+        try:
+            pairs = [(float(a), float(b)) for a, b in data["accepted_logits"]]
+            return cls(
+                LogisticModel.from_json(data["stage1"]),
+                LogisticModel.from_json(data["stage2"]),
+                pairs,
+                dict(data.get("info") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"acceptance prior: invalid ({exc})") from exc
+
+
+class AcceptanceGate:
+    """Two-stage gate for one user: `stage1`, `stage2`, then `learn` from the outcome."""
+
+    def __init__(self, prior: AcceptancePrior, keep_accepted: float = 0.95) -> None:
+        self.prior = prior
+        self.stage1_model = OnlineLogistic(prior.stage1)
+        self.stage2_model = OnlineLogistic(prior.stage2)
+        self.set_keep(keep_accepted)
+
+    def set_keep(self, keep_accepted: float) -> None:
+        """Re-derive both thresholds (e.g. after the setting changed)."""
+        self.keep_accepted = keep_accepted
+        self.threshold1, self.threshold2 = thresholds_for_keep(
+            self.prior.accepted_logits, keep_accepted
+        )
+
+    def stage1(self, features: Mapping[str, float]) -> GateDecision:
+        """Before the model call: is a suggestion here likely enough to be accepted?"""
+        z = self.stage1_model.logit(features)
+        return GateDecision(z >= self.threshold1, sigmoid(z), _prob(self.threshold1))
+
+    def stage2(self, features: Mapping[str, float]) -> GateDecision:
+        """After the model call: show this suggestion?"""
+        z = self.stage2_model.logit(features)
+        return GateDecision(z >= self.threshold2, sigmoid(z), _prob(self.threshold2))
+
+    def learn(self, features: Mapping[str, float], accepted: bool) -> None:
+        """Adapt both stages to one decision (``features`` from `stage2_features`)."""
+        self.stage1_model.learn(features, accepted)
+        self.stage2_model.learn(features, accepted)
+
+    def state(self) -> dict:
+        return {"stage1": self.stage1_model.state(), "stage2": self.stage2_model.state()}
+
+    def load_state(self, state: Mapping) -> None:
+        if isinstance(state, Mapping):
+            self.stage1_model.load_state(state.get("stage1") or {})
+            self.stage2_model.load_state(state.get("stage2") or {})
+
+
+def _prob(logit: float) -> float:
+    return 0.0 if logit == float("-inf") else sigmoid(logit)

@@ -1,0 +1,130 @@
+"""Tree-sitter probes for the acceptance features: what is at the cursor, does a suggestion parse.
+
+tree-sitter is imported on first use, not at package import, to keep server start fast.
+Every probe works on a small local region (a few dozen lines around the cursor) so its cost
+does not grow with the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# Node types grouped into the few categories the model sees; the rest count as "other".
+NODE_CATEGORIES = ("module", "block", "call", "assignment", "string", "comment", "definition")
+_CATEGORY_OF = {
+    "module": "module",
+    "block": "block",
+    "expression_statement": "block",
+    "call": "call",
+    "argument_list": "call",
+    "assignment": "assignment",
+    "augmented_assignment": "assignment",
+    "string": "string",
+    "string_content": "string",
+    "string_start": "string",
+    "string_end": "string",
+    "comment": "comment",
+    "function_definition": "definition",
+    "class_definition": "definition",
+    "parameters": "definition",
+}
+
+# How far back from the cursor the local region reaches; enough for the enclosing statement.
+REGION_LINES = 40
+
+
+@dataclass(frozen=True)
+class CursorNode:
+    category: str  # one of NODE_CATEGORIES or "other"
+    depth: int  # nesting depth of the smallest named node at the cursor
+    in_string: bool
+    in_comment: bool
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_python
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
+
+
+def parse(source: str) -> Any:
+    """A tree-sitter tree for ``source`` (the caller may pass it back as ``tree``)."""
+    return _parser().parse(source.encode("utf-8"))
+
+
+def local_region_start(prefix: str, max_lines: int = REGION_LINES) -> int:
+    """Offset in ``prefix`` where the local region starts.
+
+    The region begins at the last unindented, non-blank line within ``max_lines`` of the
+    cursor, so that it holds a whole top-level statement whenever one fits.
+    """
+    start = len(prefix)
+    lines_seen = 0
+    while start > 0 and lines_seen <= max_lines:
+        nl = prefix.rfind("\n", 0, start - 1) if start > 0 else -1
+        line_start = nl + 1
+        line = prefix[line_start:start]
+        lines_seen += 1
+        if line[:1] not in ("", " ", "\t", "\n", "#", ")", "]", "}") and lines_seen > 1:
+            return line_start
+        if line_start == 0:
+            return 0
+        start = line_start
+    return start
+
+
+def cursor_node(tree: Any, byte_offset: int) -> CursorNode:
+    """Category, depth and string/comment state of the node at ``byte_offset`` in ``tree``."""
+    root = tree.root_node
+    at = max(0, min(byte_offset, root.end_byte))
+    # The node just before the cursor tells more than the one after it (the user types there).
+    node = root.named_descendant_for_byte_range(max(0, at - 1), at) or root
+    depth = 0
+    in_string = in_comment = False
+    category = _CATEGORY_OF.get(node.type, "other")
+    walker = node
+    while walker is not None:
+        kind = walker.type
+        if kind == "comment" and walker.start_byte < at:
+            in_comment = True
+        if kind == "string" and walker.start_byte < at < walker.end_byte:
+            in_string = True
+        depth += 1
+        walker = walker.parent
+    return CursorNode(category, depth - 1, in_string, in_comment)
+
+
+def _error_count(source: str) -> int:
+    tree = parse(source)
+    count = 0
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            count += 1
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return count
+
+
+def suggestion_parses(prefix: str, suggestion: str, suffix: str = "") -> bool:
+    """True when inserting ``suggestion`` adds no syntax error to the local region.
+
+    Only the region around the cursor is parsed: from :func:`local_region_start` in the prefix
+    to the end of the line (plus a few lines) of the suffix. An unfinished block that the
+    suggestion opens (``if x:`` with no body yet) is allowed by giving it a ``pass`` body.
+    """
+    region_prefix = prefix[local_region_start(prefix) :]
+    suffix_lines = suffix.split("\n")[:4]
+    region_suffix = "\n".join(suffix_lines)
+    before = _error_count(region_prefix + region_suffix)
+    joined = region_prefix + suggestion + region_suffix
+    after = _error_count(joined)
+    if after > before and joined.rstrip().endswith(":"):
+        after = _error_count(joined.rstrip() + " pass\n")
+    return after <= before
