@@ -98,7 +98,7 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
     accepted_logits: list[tuple[float, float]] = []
     if len(groups) < 2:
         pairs = online_logits(stage1, stage2, decisions)
-        accepted_logits = [p for p, d in zip(pairs, decisions) if d.accepted]
+        accepted_logits = [p for p, d in zip(pairs, decisions, strict=False) if d.accepted]
     for held in groups if len(groups) >= 2 else []:
         rest = [d for g in groups if g is not held for d in g]
         rest_labels = _labels(rest)
@@ -107,7 +107,7 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
         m1 = fit_logistic([d.stage1 for d in rest], rest_labels, names1, l2=L2)
         m2 = fit_logistic([d.stage2 for d in rest], rest_labels, names2, l2=L2)
         pairs = online_logits(m1, m2, held)
-        accepted_logits += [p for p, d in zip(pairs, held) if d.accepted]
+        accepted_logits += [p for p, d in zip(pairs, held, strict=False) if d.accepted]
     info = {
         "decisions": len(decisions),
         "accepted": sum(labels),
@@ -153,7 +153,10 @@ def run_fold(
     base, base_accepted = fit_baseline(train, inner_folds)
     tb = threshold_for_keep(base_accepted, [1] * len(base_accepted), keep)
     pairs = online_logits(prior.stage1, prior.stage2, test)
-    scored = [Scored(d.accepted, a, b, base.logit(d.baseline)) for d, (a, b) in zip(test, pairs)]
+    scored = [
+        Scored(d.accepted, a, b, base.logit(d.baseline))
+        for d, (a, b) in zip(test, pairs, strict=False)
+    ]
     return FoldResult(
         scored,
         [s.ours1 >= t1 and s.ours2 >= t2 for s in scored],

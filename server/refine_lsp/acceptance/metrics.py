@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
     """Area under the ROC curve (ties count half); 0.5 when one class is missing."""
-    pairs = sorted(zip(scores, labels), key=lambda p: p[0])
+    pairs = sorted(zip(scores, labels, strict=False), key=lambda p: p[0])
     pos = sum(1 for _, y in pairs if y)
     neg = len(pairs) - pos
     if not pos or not neg:
@@ -26,7 +26,7 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
 
 def threshold_for_keep(scores: Sequence[float], labels: Sequence[int], keep: float) -> float:
     """The highest threshold t such that at least ``keep`` of accepted have score >= t."""
-    accepted = sorted((s for s, y in zip(scores, labels) if y), reverse=True)
+    accepted = sorted((s for s, y in zip(scores, labels, strict=False) if y), reverse=True)
     if not accepted:
         return float("-inf")
     if keep >= 1.0:
@@ -37,8 +37,8 @@ def threshold_for_keep(scores: Sequence[float], labels: Sequence[int], keep: flo
 
 def gate_rates(shown: Sequence[bool], labels: Sequence[int]) -> tuple[float, float]:
     """(share of accepted kept, share of rejected hidden) for show/hide decisions."""
-    acc = [s for s, y in zip(shown, labels) if y]
-    rej = [s for s, y in zip(shown, labels) if not y]
+    acc = [s for s, y in zip(shown, labels, strict=False) if y]
+    rej = [s for s, y in zip(shown, labels, strict=False) if not y]
     kept = sum(acc) / len(acc) if acc else 1.0
     hidden = (len(rej) - sum(rej)) / len(rej) if rej else 0.0
     return kept, hidden

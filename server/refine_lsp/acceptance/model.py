@@ -63,13 +63,13 @@ class LogisticModel:
 
     def refold(self) -> None:
         """Recompute the folded coefficients after the weights or bias changed."""
-        self._w = [w / s for w, s in zip(self.weights, self.scale)]
-        self._b0 = self.bias - sum(w * m for w, m in zip(self._w, self.mean))
+        self._w = [w / s for w, s in zip(self.weights, self.scale, strict=False)]
+        self._b0 = self.bias - sum(w * m for w, m in zip(self._w, self.mean, strict=False))
 
     def logit(self, features: Mapping[str, float]) -> float:
         z = self._b0
         get = features.get
-        for name, w in zip(self.names, self._w):
+        for name, w in zip(self.names, self._w, strict=False):
             x = get(name)
             if x:
                 z += w * x
@@ -81,7 +81,7 @@ class LogisticModel:
     def standardized(self, features: Mapping[str, float]) -> list[float]:
         return [
             (float(features.get(n, 0.0)) - m) / s
-            for n, m, s in zip(self.names, self.mean, self.scale)
+            for n, m, s in zip(self.names, self.mean, self.scale, strict=False)
         ]
 
     def to_json(self) -> dict:
@@ -150,12 +150,12 @@ def fit_logistic(
                 row.append((j + 1, v))
         xs.append(row)
     beta = [0.0] * (d + 1)
-    rate = sum(w * y for w, y in zip(sw, labels)) / sum(sw)
+    rate = sum(w * y for w, y in zip(sw, labels, strict=False)) / sum(sw)
     beta[0] = math.log(max(rate, 1e-3) / max(1 - rate, 1e-3))
     for _ in range(iterations):
         grad = [0.0] * (d + 1)
         hess = [[0.0] * (d + 1) for _ in range(d + 1)]
-        for row, y, w in zip(xs, labels, sw):
+        for row, y, w in zip(xs, labels, sw, strict=False):
             p = sigmoid(sum(beta[i] * v for i, v in row))
             g = (p - y) * w
             h = p * (1 - p) * w
@@ -172,7 +172,7 @@ def fit_logistic(
             grad[i] += l2 * beta[i]
             hess[i][i] += l2
         step = _solve(hess, grad)
-        beta = [b - s for b, s in zip(beta, step)]
+        beta = [b - s for b, s in zip(beta, step, strict=False)]
         if max(abs(s) for s in step) < 1e-6:
             break
     return LogisticModel(names, mean, scale, beta[1:], beta[0])
