@@ -310,8 +310,14 @@ class _Sites(cst.CSTVisitor):
         if name in ("sorted", "sort"):
             kws = [a for a in node.args if a.keyword is not None and a.keyword.value == "reverse"]
             if not kws:
-                rev = cst.Arg(cst.Name("True"), keyword=cst.Name("reverse"))
-                args = [*node.args[:-1], node.args[-1].with_changes(comma=cst.Comma())]
+                tight = cst.SimpleWhitespace("")
+                rev = cst.Arg(
+                    cst.Name("True"),
+                    keyword=cst.Name("reverse"),
+                    equal=cst.AssignEqual(whitespace_before=tight, whitespace_after=tight),
+                )
+                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                args = [*node.args[:-1], node.args[-1].with_changes(comma=comma)]
                 args = [*args, rev] if node.args else [rev]
                 self._add(node, "sort-reverse", node.with_changes(args=args))
         if isinstance(func, cst.Attribute):

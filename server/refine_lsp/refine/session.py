@@ -40,6 +40,7 @@ class Session:
         memory_dir: Path | None = None,
         tests: list[str] | None = None,
         worker_env: dict[str, str] | None = None,
+        workers: int | None = None,
     ):
         self.started = time.monotonic()
         self.workspace = Path(workspace).resolve()
@@ -64,6 +65,7 @@ class Session:
         self.memory = Memory(memory_dir)
         self.tests = tests
         self.worker_env = worker_env
+        self.workers = workers
         lines = self.source.splitlines()
         self.function_text = "\n".join(lines[self.target.start_line : self.target.end_line + 1])
         self.kind = code_kind(self.function_text.strip() and _dedent(self.function_text))
@@ -82,6 +84,7 @@ class Session:
                 memory_mb=r.memory_mb,
                 timeout_s=r.test_timeout_s,
                 env=self.worker_env,
+                workers=self.workers,
             )
         return self._pool
 

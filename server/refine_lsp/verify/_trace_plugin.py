@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -21,6 +22,18 @@ _TARGET_REAL = os.path.realpath(_TARGET) if _TARGET else None
 _RESULTS: dict[str, dict] = {}
 _LINES: dict[str, list[int]] = {}
 _IS_TARGET: dict[str, bool] = {}
+_TEST_TIMEOUT = float(os.environ.get("REFINE_TEST_TIMEOUT") or 0)
+
+
+class TestTimeout(BaseException):
+    """One test ran past its share of the time: a failure of that test, not of the run.
+
+    A BaseException so that the code under test cannot swallow it with ``except Exception``.
+    """
+
+
+def _alarm(signum, frame):
+    raise TestTimeout(f"timed out after {_TEST_TIMEOUT:.1f} s")
 
 
 def _is_target(filename: str) -> bool:
@@ -46,6 +59,17 @@ def _tracer(lines: set[int]):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    if _TEST_TIMEOUT > 0:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, _TEST_TIMEOUT)
+    try:
+        yield from _traced(item)
+    finally:
+        if _TEST_TIMEOUT > 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _traced(item):
     if _TARGET_REAL is None:
         yield
         return

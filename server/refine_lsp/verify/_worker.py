@@ -20,7 +20,7 @@ import pytest  # noqa: F401  imported once here, inherited by every forked child
 _POLL_S = 0.002
 
 
-def _run_child(args: list[str], result_path: str, trace: str | None) -> None:
+def _run_child(args: list[str], result_path: str, trace: str | None, timeout: float) -> None:
     os.setpgid(0, 0)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -29,6 +29,9 @@ def _run_child(args: list[str], result_path: str, trace: str | None) -> None:
     os.environ["REFINE_RESULT"] = result_path
     os.environ["REFINE_TRACE"] = os.path.abspath(trace) if trace else ""
     os.environ["REFINE_FAST_EXIT"] = "1"
+    # One hanging test gets half the run's time, so the others still report (and coverage
+    # of the hang, the most useful spectrum of all, is kept).
+    os.environ["REFINE_TEST_TIMEOUT"] = str(timeout / 2)
     code = 3
     try:
         import pytest as _pytest
@@ -63,7 +66,7 @@ def _handle(req: dict) -> dict:
     timeout = float(req.get("timeout", 10.0))
     pid = os.fork()
     if pid == 0:
-        _run_child(list(req.get("args") or []), result_path, req.get("trace"))
+        _run_child(list(req.get("args") or []), result_path, req.get("trace"), timeout)
     try:
         # Also set here: the parent must not killpg before the child got its own group.
         os.setpgid(pid, pid)

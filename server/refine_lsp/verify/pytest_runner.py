@@ -29,6 +29,8 @@ _SLACK_S = 15.0
 
 @dataclass
 class TestOutcome:
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     outcome: str  # passed | failed | error | skipped
     message: str = ""
@@ -39,6 +41,8 @@ class TestOutcome:
 
 @dataclass
 class TestRun:
+    __test__ = False  # not a pytest test class
+
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     timed_out: bool = False
     error: str = ""
@@ -193,6 +197,8 @@ class PytestWorker:
 
 @dataclass
 class TestRequest:
+    __test__ = False  # not a pytest test class
+
     args: list[str]
     files: dict[str, str] = field(default_factory=dict)
     trace: str | None = None
@@ -200,6 +206,8 @@ class TestRequest:
 
 class TestPool:
     """Up to one worker per core, each in its own copy of the workspace."""
+
+    __test__ = False
 
     def __init__(
         self,

@@ -1,0 +1,276 @@
+"""The other loop actions: "Refine with checks", "Make faster (keeps tests green)" and
+"Add property tests". Each offers at most one edit, verified the same way as a fix."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+
+from refine_lsp.verify.checks import ruff_bin, ruff_findings
+from refine_lsp.verify.properties import module_name, timing_verdict
+from refine_lsp.verify.pytest_runner import TestRequest
+
+from .loop import _fix, run_action
+from .model import model_configured, propose
+from .proptests import property_tests, test_module
+from .session import Session
+
+MIN_SPEEDUP = 1.2
+
+
+def _memoized(s: Session) -> str | None:
+    """``@functools.cache`` on a function that calls itself (the classic exponential case)."""
+    tree = ast.parse(s.source)
+    fn = next(
+        (
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.lineno - 1 == s.target.def_line
+        ),
+        None,
+    )
+    if fn is None or not s.target.top_level or fn.decorator_list:
+        return None
+    calls_self = any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.name
+        for n in ast.walk(fn)
+    )
+    if not calls_self:
+        return None
+    lines = s.source.splitlines(keepends=True)
+    lines.insert(s.target.start_line, "@functools.cache\n")
+    new = "".join(lines)
+    if not re.search(r"^import functools\s*$", new, re.M):
+        new = _add_import(new, "import functools")
+    return new
+
+
+def _add_import(source: str, stmt: str) -> str:
+    """``stmt`` after the last top-level import (or the docstring), else at the top."""
+    tree = ast.parse(source)
+    after = 0
+    for node in tree.body:
+        doc = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and after == 0
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or doc:
+            after = node.end_lineno
+        else:
+            break
+    lines = source.splitlines(keepends=True)
+    if after == 0:
+        return stmt + "\n\n" + source
+    return "".join(lines[:after]) + stmt + "\n" + "".join(lines[after:])
+
+
+def _tests_ok(s: Session, related: list[str], candidate: str) -> bool:
+    if not related:
+        return True
+    [run] = s.run_candidates([candidate], related)
+    return run is not None and run.all_pass(set(related))
+
+
+def _faster(s: Session) -> object:
+    baseline, related = s.baseline()
+    failing = set(related) & baseline.failing
+    s.summary.tests_total = len(related)
+    s.summary.tests_passed_before = s.summary.tests_passed = len(related) - len(failing)
+    if failing:
+        s.summary.message = f"{len(failing)} tests fail; fix them before making it faster"
+        return s.result(None)
+    if not s.can_check_properties():
+        s.summary.message = "needs a module-level function and hypothesis to check equivalence"
+        return s.result(None)
+    cands = [(src, "memoize with functools.cache") for src in [_memoized(s)] if src]
+    s.progress("asking for faster versions", 20)
+    if model_configured(s.settings):
+        feedback = [f"tests that must keep passing: {', '.join(related[:5])}"]
+        for src in propose(
+            s.settings,
+            s.usage,
+            s.source,
+            s.target,
+            "Make this function faster without changing any result it returns.",
+            feedback,
+            n=2,
+            temperature=0.7,
+            role="refiner",
+            cancel=s.cancel,
+        ):
+            cands.append((src, "model proposal"))
+    best = None
+    for i, (src, desc) in enumerate(cands):
+        if s.out_of_budget():
+            break
+        s.progress(f"checking {desc}", 30 + 60 * i // max(1, len(cands)))
+        s.summary.candidates += 1
+        if not all(v.passed for v in s.static_checks(src)) or not _tests_ok(s, related, src):
+            continue
+        eq = s.property_check(src, "equivalent", timing=True, examples=60)
+        if not eq.passed:
+            continue
+        tv = timing_verdict(eq.data, MIN_SPEEDUP)
+        s.summary.plausible += 1
+        if tv.passed and (best is None or tv.data["speedup"] > best[2]):
+            best = (src, desc, tv.data["speedup"], eq)
+    if best is None:
+        s.summary.message = "no faster version passed the tests, equivalence and timing checks"
+        return s.result(None)
+    src, desc, speedup, eq = best
+    s.summary.speedup = round(speedup, 2)
+    s.summary.properties_checked = eq.data.get("valid", 0)
+    s.summary.verdicts = [eq.to_json()]
+    s.summary.message = f"faster: {desc}"
+    return s.result(src, desc)
+
+
+def _ruff_fixed(s: Session) -> str | None:
+    binary = ruff_bin()
+    if binary is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [binary, "check", "--fix", "--no-cache", "--stdin-filename", str(s.file), "-"],
+            input=s.source,
+            capture_output=True,
+            text=True,
+            cwd=s.workspace,
+            timeout=s.settings.ruff.timeout_s,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    new = proc.stdout
+    if not new or new == s.source:
+        return None
+    old_lines, new_lines = s.source.splitlines(), new.splitlines()
+    # Only edits inside the function: the action is about the function at the cursor.
+    head = s.target.start_line
+    tail = len(old_lines) - s.target.end_line - 1
+    if (
+        old_lines[:head] != new_lines[:head]
+        or old_lines[len(old_lines) - tail :] != new_lines[len(new_lines) - tail :]
+    ):
+        return None
+    return new
+
+
+def _refine(s: Session) -> object:
+    baseline, related = s.baseline()
+    if set(related) & baseline.failing:
+        return _fix(s)
+    s.summary.tests_total = len(related)
+    s.summary.tests_passed_before = s.summary.tests_passed = len(related)
+    feedback = []
+    findings = ruff_findings(s.source, s.file, cwd=s.workspace) or []
+    for f in findings:
+        row = (f.get("location") or {}).get("row", 0) - 1
+        if s.target.contains(row):
+            feedback.append(f"line {row + 1}: {f.get('code')} {f.get('message')}")
+    crash = None
+    if s.can_check_properties():
+        s.progress("checking generated inputs", 20)
+        crash = s.property_check(None, "crash")
+        s.summary.properties_checked = crash.data.get("examples", 0)
+        if not crash.passed:
+            feedback.append(crash.details)
+    cands = [(src, "ruff fixes") for src in [_ruff_fixed(s)] if src]
+    if model_configured(s.settings) and feedback:
+        for src in propose(
+            s.settings,
+            s.usage,
+            s.source,
+            s.target,
+            "Improve this function so that every check below passes; keep its behaviour.",
+            feedback,
+            role="refiner",
+            cancel=s.cancel,
+        ):
+            cands.append((src, "model proposal"))
+    for src, desc in cands:
+        s.summary.candidates += 1
+        verdicts = s.static_checks(src)
+        if not all(v.passed for v in verdicts) or not _tests_ok(s, related, src):
+            continue
+        if s.can_check_properties():
+            v = s.property_check(src, "crash")
+            if not v.passed:
+                continue
+            verdicts.append(v)
+        s.summary.verdicts = [v.to_json() for v in verdicts]
+        s.summary.message = f"refined: {desc}"
+        return s.result(src, desc)
+    if not feedback:
+        s.summary.message = "every check passes; nothing to refine"
+    else:
+        s.summary.message = "checks found: " + "; ".join(feedback[:3])
+    return s.result(None)
+
+
+def _add_props(s: Session) -> object:
+    if not s.can_check_properties():
+        s.summary.message = "property tests need a module-level function and hypothesis"
+        return s.result(None)
+    module = module_name(s.rel)
+    tests_dir = s.workspace / "tests"
+    base = tests_dir if tests_dir.is_dir() else s.file.parent
+    path = base / f"test_{module.split('.')[-1]}_properties.py"
+    rel = path.relative_to(s.workspace).as_posix()
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    candidates = [
+        (name, text)
+        for name, text in property_tests(s.source, s.target, module)
+        if f"def {name}(" not in existing
+    ]
+    if not candidates:
+        s.summary.message = "the property tests exist already"
+        return s.result(None)
+    s.progress("running the generated property tests", 30)
+    trial = test_module(module, s.target.name, [t for _, t in candidates])
+    run = s.pool.run(TestRequest([rel], {rel: trial}), s.cancel)
+    kept = [
+        (n, t)
+        for n, t in candidates
+        if run.outcomes.get(f"{rel}::{n}", None) is not None
+        and run.outcomes[f"{rel}::{n}"].outcome == "passed"
+    ]
+    dropped = [n for n, _ in candidates if (n, _) not in kept]
+    s.summary.tests_total = len(candidates)
+    s.summary.tests_passed = len(kept)
+    if not kept:
+        s.summary.message = f"none of the generated properties hold ({', '.join(dropped)})"
+        return s.result(None)
+    new = test_module(module, s.target.name, [t for _, t in kept], existing)
+    [check] = s.pool.run_many([TestRequest([rel], {rel: new})], s.cancel)
+    if check is None or not check.all_pass({f"{rel}::{n}" for n, _ in kept}):
+        s.summary.message = "the generated test file did not pass as a whole"
+        return s.result(None)
+    s.summary.properties_checked = len(kept)
+    s.summary.message = f"added {len(kept)} property tests" + (
+        f"; dropped {', '.join(dropped)} (they fail on the current code)" if dropped else ""
+    )
+    res = s.result(new, f"add {len(kept)} property tests to {rel}")
+    res.file = path
+    res.old_source = existing
+    return res
+
+
+def refine_with_checks(workspace, file, line, settings, progress=None, cancel=None, **kw):
+    """Fix failing tests if any; otherwise apply verified improvements (ruff fixes inside
+    the function, model refinements from the checks' feedback)."""
+    return run_action("refine", _refine, workspace, file, line, settings, progress, cancel, **kw)
+
+
+def make_faster(workspace, file, line, settings, progress=None, cancel=None, **kw):
+    """A faster version that keeps the tests green, returns equal results on generated
+    inputs, and measures at least 1.2x faster on them."""
+    return run_action("faster", _faster, workspace, file, line, settings, progress, cancel, **kw)
+
+
+def add_property_tests(workspace, file, line, settings, progress=None, cancel=None, **kw):
+    """New content for ``tests/test_<module>_properties.py`` (``result.file``), holding the
+    generated properties that pass on the current code."""
+    return run_action(
+        "properties", _add_props, workspace, file, line, settings, progress, cancel, **kw
+    )
+
+
+__all__ = ["add_property_tests", "make_faster", "refine_with_checks"]

@@ -1,0 +1,126 @@
+"""The loop end to end with no model: fix, cancel, make faster, property tests, CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from refine_lsp.refine.actions import add_property_tests, make_faster, refine_with_checks
+from refine_lsp.refine.cli import main as cli_main
+from refine_lsp.refine.loop import fix_failing_tests
+from refine_lsp.refine.memory import Memory
+from refine_lsp.refine.session import LoopError
+from refine_lsp.settings import Settings
+
+ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def _tree(root):
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_fixes_the_fixture_bug_without_a_model(buggy, tmp_path):
+    pricing = buggy / "shop" / "pricing.py"
+    before_text = pricing.read_text()
+    before = _tree(buggy)
+    messages = []
+    res = fix_failing_tests(
+        buggy,
+        pricing,
+        6,  # zero-based: `if quantity > 10:`
+        Settings(),
+        progress=lambda m, p: messages.append((m, p)),
+        memory_dir=tmp_path / "memory",
+        worker_env=ENV,
+    )
+    assert res.new_source == before_text.replace("quantity > 10", "quantity >= 10")
+    assert res.description == "line 7: `quantity > 10` -> `quantity >= 10`"
+    s = res.summary
+    assert (s.tests_total, s.tests_passed_before, s.tests_passed) == (3, 2, 3)
+    assert s.model_calls == 0 and s.test_runs >= 2 and s.properties_checked > 0
+    assert [v["verifier"] for v in s.verdicts] == ["parse", "ruff", "pytest", "no-crash"]
+    assert all(v["passed"] for v in s.verdicts)
+    assert messages and messages[0][0].startswith("running the tests")
+    # Only an edit is offered; the user's files are untouched.
+    assert _tree(buggy) == before
+    assert "+    if quantity >= 10:" in res.diff()
+    # The outcome was remembered: the winning template now weighs more for this code kind.
+    mem = Memory(tmp_path / "memory")
+    assert mem.stats and any(v["fixes"] == 1 for v in mem.stats.values())
+
+
+def test_nothing_to_fix_when_tests_pass(buggy):
+    pricing = buggy / "shop" / "pricing.py"
+    res = fix_failing_tests(buggy, pricing, 12, Settings(), worker_env=ENV)
+    assert res.new_source is None
+    assert res.summary.message == "all 2 tests that reach shipping pass"
+
+
+def test_cancel_stops_within_a_moment(buggy):
+    (buggy / "tests" / "test_slow.py").write_text(
+        "import time\nfrom shop.pricing import bulk_discount\n\n\n"
+        "def test_slow():\n    time.sleep(30)\n    assert bulk_discount(1, 1.0) == 1.0\n"
+    )
+    cancel = threading.Event()
+    threading.Timer(1.5, cancel.set).start()
+    start = time.monotonic()
+    res = fix_failing_tests(buggy, buggy / "shop" / "pricing.py", 6, Settings(), cancel=cancel)
+    assert res.cancelled and res.new_source is None
+    assert res.summary.message == "cancelled"
+    assert time.monotonic() - start < 10
+
+
+def test_bad_input_is_a_clear_error(buggy, tmp_path):
+    with pytest.raises(LoopError, match="not inside the workspace"):
+        fix_failing_tests(buggy, tmp_path / "elsewhere.py", 0, Settings())
+    with pytest.raises(LoopError, match="no function at line 1"):
+        fix_failing_tests(buggy, buggy / "shop" / "pricing.py", 0, Settings())
+
+
+def test_make_faster_keeps_tests_green(slow):
+    seq = slow / "slowmath" / "seq.py"
+    res = make_faster(slow, seq, 4, Settings(), worker_env=ENV)
+    assert res.new_source == seq.read_text().replace(
+        '"""Number sequences."""\n', '"""Number sequences."""\nimport functools\n'
+    ).replace("def fib", "@functools.cache\ndef fib")
+    s = res.summary
+    assert s.tests_passed == s.tests_total == 2
+    assert s.speedup is not None and s.speedup > 1.2
+
+
+def test_add_property_tests_verified_on_current_code(buggy):
+    res = add_property_tests(buggy, buggy / "shop" / "pricing.py", 12, Settings(), worker_env=ENV)
+    assert res.file == buggy / "tests" / "test_pricing_properties.py"
+    assert not res.file.exists()
+    assert res.new_source.startswith(
+        "import copy\n\nfrom hypothesis import given, settings\n"
+        "from hypothesis import strategies as st\n\nfrom shop.pricing import shipping\n"
+    )
+    assert "def test_shipping_does_not_crash(weight_kg):" in res.new_source
+    assert res.summary.message == "added 3 property tests"
+
+
+def test_refine_with_checks_fixes_failing_tests_first(buggy):
+    res = refine_with_checks(buggy, buggy / "shop" / "pricing.py", 6, Settings(), worker_env=ENV)
+    assert res.new_source is not None and "quantity >= 10" in res.new_source
+
+
+def test_cli_fix_prints_diff_and_applies_only_when_asked(buggy, capsys):
+    pricing = buggy / "shop" / "pricing.py"
+    original = pricing.read_text()
+    code = cli_main(["fix", f"{pricing}:7", "--workspace", str(buggy)])
+    out = capsys.readouterr()
+    assert code == 0
+    assert out.out.startswith("fixed: line 7: `quantity > 10` -> `quantity >= 10`")
+    assert "-    if quantity > 10:\n+    if quantity >= 10:\n" in out.out
+    assert "%" in out.err  # the progress bar
+    assert pricing.read_text() == original
+    assert cli_main(["fix", f"{pricing}:7", "--workspace", str(buggy), "--apply"]) == 0
+    assert pricing.read_text() == original.replace("quantity > 10", "quantity >= 10")
+
+
+def test_cli_bad_location(capsys):
+    assert cli_main(["fix", "nowhere.py:x"]) == 2
+    assert "FILE:LINE" in capsys.readouterr().err
