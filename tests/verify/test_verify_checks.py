@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from refine_lsp.verify.checks import parse_verdict, ruff_verdict
 from refine_lsp.verify.properties import module_name, property_verdict, timing_verdict
 from refine_lsp.verify.sandbox import Sandbox

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-
 from refine_lsp.verify.pytest_runner import TestPool, TestRequest
 from refine_lsp.verify.sandbox import Cancelled
 

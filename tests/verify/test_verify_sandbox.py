@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from refine_lsp.verify.sandbox import Sandbox, SandboxError, copy_workspace, run_command
 
 
