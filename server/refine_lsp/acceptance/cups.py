@@ -147,7 +147,7 @@ def replay_user(events: Iterable[dict]) -> list[Decision]:
                 bool(last_decision and last_decision[1]),
                 None if last_decision is None else issued - last_decision[0],
             )
-            session.record_shown(doc, suggestion)
+            session.record_shown(t, doc, suggestion)
             pending.append((suggestion.strip(), stage1, stage2, base))
             del pending[:-3]  # a suggestion never decided on is not waited for forever
         elif kind in DECISIONS:

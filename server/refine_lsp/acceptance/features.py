@@ -11,7 +11,10 @@ Prefixes: ``c_`` context, ``t_`` timing, ``h_`` history, ``s_`` suggestion.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +41,8 @@ _CLASS_OF = {
 }
 # How many lines before the cursor count as "nearby" for the repetition feature.
 NEARBY_LINES = 20
+# How much of the prefix counts for "names already used".
+NEARBY_CHARS = 6000
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,44 @@ def _repetition(suggestion: str, prefix: str) -> float:
     return sum(1 for ln in lines if ln in nearby) / len(lines)
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KNOWN_NAMES = frozenset(keyword.kwlist) | frozenset(dir(builtins))
+
+
+def _known_identifiers(suggestion: str, prefix: str) -> float:
+    """Share of the suggestion's identifiers that already occur before the cursor (or are
+    keywords/builtins): suggestions that invent names are the ones users throw away."""
+    names = _IDENT.findall(suggestion)
+    if not names:
+        return 1.0
+    seen = set(_IDENT.findall(prefix[-NEARBY_CHARS:]))
+    return sum(1 for n in names if n in seen or n in _KNOWN_NAMES) / len(names)
+
+
+def _echo_length(prefix: str, suggestion: str) -> int:
+    """Length of the longest start of the suggestion that the prefix already ends with.
+
+    A suggestion that repeats what is just before the cursor ("x = " + "= y") was made for
+    an older prefix or is wrong; either way inserting it duplicates text.
+    """
+    best = 0
+    for k in range(1, min(len(suggestion), 60) + 1):
+        head = suggestion[:k]
+        if head.strip() and prefix.endswith(head):
+            best = k
+    return best
+
+
+def _bracket_balance(text: str) -> int:
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
+
+
 def suggestion_features(
     prefix: str,
     suggestion: str,
@@ -188,6 +231,11 @@ def suggestion_features(
         "s_empty": 0.0 if body else 1.0,
         "s_parses": 1.0 if suggestion_parses_safely(prefix, suggestion, suffix) else 0.0,
         "s_repeats_nearby": _repetition(suggestion, prefix),
+        "s_known_names": _known_identifiers(suggestion, prefix),
+        "s_echo": math.log1p(_echo_length(prefix, suggestion)),
+        "s_closes_line": 1.0
+        if _bracket_balance(prefix[prefix.rfind("\n") + 1 :] + first_line) == 0
+        else 0.0,
         "s_seen_rejected": 1.0 if history is not None and history.was_rejected(suggestion) else 0.0,
         "s_has_logprobs": 0.0,
         "s_mean_logprob": 0.0,
@@ -204,6 +252,7 @@ def suggestion_features(
             out["s_alt_logprob"] = max(alt, -10.0)
             out["s_logprob_margin"] = max(logprobs.mean, -10.0) - max(alt, -10.0)
         out["s_tokens"] = math.log1p(logprobs.tokens)
+        out["s_total_logprob"] = -math.log1p(-max(logprobs.mean, -10.0) * max(logprobs.tokens, 1))
         if logprobs.confidence is not None:
             out["s_confidence"] = min(max(logprobs.confidence, 0.0), 1.0)
     return out

@@ -7,6 +7,8 @@ accepts or rejects. The replay in `cups.py` makes exactly the same calls from te
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,23 +19,29 @@ from refine_lsp.acceptance.features import (
     suggestion_features,
     timing_features,
 )
-from refine_lsp.acceptance.state import DecisionHistory, TypingState
+from refine_lsp.acceptance.state import LONG_AGO_S, DecisionHistory, TypingState
 from refine_lsp.core import Pos
+
+# Suggestions shown within this many seconds count as "recent" (suggestion churn).
+CHURN_WINDOW_S = 30.0
 
 
 @dataclass
 class UserSession:
     typing: TypingState = field(default_factory=TypingState)
     history: DecisionHistory = field(default_factory=DecisionHistory)
-    # The last suggestion shown, as (prefix, suggestion): how the user's typing since then
-    # relates to it is known before the next decision.
-    last_shown: tuple[str, str] | None = None
+    # The last suggestion shown, as (time, prefix, suggestion): how the user's typing since
+    # then relates to it is known before the next decision.
+    last_shown: tuple[float, str, str] | None = None
+    shown_times: deque = field(default_factory=lambda: deque(maxlen=64))
 
     def record_change(self, at: float, chars: int = 1) -> None:
         self.typing.record_change(at, chars)
 
-    def record_shown(self, prefix: str, suggestion: str) -> None:
-        self.last_shown = (prefix[-2000:], suggestion)
+    def record_shown(self, at: float, prefix: str, suggestion: str) -> None:
+        """A suggestion was displayed (after `stage2` said so)."""
+        self.last_shown = (at, prefix, suggestion)
+        self.shown_times.append(at)
 
     def record_decision(self, at: float, accepted: bool, text: str | None = None) -> None:
         self.history.record(at, accepted, text)
@@ -50,6 +58,14 @@ class UserSession:
         out = context_features(text, cursor, tree, document_shape=document_shape)
         out.update(timing_features(self.typing, now))
         out.update(history_features(self.history, now))
+        recent = sum(1 for t in self.shown_times if 0 <= now - t <= CHURN_WINDOW_S)
+        since = None if self.last_shown is None else now - self.last_shown[0]
+        out["r_shown_recent"] = math.log1p(recent)
+        out["r_since_shown"] = (
+            math.log1p(min(max(since, 0.0), LONG_AGO_S))
+            if since is not None
+            else math.log1p(LONG_AGO_S)
+        )
         return out
 
     def stage2_features(
@@ -67,19 +83,20 @@ class UserSession:
         return out
 
     def _relation_to_last_shown(self, prefix: str, suggestion: str) -> dict[str, float]:
-        """How this request relates to the previous suggestion shown to the user."""
+        """How this suggestion relates to the previous one shown to the user."""
         if self.last_shown is None:
             return {"r_same_prefix": 0.0, "r_typed_along": 0.0, "r_same_completion": 0.0}
-        last_prefix, last_suggestion = self.last_shown
-        tail = prefix[-2000:]
+        _, last_prefix, last_suggestion = self.last_shown
         last_full = last_prefix + last_suggestion
+        # The user typed on from the last prefix exactly as the last suggestion said.
         typed_along = (
-            len(tail) > len(last_prefix) and last_full.startswith(tail)
-            if (tail[: len(last_prefix)] == last_prefix)
-            else False
+            len(prefix) > len(last_prefix)
+            and prefix.startswith(last_prefix)
+            and last_full.startswith(prefix)
         )
+        same_completion = (prefix + suggestion).rstrip() == last_full.rstrip()
         return {
-            "r_same_prefix": 1.0 if tail == last_prefix else 0.0,
+            "r_same_prefix": 1.0 if prefix == last_prefix else 0.0,
             "r_typed_along": 1.0 if typed_along else 0.0,
-            "r_same_completion": 1.0 if (tail + suggestion).rstrip() == last_full.rstrip() else 0.0,
+            "r_same_completion": 1.0 if same_completion else 0.0,
         }
