@@ -67,6 +67,15 @@ def _check_fn(source: str) -> tuple[list[ast.stmt], ast.FunctionDef | None]:
     return prelude, check
 
 
+def all_visible(task: dict) -> bool:
+    """True when no assertion could be held back (no example test, none to split)."""
+    _, check = _check_fn(task.get("example_test") or "")
+    if check is not None and any(isinstance(s, ast.Assert) for s in check.body):
+        return False
+    _, check = _check_fn(task["test"])
+    return sum(isinstance(s, ast.Assert) for s in check.body) < 2
+
+
 def visible_tests(task: dict) -> str:
     """A pytest module with one test per visible assertion."""
     entry = task["entry_point"]
@@ -74,8 +83,11 @@ def visible_tests(task: dict) -> str:
     if check is None or not any(isinstance(s, ast.Assert) for s in check.body):
         prelude, check = _check_fn(task["test"])
         asserts = [i for i, s in enumerate(check.body) if isinstance(s, ast.Assert)]
-        keep = set(random.Random(0).sample(asserts, max(1, len(asserts) // 2)))
-        check.body = [s for i, s in enumerate(check.body) if i in keep or i not in asserts]
+        if len(asserts) >= 2:
+            keep = set(random.Random(0).sample(asserts, len(asserts) // 2))
+            check.body = [s for i, s in enumerate(check.body) if i in keep or i not in asserts]
+        # else: assertions inside loops cannot be split; the whole check is visible (such
+        # tasks are counted in "all_visible").
     lines = [f"from task import {entry}", "from task import *  # noqa: F403", ""]
     lines += [ast.unparse(n) for n in prelude]
     asserts = [i for i, s in enumerate(check.body) if isinstance(s, ast.Assert)]
@@ -248,6 +260,7 @@ def run_task(args: tuple) -> dict:
         out = {"error": f"{type(exc).__name__}: {exc}", "seconds": 0.0, "plausible": False}
         out.update(correct=False, offered_failing=False, calls=0, tokens=0, test_runs=0)
     out["task_id"] = task.get("task_id")
+    out["all_visible"] = all_visible(task)
     return out
 
 
@@ -276,6 +289,10 @@ def summarise(rows: list[dict]) -> dict:
         "per_fix": {k: round(v / fixes, 2) for k, v in total.items()}
         | {"seconds": round(sum(seconds) / fixes, 2)},
         "errors": sum(1 for r in rows if "error" in r),
+        "tasks_all_visible": sum(1 for r in rows if r.get("all_visible")),
+        "correct_excluding_all_visible": sum(
+            r["correct"] for r in rows if not r.get("all_visible")
+        ),
     }
 
 

@@ -25,6 +25,7 @@ from .session import LoopError, Session
 BATCH_PER_WORKER = 4
 NEAR_MISSES = 3
 SECOND_ORDER_LINES = 4
+FALLBACK_BATCHES = 2
 
 
 @dataclass
@@ -54,6 +55,11 @@ class _Fixer:
         self.near: list[Outcome] = []
         self.tried: dict[str, int] = {}
         self.rejected: list[str] = []
+        # A plausible candidate whose only fault is a new exception on generated inputs: a
+        # correct fix may legitimately raise where the buggy code returned garbage, so it is
+        # offered (with a warning) if nothing cleaner turns up within FALLBACK_BATCHES.
+        self.fallback: tuple[Candidate, list] | None = None
+        self.batches_since_fallback = 0
         coverage = {n: baseline.outcomes[n].lines for n in related if n in baseline.outcomes}
         self.scores = ochiai(coverage, self.failing, s.target.lines)
         # Lines on a failing test's traceback are a little more suspicious still.
@@ -94,6 +100,10 @@ class _Fixer:
         for start in range(0, len(cands), batch):
             if s.out_of_budget(reserve_runs):
                 return None
+            if self.fallback is not None:
+                self.batches_since_fallback += 1
+                if self.batches_since_fallback > FALLBACK_BATCHES:
+                    return None
             room = s.settings.refine.max_test_runs - reserve_runs - s.test_runs
             chunk = cands[start : start + min(batch, max(1, room))]
             for c in chunk:
@@ -128,7 +138,10 @@ class _Fixer:
         verdicts = s.static_checks(c.source) + [run.verdict(set(self.related))]
         if all(v.passed for v in verdicts) and s.can_check_properties():
             s.progress("checking generated inputs: " + c.description, None)
-            verdicts.append(s.property_check(c.source, "crash"))
+            prop = s.property_check(c.source, "crash")
+            if not prop.passed and prop.data.get("failure") and self.fallback is None:
+                self.fallback = (c, [*verdicts, prop])
+            verdicts.append(prop)
         if all(v.passed for v in verdicts):
             s.summary.verdicts = [v.to_json() for v in verdicts]
             s.summary.properties_checked = verdicts[-1].data.get("valid", 0)
@@ -168,7 +181,7 @@ def _fix(s: Session) -> LoopResult:
     fix = f.search(f.first_order(s.source, order), reserve)
     rounds = 0
     best_near = 0
-    while fix is None and not s.out_of_budget():
+    while fix is None and f.fallback is None and not s.out_of_budget():
         rounds += 1
         improved = False
         if has_model and s.usage.calls < s.settings.refine.max_model_calls:
@@ -196,6 +209,13 @@ def _fix(s: Session) -> LoopResult:
                     break
         if fix is None and not improved:
             break
+    if fix is None and f.fallback is not None:
+        fix, verdicts = f.fallback
+        warning = verdicts[-1]
+        s.summary.verdicts = [v.to_json() for v in verdicts[:-1]]
+        s.summary.warnings.append(
+            f"on generated inputs the fix raises where the original did not: {warning.details}"
+        )
     f.remember(fix)
     if fix is None:
         why = s.out_of_budget() or "no candidate passed every check"

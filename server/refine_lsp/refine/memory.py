@@ -66,6 +66,7 @@ class Memory:
         self.path = Path(directory) / "refine-memory.json" if directory else None
         self._lock = threading.Lock()
         self.stats: dict[str, dict[str, int]] = {}
+        self._pending: list[tuple[str, bool, int]] = []
         if self.path and self.path.exists():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -84,14 +85,8 @@ class Memory:
 
     def record(self, template: str, kind: str, *, fixed: bool, tries: int = 1) -> None:
         with self._lock:
-            s = self.stats.setdefault(self._key(template, kind), {"tries": 0, "fixes": 0})
-            s["tries"] += tries
-            s["since_fix"] = 0 if fixed else s.get("since_fix", 0) + tries
-            if fixed:
-                s["fixes"] += 1
-            if s["fixes"] and s["since_fix"] >= PRUNE_AFTER:
-                # It used to help and no longer does: forget it, back to the prior.
-                del self.stats[self._key(template, kind)]
+            self._pending.append((self._key(template, kind), fixed, tries))
+            _apply(self.stats, self._key(template, kind), fixed, tries)
 
     def insights(self, kind: str, limit: int = 3) -> list[str]:
         rows = []
@@ -106,11 +101,33 @@ class Memory:
         ]
 
     def save(self) -> None:
+        """Merge this session's outcomes into the store (other sessions may have saved since)."""
         if not self.path:
             return
         with self._lock:
+            merged: dict[str, dict[str, int]] = {}
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                merged = {k: dict(v) for k, v in data.get("stats", {}).items()}
+            except (OSError, ValueError, AttributeError):
+                merged = {}
+            for key, fixed, tries in self._pending:
+                _apply(merged, key, fixed, tries)
+            self._pending.clear()
+            self.stats = merged
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"version": 1, "stats": self.stats}, f, indent=1, sort_keys=True)
             os.replace(tmp, self.path)
+
+
+def _apply(stats: dict[str, dict[str, int]], key: str, fixed: bool, tries: int) -> None:
+    s = stats.setdefault(key, {"tries": 0, "fixes": 0})
+    s["tries"] += tries
+    s["since_fix"] = 0 if fixed else s.get("since_fix", 0) + tries
+    if fixed:
+        s["fixes"] += 1
+    if s["fixes"] and s["since_fix"] >= PRUNE_AFTER:
+        # It used to help and no longer does: forget it, back to the prior.
+        del stats[key]

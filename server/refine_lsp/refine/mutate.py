@@ -116,6 +116,12 @@ class _Sites(cst.CSTVisitor):
         self.skip_names: set[int] = set()
         self.in_range_args: set[int] = set()
 
+    def on_visit(self, node) -> bool:
+        try:
+            return super().on_visit(node)
+        except Exception:  # noqa: BLE001 - one template failing on odd code must not stop the rest
+            return True
+
     def _line(self, node) -> int:
         return self.get_metadata(PositionProvider, node).start.line - 1
 
@@ -218,9 +224,12 @@ class _Sites(cst.CSTVisitor):
     def visit_Integer(self, node):
         value = node.evaluated_value
         for k in (1, -1, 2, -2):
-            if value + k >= 0:
-                self._add(node, "const", cst.Integer(str(value + k)))
-        if value in (1, 2, 3):
+            new = value + k
+            if new >= 0:
+                self._add(node, "const", cst.Integer(str(new)))
+            else:
+                self._add(node, "const", cst.UnaryOperation(cst.Minus(), cst.Integer(str(-new))))
+        if value > 2:
             self._add(node, "const", cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
 
     def visit_Float(self, node):
@@ -317,8 +326,10 @@ class _Sites(cst.CSTVisitor):
                     equal=cst.AssignEqual(whitespace_before=tight, whitespace_after=tight),
                 )
                 comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                args = [*node.args[:-1], node.args[-1].with_changes(comma=comma)]
-                args = [*args, rev] if node.args else [rev]
+                if node.args:
+                    args = [*node.args[:-1], node.args[-1].with_changes(comma=comma), rev]
+                else:
+                    args = [rev]
                 self._add(node, "sort-reverse", node.with_changes(args=args))
         if isinstance(func, cst.Attribute):
             self._add(node, "drop-call", func.value)

@@ -28,6 +28,8 @@ class Summary:
     message: str = ""
     verdicts: list[dict] = field(default_factory=list)
     model_errors: list[str] = field(default_factory=list)
+    # Advisory findings about the offered edit (not verifier failures), shown to the user.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -40,6 +42,7 @@ class Summary:
             parts.append(f"{self.properties_checked} generated inputs checked")
         if self.speedup is not None:
             parts.append(f"{self.speedup:.1f}x faster")
+        parts += [f"warning: {w}" for w in self.warnings]
         parts.append(
             f"{self.model_calls} model calls, {self.tokens} tokens, {self.test_runs} test runs, "
             f"{self.seconds:.1f} s"
