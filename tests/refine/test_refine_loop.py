@@ -123,3 +123,29 @@ def test_cli_fix_prints_diff_and_applies_only_when_asked(buggy, capsys):
 def test_cli_bad_location(capsys):
     assert cli_main(["fix", "nowhere.py:x"]) == 2
     assert "FILE:LINE" in capsys.readouterr().err
+
+
+def test_a_fix_that_raises_on_new_inputs_is_offered_with_a_warning(tmp_path):
+    (tmp_path / "calc.py").write_text("def ratio(a: int, b: int) -> float:\n    return a * b\n")
+    (tmp_path / "test_calc.py").write_text(
+        "from calc import ratio\n\n\ndef test_ratio():\n    assert ratio(6, 3) == 2.0\n"
+    )
+    res = fix_failing_tests(tmp_path, tmp_path / "calc.py", 1, Settings(), worker_env=ENV)
+    assert res.new_source == "def ratio(a: int, b: int) -> float:\n    return a / b\n"
+    [warning] = res.summary.warnings
+    assert warning.startswith("on generated inputs the fix raises where the original did not")
+    assert "ZeroDivisionError" in warning
+    # The verifiers it passed are listed; the crash check is advisory, not among them.
+    assert [v["verifier"] for v in res.summary.verdicts] == ["parse", "ruff", "pytest"]
+
+
+def test_splice_keeps_the_rest_of_the_file():
+    from refine_lsp.refine.model import splice_function
+    from refine_lsp.refine.target import find_target
+
+    src = "import os\n\n\nclass A:\n    def f(self):\n        return 1\n\n\nX = 2\n"
+    code = "Sure:\ndef f(self):\n    return 2\n"
+    new = splice_function(src, find_target(src, 5), "def f(self):\n    return 2\n")
+    assert new == src.replace("return 1", "return 2")
+    assert splice_function(src, find_target(src, 5), "def g():\n    pass\n") is None
+    assert splice_function(src, find_target(src, 5), code) is None  # not code at all

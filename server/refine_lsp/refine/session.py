@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -68,7 +69,7 @@ class Session:
         self.workers = workers
         lines = self.source.splitlines()
         self.function_text = "\n".join(lines[self.target.start_line : self.target.end_line + 1])
-        self.kind = code_kind(self.function_text.strip() and _dedent(self.function_text))
+        self.kind = code_kind(textwrap.dedent(self.function_text))
         self.usage = new_usage(settings)
         self.summary = Summary(action, self.target.qualname)
         self._pool: TestPool | None = None
@@ -182,9 +183,3 @@ class Session:
         s.tokens = self.usage.tokens
         s.model_errors = list(self.usage.errors)
         return LoopResult(self.file, self.source, new_source, s, description, **kw)
-
-
-def _dedent(text: str) -> str:
-    import textwrap
-
-    return textwrap.dedent(text)

@@ -1,0 +1,11 @@
+"""Verifiers: each judges a candidate and returns a Verdict with localised feedback.
+
+- ``sandbox``: run commands in a temporary copy with time and memory limits; kill trees.
+- ``pytest_runner``: per-test outcomes and per-test line coverage from sandboxed workers.
+- ``checks``: parses, and no new ruff finding.
+- ``properties``: generated inputs (hypothesis): no new crash, equivalence, timing.
+"""
+
+from .verdict import Feedback, Verdict
+
+__all__ = ["Feedback", "Verdict"]
