@@ -133,7 +133,9 @@ def _build(cls: type, raw: Any, path: str, errors: list[str]) -> Any:
     if raw is None:
         return obj
     if not isinstance(raw, dict):
-        errors.append(f"{path or 'refineLsp'}: expected an object, got {type(raw).__name__}")
+        errors.append(
+            f"refineLsp{'.' + path if path else ''}: expected an object, got {type(raw).__name__}"
+        )
         return obj
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}

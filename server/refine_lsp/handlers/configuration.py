@@ -1,0 +1,52 @@
+"""initialize, initialized, workspace/didChangeConfiguration, shutdown."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as lsp
+
+from refine_lsp.server import RefineLanguageServer, position_encoding
+
+log = logging.getLogger(__name__)
+
+SECTION = "refineLsp"
+
+
+def register(server: RefineLanguageServer) -> None:
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: RefineLanguageServer, params: lsp.InitializeParams) -> None:
+        ls.apply_settings(params.initialization_options)
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: RefineLanguageServer, params: lsp.InitializedParams) -> None:
+        ls.documents.encoding = position_encoding(ls)
+        log.info("position encoding %s", ls.documents.encoding)
+        await refresh_configuration(ls)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: RefineLanguageServer, params: lsp.DidChangeConfigurationParams
+    ) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and SECTION in settings:
+            ls.apply_settings(settings[SECTION])
+        else:  # the "pull" model: the notification only says something changed
+            await refresh_configuration(ls)
+        from refine_lsp.handlers.diagnostics import review_all_open
+
+        review_all_open(ls)
+
+
+async def refresh_configuration(ls: RefineLanguageServer) -> None:
+    if not ls.supports("workspace.configuration"):
+        return
+    try:
+        result = await ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)])
+        )
+    except Exception as exc:  # a client that declares but fails the request
+        log.warning("workspace/configuration failed: %s", exc)
+        return
+    if result and result[0] is not None:
+        ls.apply_settings(result[0])

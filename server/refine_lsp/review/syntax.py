@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from refine_lsp.core import Finding
+from refine_lsp.documents import DocumentSnapshot
+from refine_lsp.settings import Settings
+from refine_lsp.syntax.errors import syntax_errors
+
+
+class SyntaxReviewer:
+    name = "syntax"
+
+    def enabled(self, settings: Settings) -> bool:
+        return settings.reviewers.syntax
+
+    def review(self, snapshot: DocumentSnapshot, settings: Settings) -> list[Finding]:
+        if snapshot.tree is None:
+            return []
+        return syntax_errors(snapshot.tree, snapshot.text.encode("utf-8", "surrogatepass"))

@@ -1,0 +1,121 @@
+"""The pygls server: state, capabilities and handler registration. Handlers live in handlers/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from refine_lsp import __version__
+from refine_lsp.actions import Registry, default_registry
+from refine_lsp.core import Finding
+from refine_lsp.documents import UTF8, UTF16, UTF32, DocumentStore
+from refine_lsp.settings import Settings, parse_settings
+
+log = logging.getLogger(__name__)
+
+# The ExecuteCommandParams of the command being run, so a handler can use the client's
+# workDoneToken (pygls passes commands their arguments only).
+EXECUTE_PARAMS: contextvars.ContextVar[lsp.ExecuteCommandParams | None] = contextvars.ContextVar(
+    "execute_params", default=None
+)
+
+
+class RefineProtocol(LanguageServerProtocol):
+    """Prefers utf-8 positions whenever the client offers them, whatever its order."""
+
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(self, params: lsp.InitializeParams):
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            offered = list(general.position_encodings)
+            if lsp.PositionEncodingKind.Utf8 in offered:
+                general.position_encodings = [lsp.PositionEncodingKind.Utf8]
+        return (yield from super().lsp_initialize(params))
+
+    @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams):
+        EXECUTE_PARAMS.set(params)
+        return (yield from super().lsp_workspace__execute_command(params))
+
+
+class RefineLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("refine-lsp", __version__, protocol_cls=RefineProtocol, max_workers=4)
+        self.documents = DocumentStore()
+        self.settings = Settings()
+        self.registry: Registry = default_registry()
+        # uri -> (version, findings) of the last completed review
+        self.findings: dict[str, tuple[int, list[Finding]]] = {}
+        self.review_tasks: dict[str, asyncio.Task] = {}
+        self.parse_ms: list[float] = []
+
+    # -- client capabilities --------------------------------------------------------------
+
+    def supports(self, path: str) -> bool:
+        obj: Any = self.client_capabilities
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return False
+        return bool(obj)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        return self.supports("text_document.diagnostic")
+
+    @property
+    def versioned_edits(self) -> bool:
+        return self.supports("workspace.workspace_edit.document_changes")
+
+    def resolve_supports_edit(self) -> bool:
+        props = getattr(
+            getattr(
+                getattr(self.client_capabilities.text_document, "code_action", None),
+                "resolve_support",
+                None,
+            ),
+            "properties",
+            None,
+        )
+        return bool(props) and "edit" in props
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> None:
+        settings, errors = parse_settings(raw)
+        self.settings = settings
+        for error in errors:
+            log.warning("invalid setting: %s", error)
+        if errors:
+            self.window_show_message(
+                lsp.ShowMessageParams(
+                    type=lsp.MessageType.Warning,
+                    message="refine-lsp: " + "; ".join(errors),
+                )
+            )
+
+    def notify(self, message: str, kind: lsp.MessageType = lsp.MessageType.Warning) -> None:
+        log.warning(message)
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"refine-lsp: {message}"))
+
+
+def position_encoding(server: RefineLanguageServer) -> str:
+    enc = server.workspace.position_encoding
+    return {lsp.PositionEncodingKind.Utf8: UTF8, lsp.PositionEncodingKind.Utf32: UTF32}.get(
+        enc, UTF16
+    )
+
+
+def create_server() -> RefineLanguageServer:
+    from refine_lsp.handlers import code_actions, commands, configuration, diagnostics, sync
+
+    server = RefineLanguageServer()
+    for module in (configuration, sync, diagnostics, code_actions, commands):
+        module.register(server)
+    return server

@@ -1,0 +1,101 @@
+"""Long work: workDoneProgress, and cancellation that reaches threads within 200 ms.
+
+pygls runs a command's handler as a task separate from the request's future, so a
+$/cancelRequest cancels the future only; `LongWork` links the two and turns the task's
+cancellation into a threading.Event that domain code running in threads polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+
+from lsprotocol import types as lsp
+
+from refine_lsp.server import EXECUTE_PARAMS, RefineLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+class LongWork:
+    def __init__(
+        self, ls: RefineLanguageServer, title: str, token: lsp.ProgressToken | None = None
+    ):
+        self.ls = ls
+        self.title = title
+        self.token = token
+        self.cancel = threading.Event()
+        self._task = asyncio.current_task()
+        self._loop = asyncio.get_running_loop()
+        self._progress = False
+
+    async def __aenter__(self) -> LongWork:
+        self._link_request()
+        if self.token is None:
+            params = EXECUTE_PARAMS.get()
+            self.token = params.work_done_token if params is not None else None
+        if self.token is None and self.ls.supports("window.work_done_progress"):
+            self.token = str(uuid.uuid4())
+            try:
+                await self.ls.work_done_progress.create_async(self.token)
+            except Exception as exc:
+                log.warning("client refused a progress token: %s", exc)
+                self.token = None
+        if self.token is not None:
+            self._progress = True
+            self.ls.work_done_progress.begin(
+                self.token,
+                lsp.WorkDoneProgressBegin(title=self.title, cancellable=True, percentage=0),
+            )
+        return self
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        """Thread-safe progress report."""
+        if not self._progress:
+            return
+        value = lsp.WorkDoneProgressReport(message=message, percentage=percentage)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self.ls.work_done_progress.report(self.token, value)
+        else:
+            self._loop.call_soon_threadsafe(self.ls.work_done_progress.report, self.token, value)
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        self.cancel.set()  # stop any thread still working for us
+        if self._progress:
+            cancelled = exc_type is not None and issubclass(exc_type, asyncio.CancelledError)
+            self.ls.work_done_progress.end(
+                self.token, lsp.WorkDoneProgressEnd(message="cancelled" if cancelled else "done")
+            )
+
+    def _link_request(self) -> None:
+        protocol = self.ls.protocol
+        try:
+            future = protocol._request_futures.get(protocol.msg_id)
+        except Exception:  # not inside a request
+            return
+        task = self._task
+        if future is None or task is None or future is task:
+            return
+
+        def on_done(f) -> None:
+            if f.cancelled():
+                self.cancel.set()
+                task.cancel()
+
+        future.add_done_callback(on_done)
+        # A client may also cancel through the progress UI.
+        self.ls.work_done_progress  # noqa: B018 - ensure the progress object exists
+
+    async def run(self, fn, *args):
+        """Run blocking domain work in a thread; cancelling the task sets the event at once."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except asyncio.CancelledError:
+            self.cancel.set()
+            raise
