@@ -104,12 +104,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _table(result: dict) -> str:
     lines = [f"decisions: {result['decisions']}   keep: {result['keep']}"]
-    lines.append(f"{'':10}{'auc':>8}{'acc. kept':>11}{'rej. hidden':>13}{'calls saved':>13}")
+    head = ("auc", "accepted kept", "rejected hidden", "calls saved")
+    lines.append(f"{'':10}" + "".join(f"{h:>17}" for h in head))
     for name in ("ours", "baseline"):
         r = result[name]
         lines.append(
-            f"{name:10}{r['auc']:>8.3f}{r['accepted_kept']:>11.1%}"
-            f"{r['rejected_hidden']:>13.1%}{r['calls_saved']:>13.1%}"
+            f"{name:10}{r['auc']:>17.3f}{r['accepted_kept']:>17.1%}"
+            f"{r['rejected_hidden']:>17.1%}{r['calls_saved']:>17.1%}"
         )
     return "\n".join(lines)
 

@@ -57,13 +57,23 @@ class EventStore:
     def _open(self) -> None:
         try:
             self._db = self._connect()
+            return
+        except OSError as exc:  # e.g. the directory cannot be created: run without a store
+            log.warning("events store disabled: %s", exc)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "unable to open" in str(exc):
+                log.warning("events store disabled: %s", exc)  # not corrupt: leave it be
+                return
+            reason: Exception = exc
         except sqlite3.DatabaseError as exc:
-            self._set_aside(exc)
-            try:
-                self._db = self._connect()
-            except sqlite3.Error as again:  # e.g. an unwritable directory: run without a store
-                log.warning("events store disabled: %s", again)
-                self._db = None
+            reason = exc
+        self._set_aside(reason)
+        try:
+            self._db = self._connect()
+        except (sqlite3.Error, OSError) as again:
+            log.warning("events store disabled: %s", again)
+            self._db = None
 
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":

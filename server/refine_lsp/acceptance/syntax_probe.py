@@ -37,7 +37,7 @@ REGION_LINES = 40
 
 @dataclass(frozen=True)
 class CursorNode:
-    category: str  # one of NODE_CATEGORIES or "other"
+    category: str  # the nearest enclosing construct: one of NODE_CATEGORIES or "other"
     depth: int  # nesting depth of the smallest named node at the cursor
     in_string: bool
     in_comment: bool
@@ -85,46 +85,51 @@ def cursor_node(tree: Any, byte_offset: int) -> CursorNode:
     node = root.named_descendant_for_byte_range(max(0, at - 1), at) or root
     depth = 0
     in_string = in_comment = False
-    category = _CATEGORY_OF.get(node.type, "other")
+    category = None
     walker = node
     while walker is not None:
         kind = walker.type
+        if category is None and kind in _CATEGORY_OF:
+            category = _CATEGORY_OF[kind]  # the nearest enclosing construct we know
         if kind == "comment" and walker.start_byte < at:
             in_comment = True
         if kind == "string" and walker.start_byte < at < walker.end_byte:
             in_string = True
         depth += 1
         walker = walker.parent
-    return CursorNode(category, depth - 1, in_string, in_comment)
+    return CursorNode(category or "other", depth - 1, in_string, in_comment)
 
 
-def _error_count(source: str) -> int:
+def _errors_from(source: str, start_byte: int) -> int:
+    """Syntax errors (ERROR or MISSING nodes) that reach ``start_byte`` or beyond."""
     tree = parse(source)
     count = 0
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
+        if node.end_byte < start_byte or not (node.has_error or node.is_missing):
+            continue
         if node.type == "ERROR" or node.is_missing:
             count += 1
             continue
-        if node.has_error:
-            stack.extend(node.children)
+        stack.extend(node.children)
     return count
 
 
 def suggestion_parses(prefix: str, suggestion: str, suffix: str = "") -> bool:
-    """True when inserting ``suggestion`` adds no syntax error to the local region.
+    """True when inserting ``suggestion`` leaves no syntax error from the cursor on.
 
-    Only the region around the cursor is parsed: from :func:`local_region_start` in the prefix
-    to the end of the line (plus a few lines) of the suffix. An unfinished block that the
-    suggestion opens (``if x:`` with no body yet) is allowed by giving it a ``pass`` body.
+    Only the local region is parsed: from :func:`local_region_start` in the prefix to a few
+    lines into the suffix. Errors that end before the cursor were there already and are not
+    blamed on the suggestion; an error that spans into it (an expression it fails to close)
+    is. A block the suggestion opens (``if x:`` with no body yet) is given a ``pass`` body.
     """
     region_prefix = prefix[local_region_start(prefix) :]
-    suffix_lines = suffix.split("\n")[:4]
-    region_suffix = "\n".join(suffix_lines)
-    before = _error_count(region_prefix + region_suffix)
+    region_suffix = "\n".join(suffix.split("\n")[:4])
+    start = len(region_prefix.encode("utf-8"))
     joined = region_prefix + suggestion + region_suffix
-    after = _error_count(joined)
-    if after > before and joined.rstrip().endswith(":"):
-        after = _error_count(joined.rstrip() + " pass\n")
-    return after <= before
+    if not _errors_from(joined, start):
+        return True
+    if joined.rstrip().endswith(":"):
+        return not _errors_from(joined.rstrip() + " pass\n", start)
+    return False

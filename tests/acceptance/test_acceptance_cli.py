@@ -1,0 +1,135 @@
+"""`refine-lsp acceptance evaluate|stats` on a small slice of the real CUPS telemetry."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from refine_lsp.acceptance.cli import main
+from refine_lsp.acceptance.cups import load_decisions, replay
+from refine_lsp.acceptance.events import AcceptanceEvent
+from refine_lsp.acceptance.store import EventStore
+
+CUPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cups" / "events-dev.jsonl"
+SLICE_USERS = {5, 6, 9, 12}  # the four smallest programmers: a fast but real slice
+
+needs_data = pytest.mark.skipif(not CUPS.exists(), reason=f"CUPS data not found at {CUPS}")
+
+
+@pytest.fixture(scope="module")
+def slice_files(tmp_path_factory):
+    lines = [ln for ln in CUPS.read_text().splitlines() if json.loads(ln)["user"] in SLICE_USERS]
+    root = tmp_path_factory.mktemp("cups")
+    all_path, train, test = root / "slice.jsonl", root / "train.jsonl", root / "test.jsonl"
+    all_path.write_text("\n".join(lines) + "\n")
+    train.write_text("\n".join(ln for ln in lines if json.loads(ln)["user"] != 12) + "\n")
+    test.write_text("\n".join(ln for ln in lines if json.loads(ln)["user"] == 12) + "\n")
+    decisions = sum(json.loads(ln)["event"] in ("Accepted", "Rejected") for ln in lines)
+    return all_path, train, test, decisions
+
+
+def last_json(capsys) -> dict:
+    out = capsys.readouterr().out.strip().splitlines()
+    return json.loads(out[-1])
+
+
+def check_shape(result: dict) -> None:
+    assert set(result) >= {"decisions", "keep", "ours", "baseline"}
+    for side in ("ours", "baseline"):
+        assert set(result[side]) >= {"auc", "accepted_kept", "rejected_hidden", "calls_saved"}
+        assert all(0.0 <= result[side][k] <= 1.0 for k in result[side])
+
+
+@needs_data
+def test_cv_users_on_a_slice(slice_files, capsys):
+    path, _, _, decisions = slice_files
+    assert main(["evaluate", "--train", str(path), "--cv", "users", "--keep", "0.9", "--json"]) == 0
+    result = last_json(capsys)
+    check_shape(result)
+    assert result["decisions"] == decisions and result["keep"] == 0.9
+    # Out-of-user thresholds: the kept share lands near, not necessarily at, the target.
+    assert result["ours"]["accepted_kept"] >= 0.75
+    assert result["ours"]["auc"] > 0.6
+
+
+@needs_data
+def test_train_test_split_and_table_output(slice_files, capsys):
+    _, train, test, _ = slice_files
+    assert (
+        main(["acceptance", "evaluate", "--train", str(train), "--test", str(test), "--json"]) == 0
+    )
+    result = last_json(capsys)
+    check_shape(result)
+    assert result["decisions"] == len(load_decisions(str(test)))
+    assert main(["evaluate", "--train", str(train), "--test", str(test)]) == 0
+    table = capsys.readouterr().out
+    assert "ours" in table and "baseline" in table and "rejected hidden" in table
+
+
+@needs_data
+def test_replay_ignores_everything_logged_after_the_decision(slice_files):
+    path, _, _, _ = slice_files
+    events = [json.loads(ln) for ln in path.read_text().splitlines()]
+    from refine_lsp.acceptance.cups import parse_time
+
+    def prepared(scramble: bool) -> list[dict]:
+        out = []
+        for i, e in enumerate(events, 1):
+            e = dict(e, _t=parse_time(e["time"]), _i=i)
+            if scramble:
+                e["cups_label"] = "leak"
+                e["edit_percentage_later"] = [1.0] * 5
+                e["seconds_in_state"] = 999.0 if e["event"] in ("Accepted", "Rejected") else 0.0
+                if e["event"] in ("Accepted", "Rejected", "Replay"):
+                    e["measurements"] = dict(
+                        e["measurements"], timeSinceDisplayedMs=1e6, confidence=1.0
+                    )
+            out.append(e)
+        return out
+
+    clean, scrambled = replay(prepared(False)), replay(prepared(True))
+    assert [d.stage2 for d in clean] == [d.stage2 for d in scrambled]
+    assert [d.accepted for d in clean] == [d.accepted for d in scrambled]
+
+
+def test_bad_input_gives_clear_errors(tmp_path, capsys):
+    missing = tmp_path / "nope.jsonl"
+    assert main(["evaluate", "--train", str(missing), "--cv", "users", "--json"]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"user": 1, "time": "2022-08-08T16:05:28.904Z", "event": "Shown"}\nnot json\n')
+    assert main(["evaluate", "--train", str(bad), "--cv", "users"]) == 1
+    assert "bad.jsonl:2" in capsys.readouterr().err
+    assert main(["evaluate", "--train", str(bad)]) == 2  # neither --test nor --cv
+    assert "--test" in capsys.readouterr().err
+    assert main(["evaluate", "--train", str(bad), "--cv", "users", "--keep", "1.5"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is not None, reason="matplotlib installed"
+)
+def test_plot_without_matplotlib_says_so(tmp_path, capsys):
+    out = tmp_path / "curve.png"
+    code = main(["evaluate", "--train", "x.jsonl", "--cv", "users", "--plot", str(out)])
+    assert code == 2 and "matplotlib" in capsys.readouterr().err and not out.exists()
+
+
+def test_stats_counts_events(tmp_path, capsys):
+    db = tmp_path / "events.db"
+    store = EventStore(str(db))
+    for sid, event in [("1", "shown"), ("1", "accepted"), ("2", "shown"), ("2", "rejected")]:
+        store.record(AcceptanceEvent(sid, "inline_completion", event, 1.0))
+    store.record(AcceptanceEvent("3", "code_action", "applied", 2.0))
+    store.close()
+    assert main(["stats", "--db", str(db), "--json"]) == 0
+    counts = last_json(capsys)["counts"]
+    assert counts == {
+        "inline_completion": {"shown": 2, "accepted": 1, "rejected": 1},
+        "code_action": {"applied": 1},
+    }
+    assert main(["stats", "--db", str(db)]) == 0
+    assert "accepted of shown 50.0%" in capsys.readouterr().out
+    assert main(["stats", "--db", str(tmp_path / "none.db")]) == 1

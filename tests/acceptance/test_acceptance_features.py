@@ -1,0 +1,126 @@
+"""Feature extraction: what the gate sees of the document, the typing, the suggestion."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from refine_lsp.acceptance import syntax_probe
+from refine_lsp.acceptance.features import LogProbs, context_features, suggestion_features
+from refine_lsp.acceptance.session import UserSession
+from refine_lsp.acceptance.state import DecisionHistory, TypingState
+from refine_lsp.core import Pos, pos_of
+
+DOC = 'import os\n\n\ndef load(path):\n    # read the file\n    name = "data.csv"\n    return os.path.join(path, name)\n'
+
+
+def at(needle: str, doc: str = DOC, after: bool = True) -> Pos:
+    offset = doc.index(needle) + (len(needle) if after else 0)
+    return pos_of(doc, offset)
+
+
+def test_cursor_in_string_comment_and_code():
+    in_string = context_features(DOC, at('"data.'))
+    in_comment = context_features(DOC, at("# read the"))
+    in_call = context_features(DOC, at("os.path.join(path"))
+    assert (in_string["c_in_string"], in_string["c_in_comment"]) == (1.0, 0.0)
+    assert (in_comment["c_in_comment"], in_comment["c_in_string"]) == (1.0, 0.0)
+    assert (in_call["c_in_string"], in_call["c_in_comment"]) == (0.0, 0.0)
+    assert in_call["c_node_call"] == 1.0
+    assert in_call["c_node_depth"] > context_features(DOC, at("import os"))["c_node_depth"]
+
+
+def test_last_character_and_line_shape():
+    f = context_features(DOC, at("os.path.join("))
+    assert f["c_last_open"] == 1.0 and f["c_last_alnum"] == 0.0
+    assert f["c_line_len"] == pytest.approx(math.log1p(len("    return os.path.join(")))
+    assert f["c_indent"] == 1.0  # four spaces
+    blank = context_features(DOC, Pos(1, 0))
+    assert blank["c_line_blank"] == 1.0 and blank["c_last_newline"] == 1.0
+    assert blank["c_rel_pos"] == pytest.approx(len("import os\n") / len(DOC))
+
+
+def test_given_tree_agrees_with_local_parse():
+    tree = syntax_probe.parse(DOC)
+    for needle in ('"data.', "# read the", "os.path.join(path", "def load("):
+        with_tree = context_features(DOC, at(needle), tree)
+        without = context_features(DOC, at(needle))
+        for key in ("c_in_string", "c_in_comment", "c_node_call", "c_node_string"):
+            assert with_tree[key] == without[key], (needle, key)
+
+
+def test_document_shape_overrides_lengths_for_excerpts():
+    f = context_features("x = 1\ny = ", Pos(1, 4), document_shape=(100, 10))
+    assert f["c_doc_len"] == pytest.approx(math.log1p(100))
+    assert f["c_rel_pos"] == pytest.approx(0.1)
+
+
+def test_suggestion_parses_only_when_it_fits():
+    prefix = "def area(r):\n    return 3.14 * "
+    assert suggestion_features(prefix, "r * r\n")["s_parses"] == 1.0
+    assert suggestion_features(prefix, "r * (r\n")["s_parses"] == 0.0
+    # A suggestion opening a block is fine although the body is not written yet.
+    assert suggestion_features("for x in xs", ":")["s_parses"] == 1.0
+    # Errors already in the prefix, far from the cursor, are not blamed on the suggestion.
+    broken = "def f(:\n    pass\n\n\nvalue = "
+    assert suggestion_features(broken, "42\n")["s_parses"] == 1.0
+
+
+def test_repetition_echo_and_logprobs():
+    prefix = "a = load(x)\nb = load(y)\n"
+    f = suggestion_features(prefix, "a = load(x)\nc = load(z)\n", logprobs=LogProbs(-0.5, -2.0, 8))
+    assert f["s_repeats_nearby"] == 0.5
+    assert f["s_lines"] == pytest.approx(math.log1p(2))
+    assert (f["s_has_logprobs"], f["s_mean_logprob"], f["s_logprob_margin"]) == (1.0, -0.5, 1.5)
+    assert suggestion_features("x = np.m", "mean(x)")["s_echo"] == pytest.approx(math.log1p(1))
+    assert suggestion_features("x = ", "np.mean(x)")["s_echo"] == 0.0
+    none = suggestion_features(prefix, "pass")
+    assert none["s_has_logprobs"] == 0.0 and none["s_mean_logprob"] == 0.0
+
+
+def test_logprobs_from_tokens():
+    lp = LogProbs.from_tokens([-0.1, -0.3, float("nan")], [[-0.1, -2.0], [-0.3, -1.0]])
+    assert lp.mean == pytest.approx(-0.2) and lp.tokens == 2
+    assert lp.alternative_mean == pytest.approx(-1.5)
+    assert LogProbs.from_tokens([]) is None
+
+
+def test_typing_state_speed_burst_and_pause():
+    typing = TypingState()
+    assert typing.features(5.0)["t_speed"] == 0.0
+    for i in range(10):  # a pause, then ten keystrokes 0.1 s apart
+        typing.record_change(100.0 + i * 0.1, 1)
+    f = typing.features(101.0)
+    assert f["t_since_key"] == pytest.approx(math.log1p(0.1))
+    assert f["t_burst_chars"] == pytest.approx(math.log1p(10))
+    assert f["t_speed"] == pytest.approx(math.log1p(10 / 10.0))
+    typing.record_change(104.0, 3)  # after a 3.1 s pause
+    f = typing.features(104.0)
+    assert f["t_burst_chars"] == pytest.approx(math.log1p(3))
+    assert f["t_pause_before_burst"] == pytest.approx(math.log1p(3.1))
+
+
+def test_history_rates_streak_and_rejected_texts():
+    history = DecisionHistory()
+    prior_rate = history.running_rate()
+    history.record(1.0, True)
+    for t in (1.5, 2.0, 2.5):
+        history.record(t, False, "pass")
+    history.record(3.0, False, "print(x)")
+    f = history.features(5.0)
+    assert f["h_prev_accepted"] == 0.0
+    assert f["h_reject_streak"] == pytest.approx(math.log1p(4))
+    assert f["h_since_decision"] == pytest.approx(math.log1p(2.0))
+    assert history.running_rate() < prior_rate
+    assert history.was_rejected("  print(x)\n") and not history.was_rejected("print(y)")
+
+
+def test_session_relates_a_suggestion_to_the_last_one_shown():
+    session = UserSession()
+    session.record_shown(10.0, "x = np.", "mean(a)")
+    f1 = session.stage1_features("x = np.me", Pos(0, 9), 11.0)
+    assert f1["r_since_shown"] == pytest.approx(math.log1p(1.0))
+    f2 = session.stage2_features(f1, "x = np.me", "an(a)")
+    assert f2["r_typed_along"] == 1.0 and f2["r_same_completion"] == 1.0
+    f2 = session.stage2_features(f1, "x = np.me", "dian(a)")
+    assert f2["r_typed_along"] == 1.0 and f2["r_same_completion"] == 0.0
