@@ -30,6 +30,19 @@ CAPABILITIES = lsp.ClientCapabilities(
 )
 
 
+def fix_code_action_union(converter) -> None:
+    """lsprotocol reads any code action that carries a command as a bare Command (its union
+    hook tests only for the key); a Command's `command` is a string, a CodeAction's an object."""
+    from typing import Union
+
+    def hook(obj, _):
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, lsp.Command)
+        return converter.structure(obj, lsp.CodeAction)
+
+    converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], hook)  # noqa: UP007
+
+
 def _collect(paths: list[str]) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths):
@@ -39,6 +52,7 @@ def _collect(paths: list[str]) -> list[Path]:
 
 async def review_files(files: list[Path], settings: dict | None = None) -> list[dict]:
     client = LanguageClient("refine-lsp-review", "0.1")
+    fix_code_action_union(client.protocol._converter)
     await client.start_io(sys.executable, "-m", "refine_lsp", "serve", "--log-level", "WARNING")
     root = files[0].resolve().parent if files else Path.cwd()
     await client.initialize_async(
@@ -88,6 +102,7 @@ async def review_files(files: list[Path], settings: dict | None = None) -> list[
                             | ({"disabled": a.disabled.reason} if a.disabled else {})
                             for a in actions or []
                             if isinstance(a, lsp.CodeAction)
+                            and not str(a.kind).startswith("refactor.rewrite.refine")
                         ],
                     }
                 )

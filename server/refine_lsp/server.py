@@ -113,9 +113,16 @@ def position_encoding(server: RefineLanguageServer) -> str:
 
 
 def create_server() -> RefineLanguageServer:
-    from refine_lsp.handlers import code_actions, commands, configuration, diagnostics, sync
+    from refine_lsp.handlers import (
+        code_actions,
+        commands,
+        configuration,
+        diagnostics,
+        refine,
+        sync,
+    )
 
     server = RefineLanguageServer()
-    for module in (configuration, sync, diagnostics, code_actions, commands):
+    for module in (configuration, sync, diagnostics, code_actions, commands, refine):
         module.register(server)
     return server

@@ -38,6 +38,8 @@ def _to_code_action(ls: RefineLanguageServer, doc: Document, offer: ActionOffer)
 
 
 async def resolve_action(ls: RefineLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
+    if action.command is not None:
+        return action  # long work runs when the editor executes the command
     data = action.data if isinstance(action.data, dict) else {}
     uri, version = data.get("uri"), data.get("version")
     provider, args = data.get("provider"), data.get("args") or {}
@@ -74,6 +76,7 @@ def register(server: RefineLanguageServer) -> None:
                 lsp.CodeActionKind.RefactorRewrite,
                 lsp.CodeActionKind.SourceOrganizeImports,
                 "source.fixAll.refine",
+                "refactor.rewrite.refine",
             ],
             resolve_provider=True,
         ),
