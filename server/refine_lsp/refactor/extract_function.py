@@ -203,6 +203,10 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     loops = [a for a in _ancestors(chunk, owner, func) if isinstance(a, (cst.For, cst.While))]
     module_level = isinstance(scope, GlobalScope)
 
+    for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
+        for a in sc.assignments:
+            if a.name in use.declared and a.node in chunk.positions and inside(chunk.start(a.node)):
+                raise Refusal(DECLARED.format(a.name))
     params, outputs = [], []
     for n in sorted(use.reads, key=lambda n: min(use.reads[n])):
         r_in = [p for p in use.reads[n] if inside(p)]
@@ -239,9 +243,10 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     if module_level:
         outputs += [n for n in sorted(sure) if n not in outputs and n in use.binds]
         outputs.sort(key=lambda n: min(p for p in use.binds[n] if inside(p)))
-    for n in outputs:
-        if n in facts.deleted:
+    for n in sorted(facts.deleted):
+        if any(not inside(p) and p > s for p in use.reads.get(n, [])):
             raise Refusal(DELETED.format(n))
+    for n in outputs:
         if n not in sure:
             before = [p for p in use.binds.get(n, []) if p < s]
             if not before:
@@ -296,9 +301,9 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
             mod_body[k] = stmt.with_changes(
                 leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
             )
-            lead = list(top.leading_lines) or (
-                [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)] if k else []
-            )
+            comments = [x for x in top.leading_lines if x.comment is not None]
+            blank = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)] if k else []
+            lead = blank + comments
             mod_body.insert(k, new_def.with_changes(leading_lines=lead))
         else:
             blank = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]

@@ -38,7 +38,7 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
     for a in scope.assignments:
         node = a.node
         if node in chunk.positions:
-            use.binds[a.name].append(chunk.start(node))
+            use.binds[a.name].append(_bound_at(chunk, node))
     seen = set()
     for s in {sc for sc in chunk.scopes.values() if sc is not None}:
         for acc in s.accesses:
@@ -61,6 +61,20 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
         elif name in use.binds:
             use.reads[name].append(chunk.start(node))
     return use
+
+
+def _bound_at(chunk: Chunk, node: cst.CSTNode) -> tuple[int, int]:
+    """Where a binding takes effect: after the value it is assigned (`a = a + 1` reads first)."""
+    child, parent = node, chunk.parents.get(node)
+    while parent is not None and isinstance(
+        parent, (cst.AssignTarget, cst.Tuple, cst.List, cst.StarredElement, cst.Element)
+    ):
+        child, parent = parent, chunk.parents.get(parent)
+    if isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+        return chunk.end(parent)
+    if isinstance(parent, (cst.For, cst.CompFor)) and child is parent.target:
+        return chunk.end(parent.iter)
+    return chunk.start(node)
 
 
 def _aug_and_declared(chunk: Chunk, scope: Scope):

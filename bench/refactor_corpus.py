@@ -1,0 +1,592 @@
+"""Extract function / extract variable on real packages, checked by their own test suites.
+
+Downloads pinned source distributions (``pip download --no-deps --no-binary :all:``), picks
+statement and expression ranges inside functions with a fixed seed, asks the running
+server (``python -m refine_lsp serve`` over stdio, or the domain API with ``--direct``) for
+extract-function / extract-variable actions, resolves and applies them one at a time
+(bottom-up, so earlier ranges keep their positions), checks that every result compiles,
+and runs the package's tests for the module after each batch of applied edits (bisecting
+to the first failing edit when a batch fails). ``--rope`` runs rope on the same ranges.
+
+    python bench/refactor_corpus.py --direct --rope
+    python bench/refactor_corpus.py --package more-itertools==10.5.0 --ranges 200 --seed 3
+
+The last line printed is one JSON object: {"refine-lsp": {...}, "rope": {...}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PACKAGES = ["more-itertools==10.5.0", "tabulate==0.9.0", "cachetools==5.5.0"]
+
+
+@dataclass
+class Range:
+    kind: str  # "statements" or "expression"
+    start: tuple[int, int]  # (line, character column), zero-based
+    end: tuple[int, int]
+
+
+@dataclass
+class Module:
+    package: str
+    root: Path  # extracted sdist
+    import_root: Path
+    path: Path  # relative to root
+    tests: list[str]  # pytest arguments, relative to root
+    ranges: list[Range] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    ranges: int = 0
+    offered: int = 0
+    refused: int = 0
+    not_offered: int = 0
+    errors: int = 0
+    parse_failures: int = 0
+    test_failures: int = 0
+    applied: int = 0
+    times_ms: list[float] = field(default_factory=list)
+    list_ms: list[float] = field(default_factory=list)
+    resolve_ms: list[float] = field(default_factory=list)
+    by_kind: dict = field(default_factory=dict)
+    failures: list[dict] = field(default_factory=list)
+    refusals: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        def med(xs):
+            return round(statistics.median(xs), 2) if xs else None
+
+        out = {
+            "ranges": self.ranges,
+            "offered": self.offered,
+            "refused": self.refused,
+            "parse_failures": self.parse_failures,
+            "test_failures": self.test_failures,
+            "ms_median": med(self.times_ms),
+            "applied": self.applied,
+            "not_offered": self.not_offered,
+            "errors": self.errors,
+            "by_kind": self.by_kind,
+        }
+        if self.list_ms:
+            out["list_ms_median"] = med(self.list_ms)
+            out["list_ms_p95"] = round(sorted(self.list_ms)[int(0.95 * len(self.list_ms))], 2)
+            out["resolve_ms_median"] = med(self.resolve_ms)
+        return out
+
+
+def download(specs: list[str], cache: Path) -> list[Path]:
+    cache.mkdir(parents=True, exist_ok=True)
+    roots = []
+    for spec in specs:
+        name, _, version = spec.partition("==")
+        stem = f"{name}-{version}".lower().replace("_", "-")
+        archives = [
+            p
+            for p in cache.glob("*.tar.gz")
+            if p.name.lower().replace("_", "-").startswith(stem + ".tar")
+        ]
+        if not archives:
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+            subprocess.run([*cmd, "-q", "-d", str(cache), spec], check=True)
+            archives = [
+                p
+                for p in cache.glob("*.tar.gz")
+                if p.name.lower().replace("_", "-").startswith(stem + ".tar")
+            ]
+        with tarfile.open(archives[0]) as tar:
+            top = tar.getnames()[0].split("/")[0]
+            dest = cache / "src"
+            if not (dest / top).exists():
+                tar.extractall(dest, filter="data")
+        roots.append(dest / top)
+    return roots
+
+
+def modules_of(root: Path) -> list[Module]:
+    src = root / "src" if (root / "src").is_dir() else root
+    test_dir = next((root / d for d in ("tests", "test") if (root / d).is_dir()), None)
+    if test_dir is None:
+        raise SystemExit(f"{root.name}: the source distribution carries no tests")
+    out = []
+    for pkg in sorted(p for p in src.iterdir() if (p / "__init__.py").exists()):
+        if pkg.name in ("tests", "test", "docs"):
+            continue
+        for path in sorted(pkg.rglob("*.py")):
+            own = test_dir / f"test_{path.stem}.py"
+            tests = (
+                [str(own.relative_to(root))] if own.exists() else [str(test_dir.relative_to(root))]
+            )
+            out.append(Module(root.name, root, src, path.relative_to(root), tests))
+    return out
+
+
+def _char_col(line: str, byte_col: int) -> int:
+    return len(line.encode()[:byte_col].decode(errors="replace"))
+
+
+def candidate_ranges(text: str, rng: random.Random) -> list[Range]:
+    """Statement runs and expressions inside function bodies."""
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    bodies, exprs = [], []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                for name in ("body", "orelse", "finalbody"):
+                    body = getattr(inner, name, None)
+                    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                        bodies.append(body)
+                if isinstance(inner, ast.expr) and not isinstance(inner, ast.Name):
+                    if inner.lineno == inner.end_lineno:
+                        exprs.append(inner)
+    found = []
+    for body in bodies:
+        i = rng.randrange(len(body))
+        j = min(len(body), i + rng.choice([1, 1, 2, 3, 4]))
+        a, b = body[i], body[j - 1]
+        found.append(Range("statements", _pos(lines, a.lineno, a.col_offset),
+                           _pos(lines, b.end_lineno, b.end_col_offset)))  # fmt: skip
+    for e in rng.sample(exprs, min(len(exprs), len(bodies))):
+        found.append(Range("expression", _pos(lines, e.lineno, e.col_offset),
+                           _pos(lines, e.end_lineno, e.end_col_offset)))  # fmt: skip
+    rng.shuffle(found)
+    return found
+
+
+def _pos(lines, lineno, byte_col):
+    return (lineno - 1, _char_col(lines[lineno - 1], byte_col))
+
+
+def pick_ranges(modules: list[Module], total: int, seed: int) -> None:
+    rng = random.Random(seed)
+    pools = {}
+    for m in modules:
+        pools[m.path] = candidate_ranges((m.root / m.path).read_text(), rng)
+    weight = sum(len(p) for p in pools.values()) or 1
+    for m in modules:
+        want = round(total * len(pools[m.path]) / weight)
+        used: set[int] = set()
+        for r in pools[m.path]:
+            if len(m.ranges) >= want:
+                break
+            rows = set(range(r.start[0], r.end[0] + 1))
+            if rows & used:
+                continue  # disjoint ranges keep positions valid while edits accumulate
+            used |= rows
+            m.ranges.append(r)
+
+
+def run_tests(m: Module, work: Path, timeout: float) -> bool:
+    env = dict(os.environ, PYTHONPATH=str(work / m.import_root.relative_to(m.root)))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for cache in work.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *m.tests]
+    try:
+        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return proc.returncode == 0
+
+
+def compiles(text: str) -> bool:
+    try:
+        compile(text, "<edit>", "exec")
+        return True
+    except (SyntaxError, ValueError):
+        return False
+
+
+def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
+    target = work / m.path
+    original = target.read_text()
+    pending = sorted(m.ranges, key=lambda r: r.start, reverse=True)
+    text = original
+    try:
+        while pending:
+            states, applied = [text], []
+            while pending and len(applied) < args.batch:
+                r = pending.pop(0)
+                new = attempt(tool, text, r, m, stats)
+                if new is not None:
+                    text = new
+                    states.append(text)
+                    applied.append(r)
+            if not applied or args.no_tests:
+                continue
+            target.write_text(text)
+            if run_tests(m, work, args.test_timeout):
+                continue
+            # Bisect to the first failing edit, record it, redo the later ranges without it.
+            lo, hi = 1, len(applied)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                target.write_text(states[mid])
+                if run_tests(m, work, args.test_timeout):
+                    lo = mid + 1
+                else:
+                    hi = mid
+            bad = applied[lo - 1]
+            stats.test_failures += 1
+            stats.failures.append({"module": str(m.path), "range": [bad.start, bad.end],
+                                   "kind": bad.kind, "why": "tests fail"})  # fmt: skip
+            text = states[lo - 1]
+            pending = applied[lo:] + pending
+            stats.applied -= len(applied) - lo + 1
+            stats.offered -= len(applied) - lo
+            stats.ranges -= len(applied) - lo
+    finally:
+        target.write_text(original)
+
+
+def attempt(tool, text: str, r: Range, m: Module, stats: Stats) -> str | None:
+    stats.ranges += 1
+    result = tool.extract(text, r, str(m.path))
+    kind = result.get("kind") or (
+        "extract.function" if r.kind == "statements" else "extract.variable"
+    )
+    per = stats.by_kind.setdefault(kind, {"offered": 0, "refused": 0, "applied": 0})
+    if result.get("list_ms") is not None:
+        stats.list_ms.append(result["list_ms"])
+    status = result["status"]
+    if status == "not_offered":
+        stats.not_offered += 1
+        return None
+    if status == "error":
+        stats.errors += 1
+        stats.failures.append({"module": str(m.path), "range": [r.start, r.end],
+                               "why": result.get("reason")})  # fmt: skip
+    if status in ("refused", "error"):
+        stats.refused += 1
+        per["refused"] += 1
+        reason = (result.get("reason") or "")[:90]
+        stats.refusals[reason] = stats.refusals.get(reason, 0) + 1
+        return None
+    stats.offered += 1
+    per["offered"] += 1
+    stats.times_ms.append(result["ms"])
+    if result.get("resolve_ms") is not None:
+        stats.resolve_ms.append(result["resolve_ms"])
+    new = result["text"]
+    if not compiles(new):
+        stats.parse_failures += 1
+        stats.failures.append({"module": str(m.path), "range": [r.start, r.end],
+                               "kind": kind, "why": "does not compile"})  # fmt: skip
+        return None
+    stats.applied += 1
+    per["applied"] += 1
+    return new
+
+
+def _offset(text: str, pos: tuple[int, int]) -> int:
+    lines = text.split("\n")
+    return sum(len(x) + 1 for x in lines[: pos[0]]) + pos[1]
+
+
+def _want(r: Range) -> str:
+    return "extract.function" if r.kind == "statements" else "extract.variable"
+
+
+class RefineDirect:
+    """The domain API in-process, with a tree parsed once per text as the server keeps one."""
+
+    def __init__(self):
+        from refine_lsp.core import Span
+        from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+        from refine_lsp.refactor.tsview import parse
+
+        self.Span, self.Refusal, self.parse = Span, Refusal, parse
+        self.list, self.compute = list_refactorings, compute_refactoring
+        self._tree = (None, None)
+
+    def extract(self, text: str, r: Range, path: str) -> dict:
+        if self._tree[0] is not text:
+            self._tree = (text, self.parse(text))
+        tree = self._tree[1]
+        span = self.Span.of(*r.start, *r.end)
+        want = _want(r)
+        t0 = time.perf_counter()
+        offers = self.list(text, span, tree)
+        list_ms = (time.perf_counter() - t0) * 1000
+        offer = next((o for o in offers if o.id == want), None)
+        base = {"kind": want, "list_ms": list_ms}
+        if offer is None:
+            return {**base, "status": "not_offered"}
+        if offer.disabled_reason:
+            return {**base, "status": "refused", "reason": offer.disabled_reason}
+        t1 = time.perf_counter()
+        try:
+            new = self.compute(text, span, want, tree)
+        except self.Refusal as exc:
+            status = "error" if str(exc).startswith("The refactoring failed") else "refused"
+            return {**base, "status": status, "reason": str(exc)}
+        resolve_ms = (time.perf_counter() - t1) * 1000
+        return {**base, "status": "offered", "text": new, "resolve_ms": resolve_ms,
+                "ms": list_ms + resolve_ms}  # fmt: skip
+
+    def close(self) -> None:
+        pass
+
+
+def _utf16(line: str, col: int) -> int:
+    return len(line[:col].encode("utf-16-le")) // 2
+
+
+def _from_utf16(line: str, col16: int) -> int:
+    n = 0
+    for i, ch in enumerate(line):
+        if n >= col16:
+            return i
+        n += 2 if ord(ch) > 0xFFFF else 1
+    return len(line)
+
+
+class RefineLsp:
+    """The real server over stdio: codeAction (no edit), then codeAction/resolve."""
+
+    def __init__(self):
+        import asyncio
+        import threading
+
+        from lsprotocol import types as T
+        from pygls.lsp.client import LanguageClient
+
+        self.T = T
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.client = LanguageClient("refactor-corpus", "1.0")
+        self._run(self.client.start_io(sys.executable, "-m", "refine_lsp", "serve"))
+        caps = T.ClientCapabilities(
+            workspace=T.WorkspaceClientCapabilities(
+                workspace_edit=T.WorkspaceEditClientCapabilities(document_changes=True)
+            ),
+            text_document=T.TextDocumentClientCapabilities(
+                code_action=T.CodeActionClientCapabilities(
+                    code_action_literal_support=T.ClientCodeActionLiteralOptions(
+                        code_action_kind=T.ClientCodeActionKindOptions(
+                            value_set=[k.value for k in T.CodeActionKind]
+                        )
+                    ),
+                    resolve_support=T.ClientCodeActionResolveOptions(properties=["edit"]),
+                    data_support=True,
+                    disabled_support=True,
+                )
+            ),
+        )
+        self._run(self.client.initialize_async(
+            T.InitializeParams(capabilities=caps, process_id=os.getpid())
+        ))  # fmt: skip
+        self.client.initialized(T.InitializedParams())
+        self.uri, self.text, self.version = None, None, 0
+        self.tmp = tempfile.mkdtemp(prefix="refactor-corpus-lsp-")
+
+    def _run(self, coro, timeout=120):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def _sync(self, text: str, path: str) -> None:
+        T = self.T
+        uri = (Path(self.tmp) / path).as_uri()
+        if uri != self.uri:
+            if self.uri is not None:
+                self.client.text_document_did_close(
+                    T.DidCloseTextDocumentParams(T.TextDocumentIdentifier(self.uri))
+                )
+            self.uri, self.version, self.text = uri, 1, text
+            self.client.text_document_did_open(T.DidOpenTextDocumentParams(
+                T.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            ))  # fmt: skip
+        elif text != self.text:
+            self.version += 1
+            self.text = text
+            self.client.text_document_did_change(T.DidChangeTextDocumentParams(
+                T.VersionedTextDocumentIdentifier(uri=uri, version=self.version),
+                [T.TextDocumentContentChangeWholeDocument(text=text)],
+            ))  # fmt: skip
+
+    def extract(self, text: str, r: Range, path: str) -> dict:
+        T = self.T
+        self._sync(text, path)
+        lines = text.split("\n")
+        rng = T.Range(
+            T.Position(r.start[0], _utf16(lines[r.start[0]], r.start[1])),
+            T.Position(r.end[0], _utf16(lines[r.end[0]], r.end[1])),
+        )
+        want = _want(r)
+        kind = (
+            "refactor.extract.function"
+            if want == "extract.function"
+            else ("refactor.extract.variable")
+        )
+        params = T.CodeActionParams(
+            T.TextDocumentIdentifier(self.uri),
+            rng,
+            T.CodeActionContext(diagnostics=[], only=[kind]),
+        )
+        t0 = time.perf_counter()
+        actions = self._run(self.client.text_document_code_action_async(params)) or []
+        list_ms = (time.perf_counter() - t0) * 1000
+        base = {"kind": want, "list_ms": list_ms}
+        action = next(
+            (a for a in actions if isinstance(a, T.CodeAction) and a.kind == kind
+             and "occurrences" not in a.title),
+            None,
+        )  # fmt: skip
+        if action is None:
+            return {**base, "status": "not_offered"}
+        if action.disabled is not None:
+            return {**base, "status": "refused", "reason": action.disabled.reason}
+        t1 = time.perf_counter()
+        try:
+            resolved = (
+                action if action.edit else self._run(self.client.code_action_resolve_async(action))
+            )
+        except Exception as exc:  # noqa: BLE001 - an error response is a refusal here
+            return {**base, "status": "refused", "reason": str(exc)}
+        resolve_ms = (time.perf_counter() - t1) * 1000
+        if resolved.edit is None:
+            reason = resolved.disabled.reason if resolved.disabled else "no edit"
+            return {**base, "status": "refused", "reason": reason}
+        new = self._apply(text, resolved.edit)
+        return {**base, "status": "offered", "text": new, "resolve_ms": resolve_ms,
+                "ms": list_ms + resolve_ms}  # fmt: skip
+
+    def _apply(self, text: str, edit) -> str:
+        edits = []
+        for change in edit.document_changes or []:
+            edits.extend(change.edits)
+        for changes in (edit.changes or {}).values():
+            edits.extend(changes)
+        lines = text.split("\n")
+
+        def off(p):
+            line = lines[p.line] if p.line < len(lines) else ""
+            return sum(len(x) + 1 for x in lines[: p.line]) + _from_utf16(line, p.character)
+
+        spans = sorted(((off(e.range.start), off(e.range.end), e.new_text) for e in edits),
+                       reverse=True)  # fmt: skip
+        for a, b, new in spans:
+            text = text[:a] + new + text[b:]
+        return text
+
+    def close(self) -> None:
+        try:
+            self._run(self.client.shutdown_async(None), timeout=10)
+            self.client.exit(None)
+            self._run(self.client.stop(), timeout=10)
+        except Exception:  # noqa: BLE001 - shutting down a benchmark client
+            pass
+
+
+class RopeTool:
+    """rope's ExtractMethod / ExtractVariable on the same text and ranges."""
+
+    def __init__(self):
+        from rope.base.project import Project
+
+        self.tmp = tempfile.mkdtemp(prefix="refactor-corpus-rope-")
+        self.project = Project(self.tmp, ropefolder=None)
+        self.n = 0
+
+    def extract(self, text: str, r: Range, path: str) -> dict:
+        from rope.base.exceptions import RefactoringError
+        from rope.refactor.extract import ExtractMethod, ExtractVariable
+
+        resource = self.project.root.get_child("m.py") if self.n else None
+        if resource is None:
+            resource = self.project.root.create_file("m.py")
+        self.n += 1
+        resource.write(text)
+        name = f"rope_extracted_{self.n}"
+        start, end = _offset(text, r.start), _offset(text, r.end)
+        t0 = time.perf_counter()
+        kind = _want(r)
+        try:
+            cls = ExtractMethod if r.kind == "statements" else ExtractVariable
+            changes = cls(self.project, resource, start, end).get_changes(name)
+            new = changes.changes[0].new_contents
+        except RefactoringError as exc:
+            return {"kind": kind, "status": "refused", "reason": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - rope crashing counts against rope
+            return {"kind": kind, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+        ms = (time.perf_counter() - t0) * 1000
+        return {"kind": kind, "status": "offered", "text": new, "ms": ms}
+
+    def close(self) -> None:
+        self.project.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--package", action="append", help="NAME==VERSION (repeatable)")
+    ap.add_argument("--ranges", type=int, default=600, help="ranges in all (default 600)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rope", action="store_true", help="also run rope on the same ranges")
+    ap.add_argument("--direct", action="store_true", help="call the domain API, not the server")
+    ap.add_argument("--batch", type=int, default=40, help="edits per test-suite run")
+    ap.add_argument("--test-timeout", type=float, default=600)
+    ap.add_argument("--no-tests", action="store_true", help="only check that edits compile")
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
+    ap.add_argument("--failures", help="write failing cases as JSON to this file")
+    args = ap.parse_args(argv)
+
+    roots = download(args.package or DEFAULT_PACKAGES, Path(args.cache))
+    modules = [m for root in roots for m in modules_of(root)]
+    pick_ranges(modules, args.ranges, args.seed)
+    results = {}
+    tools = [("refine-lsp", RefineDirect() if args.direct else RefineLsp())]
+    if args.rope:
+        tools.append(("rope", RopeTool()))
+    with tempfile.TemporaryDirectory(prefix="refactor-corpus-") as tmp:
+        for name, tool in tools:
+            stats = Stats()
+            for root in roots:
+                work = Path(tmp) / name / root.name
+                shutil.copytree(root, work)
+                mods = [m for m in modules if m.root == root]
+                if not args.no_tests and not run_tests(
+                    Module(root.name, root, mods[0].import_root, mods[0].path,
+                           sorted({t for m in mods for t in m.tests})), work, args.test_timeout
+                ):  # fmt: skip
+                    print(f"{root.name}: baseline test suite fails; skipping", file=sys.stderr)
+                    continue
+                for m in mods:
+                    if m.ranges:
+                        t0 = time.perf_counter()
+                        run_module(tool, m, work, stats, args)
+                        print(f"{name} {m.path}: {len(m.ranges)} ranges in "
+                              f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)  # fmt: skip
+            tool.close()
+            results[name] = stats.summary()
+            print(f"== {name}: refusals by reason", file=sys.stderr)
+            for reason, n in sorted(stats.refusals.items(), key=lambda kv: -kv[1])[:15]:
+                print(f"  {n:4d}  {reason}", file=sys.stderr)
+            for f in stats.failures[:20]:
+                print(f"  FAIL {f}", file=sys.stderr)
+            if args.failures:
+                Path(f"{args.failures}.{name}.json").write_text(json.dumps(stats.failures))
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

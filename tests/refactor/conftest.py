@@ -1,0 +1,32 @@
+"""Sources in these tests mark the selection with ⟦ ⟧ and a cursor with ‸."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from refine_lsp.core import Span, pos_of
+
+
+def split_marks(marked: str) -> tuple[str, Span]:
+    text = textwrap.dedent(marked).lstrip("\n")
+    if "‸" in text:
+        at = text.index("‸")
+        source = text.replace("‸", "", 1)
+        p = pos_of(source, at)
+        return source, Span(p, p)
+    start = text.index("⟦")
+    text = text.replace("⟦", "", 1)
+    end = text.index("⟧")
+    source = text.replace("⟧", "", 1)
+    return source, Span(pos_of(source, start), pos_of(source, end))
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+@pytest.fixture
+def marks():
+    return split_marks
