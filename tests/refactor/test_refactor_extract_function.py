@@ -5,10 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings, statements
 from refine_lsp.refactor import extract_function as ef
-from refine_lsp.refactor import statements
 
 
 def d(text: str) -> str:
