@@ -145,7 +145,7 @@ export async function discoverServer(
     return {
       ok: true,
       tried: [`refineLsp.server.path: ${setting}`],
-      launch: { ...launch, source: 'setting', detail: `refineLsp.server.path (${setting})` },
+      launch: { ...launch, source: 'setting', detail: `refineLsp.server.path: ${setting}` },
     };
   }
 
@@ -158,7 +158,7 @@ export async function discoverServer(
         launch: {
           ...pythonLaunchArgs(python, input.extraArgs),
           source: 'python',
-          detail: `selected Python interpreter (${quote(python)})`,
+          detail: `selected Python interpreter: ${quote(python)}`,
         },
       };
     }
@@ -176,7 +176,7 @@ export async function discoverServer(
         command: onPath,
         args: serveArgs(input.extraArgs),
         source: 'path',
-        detail: `${SERVER_EXECUTABLE} on PATH (${onPath})`,
+        detail: `${SERVER_EXECUTABLE} on PATH: ${onPath}`,
       },
     };
   }

@@ -7,6 +7,7 @@ import {
   CodeActionResolveRequest,
   ExecuteCommandRequest,
   LanguageClient,
+  ResponseError,
 } from 'vscode-languageclient/node';
 import { ACCEPT_COMMAND, REJECTED_NOTIFICATION } from './inline';
 import { InlineSuggestionTracker } from './inlineTracker';
@@ -170,8 +171,26 @@ async function runRefine(mgr: ServerManager, spec: RefineCommand, withBusy: Busy
         }
         if (!action || token.isCancellationRequested) return;
         await applyAction(client, action, token, mgr);
-      }),
+      }).catch((err: unknown) => reportActionError(mgr, spec.title, err)),
   );
+}
+
+/** LSP error codes (ErrorCodes / LSPErrorCodes). */
+const REQUEST_CANCELLED = -32800;
+const CONTENT_MODIFIED = -32801;
+const REQUEST_FAILED = -32803;
+
+function reportActionError(mgr: ServerManager, title: string, err: unknown): void {
+  const code = err instanceof ResponseError ? err.code : undefined;
+  mgr.log(`"${title}" failed: ${String(err)}`);
+  if (code === REQUEST_CANCELLED) return;
+  // The server explains refusals itself (window/showMessage); a second popup would repeat it.
+  if (code === REQUEST_FAILED) return;
+  if (code === CONTENT_MODIFIED) {
+    void vscode.window.showWarningMessage(`Refine: the file changed while "${title}" ran; run it again.`);
+    return;
+  }
+  void vscode.window.showErrorMessage(`Refine: "${title}" failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 async function applyAction(

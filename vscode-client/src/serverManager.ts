@@ -34,12 +34,52 @@ import { ServerState } from './statusText';
 export const CLIENT_ID = 'refineLsp';
 export const CLIENT_NAME = 'Refine LSP';
 
+/** The start failure is reported by ServerManager with the fixes; the library's popup would repeat it. */
+const START_FAILED = /couldn't create connection to server/;
+
+type StartPromise = [Promise<void>, () => void, (error: unknown) => void];
+
+class RefineClient extends LanguageClient {
+  constructor(...args: ConstructorParameters<typeof LanguageClient>) {
+    super(...args);
+    // vscode-languageclient 9: when the connection closes during start, handleConnectionClosed
+    // drops the start promise before start() rejects it, so nobody handles that rejection.
+    // Mark it handled here; doStart checks isRunning() after start() instead.
+    const self = this as unknown as { createOnStartPromise(): StartPromise };
+    const create = self.createOnStartPromise.bind(this);
+    self.createOnStartPromise = () => {
+      const made = create();
+      made[0].catch(() => undefined);
+      return made;
+    };
+  }
+
+  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
+    super.error(message, data, START_FAILED.test(message) ? false : showNotification);
+  }
+
+  // When initialize fails, vscode-languageclient 9 calls `void this.stop()` on a client that
+  // is still starting, which rejects and would surface as an unhandled rejection.
+  override async stop(timeout?: number): Promise<void> {
+    try {
+      await super.stop(timeout);
+    } catch (err) {
+      if (!/can't be stopped/.test(String(err))) throw err;
+      this.info(`stop ignored: ${String(err)}`);
+    }
+  }
+}
+
 export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   launch: ServerLaunch | undefined;
   state: ServerState = 'stopped';
   readonly output: vscode.OutputChannel;
   private queue: Promise<void> = Promise.resolve();
+  /** Whether the current process got to Running: a crash while starting is not retried. */
+  private reachedRunning = false;
+  /** doStart reports its own start failures; the crash handler reports the others. */
+  private inDoStart = false;
   private readonly policy = new RestartPolicy();
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
@@ -128,20 +168,31 @@ export class ServerManager implements vscode.Disposable {
       return;
     }
     this.launch = found.launch;
-    this.log(`starting ${found.launch.detail}: ${[found.launch.command, ...found.launch.args].join(' ')}`);
+    this.log(`starting (from ${found.launch.detail}): ${[found.launch.command, ...found.launch.args].join(' ')}`);
 
     const client = this.createClient(found.launch, folder);
     this.client = client;
+    this.inDoStart = true;
+    let failure: string | undefined;
     try {
       await client.start();
-      this.setState('running');
+      // start() can resolve although the process died meanwhile (vscode-languageclient 9).
+      if (!client.isRunning()) failure = 'it exited while starting';
     } catch (err) {
-      this.setState('failed');
-      this.log(`the server did not start: ${String(err)}`);
-      void this.showStartError(
-        `The refine-lsp server (${found.launch.detail}) did not start: ${String(err)}`,
-      );
+      failure = String(err);
+    } finally {
+      this.inDoStart = false;
     }
+    if (failure === undefined) {
+      this.setState('running');
+      return;
+    }
+    this.setState('failed');
+    this.log(`the server did not start: ${failure}`);
+    void this.showStartError(
+      `The refine-lsp server (from ${found.launch.detail}) did not start: ${failure}. ` +
+        'Its output is in the log.',
+    );
   }
 
   private async doStop(): Promise<void> {
@@ -197,16 +248,41 @@ export class ServerManager implements vscode.Disposable {
       // Read at each (re)start, so a crash restart picks up the current settings.
       initializationOptions: () => initializationOptions(specs, this.settingsGetter()),
       synchronize: { configurationSection: SECTION },
+      // Report a failed initialize ourselves (doStart / closed) instead of a bare popup.
+      initializationFailedHandler: (error) => {
+        this.log(`initialize failed: ${String(error)}`);
+        return false;
+      },
       errorHandler: {
-        error: (_error, _message, count) => ({
-          action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
-        }),
+        // Write errors follow a dying server; `closed` decides what happens, so no popups here.
+        error: (error, _message, count) => {
+          this.log(`connection error: ${String(error)}`);
+          return {
+            action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+            handled: true,
+          };
+        },
         closed: () => {
           this.progress.clear();
           this.inline.forgetAll();
+          if (!this.reachedRunning) {
+            // It never initialized: starting it again would fail the same way.
+            const message = `The refine-lsp server (from ${launch.detail}) exited while starting.`;
+            this.log(message);
+            // During doStart, doStart reports it (with the fixes).
+            if (!this.inDoStart && this.state !== 'failed') {
+              void this.showStartError(`${message} Its output is in the log.`);
+            }
+            this.setState('failed');
+            return { action: CloseAction.DoNotRestart, handled: true };
+          }
           const decision = this.policy.onCrash();
           this.log(decision.message);
-          if (decision.restart) return { action: CloseAction.Restart, handled: true };
+          if (decision.restart) {
+            this.reachedRunning = false;
+            this.setState('starting');
+            return { action: CloseAction.Restart, handled: true };
+          }
           this.setState('failed');
           void this.showStartError(decision.message);
           return { action: CloseAction.DoNotRestart, handled: true };
@@ -224,10 +300,15 @@ export class ServerManager implements vscode.Disposable {
           },
           didChangeConfiguration: async () => {
             if (!client || client.state !== State.Running) return;
-            await client.sendNotification(
-              DidChangeConfigurationNotification.type,
-              didChangeConfigurationParams(specs, this.settingsGetter()),
-            );
+            try {
+              await client.sendNotification(
+                DidChangeConfigurationNotification.type,
+                didChangeConfigurationParams(specs, this.settingsGetter()),
+              );
+            } catch (err) {
+              // The server is going away (restart, crash); the next one reads the settings anew.
+              this.log(`settings not sent: ${String(err)}`);
+            }
           },
         },
         handleWorkDoneProgress: (token, params, next) => {
@@ -238,11 +319,15 @@ export class ServerManager implements vscode.Disposable {
           provideInlineCompletionItems(this.inline, document, position, context, token, next),
       },
     };
-    client = new LanguageClient(CLIENT_ID, CLIENT_NAME, server, options);
+    client = new RefineClient(CLIENT_ID, CLIENT_NAME, server, options);
     // Inline completions are an LSP 3.18 (proposed) feature in vscode-languageclient 9.
     client.registerProposedFeatures();
+    this.reachedRunning = false;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Running) this.setState('running');
+      if (e.newState === State.Running) {
+        this.reachedRunning = true;
+        this.setState('running');
+      }
       if (e.newState === State.Stopped) this.progress.clear();
     });
     return client;

@@ -1,0 +1,465 @@
+// A small in-process stand-in for the `vscode` module, enough to activate the real extension
+// (extension.ts with the real vscode-languageclient) under Node and drive it: settings, events,
+// commands, the status bar, messages and a fake Python extension. VS Code cannot be downloaded
+// here; this is what lets the wiring run at all. Members not modelled are auto-stubbed and
+// recorded in `missing`, so a test can show what was touched but not modelled.
+
+import * as path from 'node:path';
+
+type Listener<T> = (e: T) => unknown;
+
+export class EventEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  event = (listener: Listener<T>, thisArg?: unknown, disposables?: Disposable[]): Disposable => {
+    const bound: Listener<T> = (e) => listener.call(thisArg, e);
+    this.listeners.push(bound);
+    const d = new Disposable(() => {
+      this.listeners = this.listeners.filter((l) => l !== bound);
+    });
+    disposables?.push(d);
+    return d;
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export class Disposable {
+  constructor(private readonly fn: () => unknown = () => undefined) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((i) => i.dispose()));
+  }
+  dispose(): void {
+    this.fn();
+  }
+}
+
+export class Uri {
+  private constructor(readonly scheme: string, readonly path: string, readonly query = '', readonly fragment = '') {}
+  static file(p: string): Uri {
+    return new Uri('file', path.resolve(p));
+  }
+  static parse(s: string): Uri {
+    const m = /^([a-zA-Z][\w+.-]*):(?:\/\/[^/]*)?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(s);
+    if (!m) throw new Error(`bad uri ${s}`);
+    return new Uri(m[1], decodeURIComponent(m[2]), m[3] ?? '', m[4] ?? '');
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  get authority(): string {
+    return '';
+  }
+  with(change: { scheme?: string; path?: string }): Uri {
+    return new Uri(change.scheme ?? this.scheme, change.path ?? this.path);
+  }
+  toString(): string {
+    return `${this.scheme}://${encodeURI(this.path)}`;
+  }
+  toJSON(): unknown {
+    return { scheme: this.scheme, path: this.path };
+  }
+}
+
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+  isBefore(o: Position): boolean {
+    return this.line < o.line || (this.line === o.line && this.character < o.character);
+  }
+  isAfter(o: Position): boolean {
+    return o.isBefore(this);
+  }
+  isEqual(o: Position): boolean {
+    return this.line === o.line && this.character === o.character;
+  }
+}
+
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(a: Position | number, b: Position | number, c?: number, d?: number) {
+    this.start = typeof a === 'number' ? new Position(a, b as number) : a;
+    this.end = typeof a === 'number' ? new Position(c as number, d as number) : (b as Position);
+  }
+  get isEmpty(): boolean {
+    return this.start.isEqual(this.end);
+  }
+  intersection(o: Range): Range | undefined {
+    const start = this.start.isBefore(o.start) ? o.start : this.start;
+    const end = this.end.isBefore(o.end) ? this.end : o.end;
+    return start.isAfter(end) ? undefined : new Range(start, end);
+  }
+}
+
+export class Selection extends Range {
+  constructor(readonly anchor: Position, readonly active: Position) {
+    super(anchor.isBefore(active) ? anchor : active, anchor.isBefore(active) ? active : anchor);
+  }
+}
+
+export class CancellationTokenSource {
+  private readonly emitter = new EventEmitter<void>();
+  token = {
+    isCancellationRequested: false,
+    onCancellationRequested: this.emitter.event,
+  };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.emitter.fire();
+  }
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+export class CodeActionKind {
+  static readonly Empty = new CodeActionKind('');
+  constructor(readonly value: string) {}
+  append(part: string): CodeActionKind {
+    return new CodeActionKind(this.value ? `${this.value}.${part}` : part);
+  }
+  contains(o: CodeActionKind): boolean {
+    return this.value === '' || o.value === this.value || o.value.startsWith(this.value + '.');
+  }
+  intersects(o: CodeActionKind): boolean {
+    return this.contains(o) || o.contains(this);
+  }
+}
+
+export class WorkspaceEdit {
+  readonly edits: { uri: Uri; range: Range; newText: string }[] = [];
+  replace(uri: Uri, range: Range, newText: string): void {
+    this.edits.push({ uri, range, newText });
+  }
+  insert(uri: Uri, position: Position, newText: string): void {
+    this.edits.push({ uri, range: new Range(position, position), newText });
+  }
+  delete(uri: Uri, range: Range): void {
+    this.edits.push({ uri, range, newText: '' });
+  }
+  set(uri: Uri, edits: { range: Range; newText: string }[]): void {
+    for (const e of edits) this.edits.push({ uri, range: e.range, newText: e.newText });
+  }
+  get size(): number {
+    return this.edits.length;
+  }
+}
+
+class Plain {
+  constructor(...args: unknown[]) {
+    Object.assign(this, { args });
+  }
+}
+
+export interface FakeDocument {
+  uri: Uri;
+  languageId: string;
+  version: number;
+  isClosed: boolean;
+  isUntitled: boolean;
+  fileName: string;
+  lineCount: number;
+  eol: number;
+  getText(): string;
+  save(): Promise<boolean>;
+}
+
+export function fakeDocument(file: string, text: string, languageId = 'python'): FakeDocument {
+  return {
+    uri: Uri.file(file),
+    languageId,
+    version: 1,
+    isClosed: false,
+    isUntitled: false,
+    fileName: file,
+    lineCount: text.split('\n').length,
+    eol: 1,
+    getText: () => text,
+    save: async () => true,
+  };
+}
+
+/** Everything the tests observe or poke. */
+export interface StubState {
+  settings: Map<string, unknown>;
+  defaults: Map<string, unknown>;
+  commands: Map<string, (...args: unknown[]) => unknown>;
+  executed: { id: string; args: unknown[] }[];
+  messages: { level: 'info' | 'warning' | 'error'; text: string; items: string[] }[];
+  statusItems: { text: string; tooltip?: unknown; visible: boolean }[];
+  output: string[];
+  missing: Set<string>;
+  /** Providers registered through languages.register<Kind>Provider, by kind. */
+  providers: Map<string, unknown[]>;
+  activeTextEditor: { document: FakeDocument; selection: Selection } | undefined;
+  openDocument(doc: FakeDocument): void;
+  /** Changes `refineLsp.<key>` and fires onDidChangeConfiguration as VS Code does. */
+  setSetting(key: string, value: unknown): void;
+  pythonChanged: EventEmitter<unknown>;
+}
+
+export function createVscodeStub(opts: {
+  packageJSON: { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+  workspaceFolder: string;
+  python: string | undefined;
+}): { vscode: Record<string, unknown>; state: StubState } {
+  const configChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
+  const opened = new EventEmitter<FakeDocument>();
+  const pythonChanged = new EventEmitter<unknown>();
+  const defaults = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(opts.packageJSON.contributes.configuration.properties)) {
+    defaults.set(k, v.default);
+  }
+  const textDocuments: FakeDocument[] = [];
+  const state: StubState = {
+    settings: new Map(),
+    defaults,
+    commands: new Map(),
+    executed: [],
+    messages: [],
+    statusItems: [],
+    output: [],
+    missing: new Set(),
+    providers: new Map(),
+    activeTextEditor: undefined,
+    openDocument(doc) {
+      textDocuments.push(doc);
+      opened.fire(doc);
+    },
+    setSetting(key, value) {
+      const full = `refineLsp.${key}`;
+      state.settings.set(full, value);
+      configChanged.fire({
+        affectsConfiguration: (s: string) => full === s || full.startsWith(s + '.'),
+      });
+    },
+    pythonChanged,
+  };
+
+  const effective = (full: string): unknown =>
+    state.settings.has(full) ? state.settings.get(full) : defaults.get(full);
+
+  function getConfiguration(section?: string) {
+    const prefix = section ? `${section}.` : '';
+    const get = (key: string, fallback?: unknown): unknown => {
+      const full = prefix + key;
+      if (defaults.has(full) || state.settings.has(full)) return effective(full);
+      // A section object, e.g. get('model') or getConfiguration().get('refineLsp').
+      const nested: Record<string, unknown> = {};
+      for (const k of defaults.keys()) {
+        if (!k.startsWith(full + '.')) continue;
+        let node = nested;
+        const parts = k.slice(full.length + 1).split('.');
+        for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+        node[parts[parts.length - 1]] = effective(k);
+      }
+      return Object.keys(nested).length ? nested : fallback;
+    };
+    return {
+      get,
+      has: (key: string) => get(key) !== undefined,
+      inspect: (key: string) => ({ key: prefix + key, defaultValue: defaults.get(prefix + key) }),
+      update: async (key: string, value: unknown) => state.setSetting(key, value),
+    };
+  }
+
+  const register = (kind: string, provider: unknown): Disposable => {
+    const list = state.providers.get(kind) ?? [];
+    list.push(provider);
+    state.providers.set(kind, list);
+    return new Disposable(() => list.splice(list.indexOf(provider), 1));
+  };
+  const folderUri = Uri.file(opts.workspaceFolder);
+  const event = () => new EventEmitter<unknown>().event;
+  const pythonApi = {
+    ready: Promise.resolve(),
+    environments: {
+      getActiveEnvironmentPath: () => ({ id: opts.python ?? '', path: opts.python ?? '' }),
+      resolveEnvironment: async () =>
+        opts.python ? { executable: { uri: Uri.file(opts.python) } } : undefined,
+      onDidChangeActiveEnvironmentPath: pythonChanged.event,
+    },
+  };
+
+  const vscode: Record<string, unknown> = {
+    version: '1.82.0',
+    EventEmitter,
+    Disposable,
+    Uri,
+    Position,
+    Range,
+    Selection,
+    CancellationTokenSource,
+    CancellationError: class CancellationError extends Error {},
+    CodeActionKind,
+    WorkspaceEdit,
+    DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
+    DiagnosticTag: { Unnecessary: 1, Deprecated: 2 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    TextDocumentSaveReason: { Manual: 1, AfterDelay: 2, FocusOut: 3 },
+    FileType: { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 },
+    Diagnostic: Plain,
+    CodeAction: Plain,
+    TextEdit: Plain,
+    InlineCompletionItem: class {
+      constructor(public insertText: unknown, public range?: unknown, public command?: unknown) {}
+    },
+    InlineCompletionList: class {
+      constructor(public items: unknown[]) {}
+    },
+    TabInputText: Plain,
+    TabInputTextDiff: Plain,
+    TabInputCustom: Plain,
+    TabInputNotebook: Plain,
+    TabInputNotebookDiff: Plain,
+    env: { appName: 'Visual Studio Code (stub)', language: 'en', uiKind: 1, openExternal: async () => true },
+    workspace: {
+      getConfiguration,
+      workspaceFolders: [{ uri: folderUri, name: path.basename(opts.workspaceFolder), index: 0 }],
+      getWorkspaceFolder: () => ({ uri: folderUri, name: 'ws', index: 0 }),
+      textDocuments,
+      notebookDocuments: [],
+      isTrusted: true,
+      onDidChangeConfiguration: configChanged.event,
+      onDidOpenTextDocument: opened.event,
+      onDidCloseTextDocument: event(),
+      onDidChangeTextDocument: event(),
+      onDidSaveTextDocument: event(),
+      onWillSaveTextDocument: event(),
+      onDidChangeWorkspaceFolders: event(),
+      onDidOpenNotebookDocument: event(),
+      onDidCloseNotebookDocument: event(),
+      onDidChangeNotebookDocument: event(),
+      onDidSaveNotebookDocument: event(),
+      onDidCreateFiles: event(),
+      onDidRenameFiles: event(),
+      onDidDeleteFiles: event(),
+      onWillCreateFiles: event(),
+      onWillRenameFiles: event(),
+      onWillDeleteFiles: event(),
+      createFileSystemWatcher: () => ({
+        onDidCreate: event(),
+        onDidChange: event(),
+        onDidDelete: event(),
+        dispose() {},
+      }),
+      applyEdit: async () => true,
+      openTextDocument: async (o: { content?: string; language?: string }) =>
+        fakeDocument('/untitled', o.content ?? '', o.language ?? 'plaintext'),
+    },
+    window: {
+      createOutputChannel: (name: string) => ({
+        name,
+        append: (s: string) => state.output.push(s),
+        appendLine: (s: string) => state.output.push(s),
+        replace: () => undefined,
+        clear: () => undefined,
+        show: () => undefined,
+        hide: () => undefined,
+        dispose: () => undefined,
+      }),
+      createStatusBarItem: () => {
+        const item = { text: '', tooltip: undefined as unknown, visible: false, command: undefined as unknown, name: '',
+          show() { item.visible = true; }, hide() { item.visible = false; }, dispose() { item.visible = false; } };
+        state.statusItems.push(item);
+        return item;
+      },
+      showInformationMessage: async (text: string, ...items: string[]) => {
+        state.messages.push({ level: 'info', text, items });
+        return undefined;
+      },
+      showWarningMessage: async (text: string, ...items: string[]) => {
+        state.messages.push({ level: 'warning', text, items });
+        return undefined;
+      },
+      showErrorMessage: async (text: string, ...items: string[]) => {
+        state.messages.push({ level: 'error', text, items });
+        return undefined;
+      },
+      withProgress: async (_o: unknown, task: (p: unknown, t: unknown) => unknown) =>
+        task({ report: () => undefined }, new CancellationTokenSource().token),
+      showQuickPick: async (items: unknown[]) => items[0],
+      showTextDocument: async () => undefined,
+      get activeTextEditor() {
+        return state.activeTextEditor;
+      },
+      visibleTextEditors: [],
+      onDidChangeActiveTextEditor: event(),
+      onDidChangeVisibleTextEditors: event(),
+      tabGroups: { all: [], onDidChangeTabs: event(), onDidChangeTabGroups: event() },
+    },
+    languages: {
+      match: (selector: unknown, doc: FakeDocument) => {
+        const list = Array.isArray(selector) ? selector : [selector];
+        return list.some((s) => (typeof s === 'string' ? s === doc.languageId : (!s.language || s.language === doc.languageId) && (!s.scheme || s.scheme === doc.uri.scheme))) ? 10 : 0;
+      },
+      createDiagnosticCollection: (name: string) => {
+        const map = new Map<string, unknown>();
+        return {
+          name,
+          set: (uri: Uri, d: unknown) => map.set(uri.toString(), d),
+          delete: (uri: Uri) => map.delete(uri.toString()),
+          get: (uri: Uri) => map.get(uri.toString()),
+          has: (uri: Uri) => map.has(uri.toString()),
+          clear: () => map.clear(),
+          forEach: () => undefined,
+          dispose: () => map.clear(),
+        };
+      },
+      getDiagnostics: () => [],
+      registerInlineCompletionItemProvider: (_s: unknown, p: unknown) => register('InlineCompletionItem', p),
+      registerCodeActionsProvider: (_s: unknown, p: unknown) => register('CodeActions', p),
+    },
+    commands: {
+      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
+        if (state.commands.has(id)) throw new Error(`command '${id}' already exists`);
+        state.commands.set(id, fn);
+        return new Disposable(() => state.commands.delete(id));
+      },
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        state.executed.push({ id, args });
+        return state.commands.get(id)?.(...args);
+      },
+    },
+    extensions: {
+      getExtension: (id: string) =>
+        id === 'ms-python.python' && opts.python
+          ? { id, isActive: true, exports: pythonApi, activate: async () => pythonApi }
+          : undefined,
+      all: [],
+    },
+  };
+
+  // Unknown members: a callable that returns a disposable, recorded in `missing`.
+  const autoStub = (where: string): unknown =>
+    new Proxy(function () {}, {
+      get: (_t, prop) => {
+        if (prop === 'then' || typeof prop === 'symbol') return undefined;
+        if (prop === 'dispose') return () => undefined;
+        return autoStub(`${where}.${String(prop)}`);
+      },
+      apply: () => {
+        state.missing.add(where);
+        return new Disposable();
+      },
+    });
+  const wrap = (obj: Record<string, unknown>, where: string): Record<string, unknown> =>
+    new Proxy(obj, {
+      get: (t, prop) => {
+        if (typeof prop === 'symbol' || prop in t) {
+          const v = (t as Record<string | symbol, unknown>)[prop];
+          return v && typeof v === 'object' && !Array.isArray(v) && v.constructor === Object
+            ? wrap(v as Record<string, unknown>, `${where}.${String(prop)}`)
+            : v;
+        }
+        if (prop === 'then' || prop === '__esModule') return undefined;
+        state.missing.add(`${where}.${String(prop)}`);
+        return autoStub(`${where}.${String(prop)}`);
+      },
+    });
+  return { vscode: wrap(vscode, 'vscode'), state };
+}
