@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from refine_lsp.verify.pytest_runner import TestRun
@@ -95,9 +96,9 @@ class _Fixer:
     def search(self, cands: list[Candidate], reserve_runs: int = 0) -> Candidate | None:
         """Test candidates in parallel batches; return the first that passes every check."""
         s = self.s
-        cands = [c for c in cands if c.source not in self.seen]
+        queue = deque(c for c in cands if c.source not in self.seen)
         batch = BATCH_PER_WORKER * len(s.pool.workers)
-        for start in range(0, len(cands), batch):
+        while queue:
             if s.out_of_budget(reserve_runs):
                 return None
             if self.fallback is not None:
@@ -105,19 +106,20 @@ class _Fixer:
                 if self.batches_since_fallback > FALLBACK_BATCHES:
                     return None
             room = s.settings.refine.max_test_runs - reserve_runs - s.test_runs
-            chunk = cands[start : start + min(batch, max(1, room))]
-            for c in chunk:
-                self.seen.add(c.source)
-            total = s.summary.candidates + start
-            s.progress(f"testing candidates ({total} tried)", min(90, 10 + total // 5))
+            chunk = [queue.popleft() for _ in range(min(batch, max(1, room), len(queue)))]
+            tried = s.summary.candidates
+            s.progress(f"testing candidates ({tried} tried)", min(90, 10 + tried // 5))
             runs = s.run_candidates(
                 [c.source for c in chunk],
                 self.related,
                 stop=lambda i, r: r.all_pass(set(self.related)),
             )
+            skipped = []
             for c, run in zip(chunk, runs, strict=True):
-                if run is None:
+                if run is None:  # the batch stopped early at a plausible candidate
+                    skipped.append(c)
                     continue
+                self.seen.add(c.source)
                 s.summary.candidates += 1
                 self.tried[c.template] = self.tried.get(c.template, 0) + 1
                 fixed = len(self.failing & run.passing)
@@ -130,6 +132,7 @@ class _Fixer:
                         return c
                 elif fixed:
                     self.near.append(Outcome(c, run, fixed))
+            queue.extendleft(reversed(skipped))
         return None
 
     def accept(self, c: Candidate, run: TestRun) -> bool:
