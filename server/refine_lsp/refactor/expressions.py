@@ -12,6 +12,7 @@ import tree_sitter
 from ..core import Span
 from .chunk import Chunk
 from .model import Refusal
+from .statements import text_between
 from .tsview import SourceView, ancestors
 
 IN_LOOP_EXPR = "The expression is inside a {}: it would be evaluated once instead of each time"
@@ -83,13 +84,11 @@ def cst_expression(chunk: Chunk, span: Span) -> cst.BaseExpression:
         def on_visit(self, node: cst.CSTNode) -> bool:
             if node not in chunk.positions:
                 return True
-            ns, ne = chunk.start(node), chunk.end(node)
-            if ne < s or ns > e:
-                return False
-            if isinstance(node, cst.BaseExpression) and ns <= s and e <= ne:
-                exact = (ns, ne) == (s, e)
-                parens = bool(getattr(node, "lpar", None)) and _inner_matches(chunk, node, s, e)
-                if exact or parens:
+            ns, ne = chunk.start(node), chunk.end(node)  # a parent's range may not hold a child's
+            if isinstance(node, cst.BaseExpression):
+                if (ns, ne) == (s, e) or (
+                    getattr(node, "lpar", None) and _only_parens(chunk, (ns, ne), (s, e))
+                ):
                     best.append(node)
             return True
 
@@ -99,11 +98,11 @@ def cst_expression(chunk: Chunk, span: Span) -> cst.BaseExpression:
     return best[0]
 
 
-def _inner_matches(chunk: Chunk, node, s, e) -> bool:
-    from .statements import text_between
-
-    before = text_between(chunk, chunk.start(node), s)
-    after = text_between(chunk, e, chunk.end(node))
+def _only_parens(chunk: Chunk, node_range, span) -> bool:
+    """The node and the span differ only by parentheses around the node."""
+    (ns, ne), (s, e) = node_range, span
+    before = text_between(chunk, min(ns, s), max(ns, s))
+    after = text_between(chunk, min(ne, e), max(ne, e))
     return set(before) <= set("( \t\n\\") and set(after) <= set(") \t\n\\")
 
 

@@ -41,13 +41,20 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
     offers = [offer("extract.variable")]
     func = enclosing_function(node)
     if func is not None:
-        text = node.text
-        same = sum(1 for n in walk(func) if n.type == node.type and n.text == text)
+        key = _ts_key(node)
+        kinds = {"parenthesized_expression", key.split(b":")[0].decode()}
+        same = sum(1 for n in walk(func) if n.type in kinds and _ts_key(n) == key)
         if same > 1:
             offers.append(
                 offer("extract.variable.all", title=f"Extract variable ({same} occurrences)")
             )
     return offers
+
+
+def _ts_key(node) -> bytes:
+    while node.type == "parenthesized_expression" and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node.type.encode() + b":" + b"".join((node.text or b"").split())
 
 
 def compute(source: str, span: Span, view: SourceView | None = None, all_occurrences=False,
