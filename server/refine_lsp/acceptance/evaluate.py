@@ -22,7 +22,9 @@ from refine_lsp.acceptance.model import LogisticModel, fit_logistic
 
 # User-level rates are left to the online per-user bias: as fixed features they describe
 # the training users, not a new one (leave-one-user-out AUC is higher without them).
-EXCLUDED_FEATURES = frozenset({"h_running_rate", "h_recent_rate", "h_decisions"})
+# s_confidence is a Copilot-only number that other providers do not report; a prior that
+# leaned on it would be miscalibrated everywhere else (and it adds nothing on CUPS).
+EXCLUDED_FEATURES = frozenset({"h_running_rate", "h_recent_rate", "h_decisions", "s_confidence"})
 L2 = 10.0
 BASELINE_L2 = 1.0
 INNER_FOLDS = 4
@@ -33,6 +35,7 @@ class Scored:
     accepted: bool
     ours1: float  # stage-1 logit (online)
     ours2: float  # stage-2 logit (online)
+    ours2_static: float  # stage-2 logit of the prior alone, without adaptation
     baseline: float  # baseline logit
 
 
@@ -154,8 +157,8 @@ def run_fold(
     tb = threshold_for_keep(base_accepted, [1] * len(base_accepted), keep)
     pairs = online_logits(prior.stage1, prior.stage2, test)
     scored = [
-        Scored(d.accepted, a, b, base.logit(d.baseline))
-        for d, (a, b) in zip(test, pairs, strict=False)
+        Scored(d.accepted, a, b, prior.stage2.logit(d.stage2), base.logit(d.baseline))
+        for d, (a, b) in zip(test, pairs, strict=True)
     ]
     return FoldResult(
         scored,
@@ -184,6 +187,7 @@ def summarize(folds: Sequence[FoldResult], keep: float) -> dict:
             "rejected_hidden": round(oh, 4),
             "calls_saved": round(1 - sum(called) / n, 4),
             "stage1_auc": round(auc([s.ours1 for s in scored], labels), 4),
+            "auc_without_adaptation": round(auc([s.ours2_static for s in scored], labels), 4),
         },
         "baseline": {
             "auc": round(auc([s.baseline for s in scored], labels), 4),

@@ -190,8 +190,10 @@ def _known_identifiers(suggestion: str, prefix: str) -> float:
 def _echo_length(prefix: str, suggestion: str) -> int:
     """Length of the longest start of the suggestion that the prefix already ends with.
 
-    A suggestion that repeats what is just before the cursor ("x = " + "= y") was made for
-    an older prefix or is wrong; either way inserting it duplicates text.
+    Copilot's completions in the CUPS telemetry often begin by regenerating the partial
+    token before the cursor (the editor replaces that range), and those were accepted more
+    often than others; from a provider that only inserts, an echo would duplicate text.
+    Which way it points is left to the data the model is fitted or adapted on.
     """
     best = 0
     for k in range(1, min(len(suggestion), 60) + 1):
