@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 // Not re-exported from the package root in vscode-languageclient 9.
 import type { ProvideInlineCompletionItemsSignature } from 'vscode-languageclient/lib/common/inlineCompletion';
-import { InlineSuggestionTracker, suggestionId } from './inlineTracker';
+import { InlineSuggestionTracker, lspTriggerKind, suggestionId } from './inlineTracker';
 
 export const ACCEPT_COMMAND = 'refineLsp.inlineSuggestionAccepted';
 export const REJECTED_NOTIFICATION = 'refineLsp/suggestionRejected';
@@ -24,6 +24,15 @@ export function routeAccept(item: vscode.InlineCompletionItem): string | undefin
   return id;
 }
 
+/**
+ * vscode-languageclient 9 copies VS Code's trigger kind (Invoke = 0, Automatic = 1) into the
+ * request unchanged, from the 3.17.5 proposal; LSP 3.18, which the server implements, has
+ * Invoked = 1, Automatic = 2. Shifted here, before the library converts the context.
+ */
+export function lspInlineContext(context: vscode.InlineCompletionContext): vscode.InlineCompletionContext {
+  return { ...context, triggerKind: lspTriggerKind(context.triggerKind) as vscode.InlineCompletionTriggerKind };
+}
+
 export async function provideInlineCompletionItems(
   tracker: InlineSuggestionTracker,
   document: vscode.TextDocument,
@@ -32,7 +41,7 @@ export async function provideInlineCompletionItems(
   token: vscode.CancellationToken,
   next: ProvideInlineCompletionItemsSignature,
 ): Promise<vscode.InlineCompletionItem[] | vscode.InlineCompletionList | null | undefined> {
-  const result = await next(document, position, context, token);
+  const result = await next(document, position, lspInlineContext(context), token);
   // A cancelled request was never shown.
   if (!result || token.isCancellationRequested) return result;
   const items = Array.isArray(result) ? result : result.items;

@@ -21,6 +21,11 @@ export function suggestionId(command: LspCommandLike | undefined): string | unde
   return undefined;
 }
 
+/** VS Code's InlineCompletionTriggerKind (Invoke 0, Automatic 1) as LSP 3.18's (1, 2). */
+export function lspTriggerKind(vscodeKind: number): number {
+  return vscodeKind === 0 ? 1 : vscodeKind === 1 ? 2 : vscodeKind;
+}
+
 /** Ids settled (accepted or rejected) are remembered so none is ever reported twice. */
 const SETTLED_MEMORY = 1000;
 

@@ -198,6 +198,10 @@ export interface StubState {
   openDocument(doc: FakeDocument): void;
   /** Changes `refineLsp.<key>` and fires onDidChangeConfiguration as VS Code does. */
   setSetting(key: string, value: unknown): void;
+  /** Several settings at once, one change event (like editing settings.json). */
+  setSettings(values: Record<string, unknown>): void;
+  /** Contents of documents opened with workspace.openTextDocument({content}). */
+  openedContents: string[];
   pythonChanged: EventEmitter<unknown>;
 }
 
@@ -230,12 +234,16 @@ export function createVscodeStub(opts: {
       opened.fire(doc);
     },
     setSetting(key, value) {
-      const full = `refineLsp.${key}`;
-      state.settings.set(full, value);
+      state.setSettings({ [key]: value });
+    },
+    setSettings(values) {
+      const changed = Object.keys(values).map((k) => `refineLsp.${k}`);
+      for (const [k, v] of Object.entries(values)) state.settings.set(`refineLsp.${k}`, v);
       configChanged.fire({
-        affectsConfiguration: (s: string) => full === s || full.startsWith(s + '.'),
+        affectsConfiguration: (s: string) => changed.some((full) => full === s || full.startsWith(s + '.')),
       });
     },
+    openedContents: [],
     pythonChanged,
   };
 
@@ -298,6 +306,7 @@ export function createVscodeStub(opts: {
     WorkspaceEdit,
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
     DiagnosticTag: { Unnecessary: 1, Deprecated: 2 },
+    InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     TextDocumentSaveReason: { Manual: 1, AfterDelay: 2, FocusOut: 3 },
@@ -348,8 +357,10 @@ export function createVscodeStub(opts: {
         dispose() {},
       }),
       applyEdit: async () => true,
-      openTextDocument: async (o: { content?: string; language?: string }) =>
-        fakeDocument('/untitled', o.content ?? '', o.language ?? 'plaintext'),
+      openTextDocument: async (o: { content?: string; language?: string }) => {
+        state.openedContents.push(o.content ?? '');
+        return fakeDocument('/untitled', o.content ?? '', o.language ?? 'plaintext');
+      },
     },
     window: {
       createOutputChannel: (name: string) => ({

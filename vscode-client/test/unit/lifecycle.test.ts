@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InlineSuggestionTracker, suggestionId } from '../../src/inlineTracker';
+import { InlineSuggestionTracker, lspTriggerKind, suggestionId } from '../../src/inlineTracker';
 import { ProgressTracker } from '../../src/progressTracker';
 import { RestartPolicy } from '../../src/restartPolicy';
 import { statusView } from '../../src/statusText';
@@ -35,6 +35,9 @@ describe('InlineSuggestionTracker', () => {
     const rejected: string[] = [];
     return { t: new InlineSuggestionTracker((id) => rejected.push(id)), rejected };
   }
+  it("maps VS Code's trigger kinds to LSP 3.18's", () => {
+    assert.deepEqual([0, 1].map(lspTriggerKind), [1, 2]);
+  });
   it('reads the id from a string or {id} first argument', () => {
     assert.equal(suggestionId({ command: 'refineLsp.suggestionAccepted', arguments: ['s1'] }), 's1');
     assert.equal(suggestionId({ command: 'refineLsp.suggestionAccepted', arguments: [{ id: 7 }] }), '7');
