@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -80,13 +81,18 @@ def test_shipped_prior_loads_and_gates():
     sure = lenient.stage2({**base, "s_mean_logprob": -0.05, "s_logprob_margin": 3.0})
     doubt = lenient.stage2({**base, "s_mean_logprob": -2.5, "s_logprob_margin": 0.0})
     assert sure.probability > doubt.probability
+    # Without log-probabilities the plain model decides, against its own threshold: a
+    # missing number is not read as a confident one.
+    plain = lenient.stage2({"s_len": 2.0})
+    assert plain.threshold == pytest.approx(1 / (1 + math.exp(-lenient.threshold2_plain)))
+    assert "s_mean_logprob" not in prior.stage2_plain.names
 
 
 def test_prior_json_round_trip_and_errors():
     prior = shipped_prior()
     again = AcceptancePrior.from_json(prior.to_json())
     assert again.stage2.names == prior.stage2.names
-    with pytest.raises(ValueError, match="version 1"):
+    with pytest.raises(ValueError, match="version 2"):
         AcceptancePrior.from_json({"version": 7})
 
 
@@ -97,7 +103,7 @@ def _prior(weights: dict[str, float], bias: float) -> AcceptancePrior:
     )
     rows, labels = synthetic(500, 5, weights, bias)
     pairs = [(model.logit(r), model.logit(r)) for r, y in zip(rows, labels, strict=True) if y]
-    return AcceptancePrior(model, model, pairs, {})
+    return AcceptancePrior(model, model, model, pairs, pairs, {})
 
 
 def test_online_adaptation_learns_a_user_who_differs_from_the_prior():

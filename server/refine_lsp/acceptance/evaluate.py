@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from refine_lsp.acceptance.baseline import baseline_names
 from refine_lsp.acceptance.cups import Decision
-from refine_lsp.acceptance.gate import AcceptancePrior, OnlineLogistic, thresholds_for_keep
+from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior
 from refine_lsp.acceptance.metrics import auc, gate_rates, threshold_for_keep
 from refine_lsp.acceptance.model import LogisticModel, fit_logistic
 
@@ -28,6 +28,18 @@ EXCLUDED_FEATURES = frozenset({"h_running_rate", "h_recent_rate", "h_decisions",
 L2 = 10.0
 BASELINE_L2 = 1.0
 INNER_FOLDS = 4
+# Features that exist only when the provider returns log-probabilities.
+LOGPROB_FEATURES = frozenset(
+    {
+        "s_has_logprobs",
+        "s_mean_logprob",
+        "s_alt_logprob",
+        "s_logprob_margin",
+        "s_tokens",
+        "s_total_logprob",
+        "s_confidence",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class Scored:
     ours1: float  # stage-1 logit (online)
     ours2: float  # stage-2 logit (online)
     ours2_static: float  # stage-2 logit of the prior alone, without adaptation
+    ours2_plain: float  # stage-2 logit of the model that never sees log-probabilities
     baseline: float  # baseline logit
 
 
@@ -61,20 +74,42 @@ def _by_user(decisions: Sequence[Decision]) -> dict[str, list[Decision]]:
     return out
 
 
-def online_logits(
-    stage1: LogisticModel, stage2: LogisticModel, decisions: Sequence[Decision]
-) -> list[tuple[float, float]]:
-    """(stage-1, stage-2) logits of each decision, each user adapting from the prior."""
-    out = []
+def online_scores(
+    prior: AcceptancePrior,
+    decisions: Sequence[Decision],
+    keep: float = 0.95,
+    learn_all: bool = True,
+) -> list[GateTrace]:
+    """Run each user's decisions, in time order, through a fresh `AcceptanceGate`.
+
+    The gate decides and only then learns the outcome. With ``learn_all`` False it learns
+    only from suggestions it showed, as in the server, where a hidden suggestion has no
+    outcome.
+    """
+    traces: dict[int, GateTrace] = {}
     for user_decisions in _by_user(decisions).values():
-        one, two = OnlineLogistic(stage1), OnlineLogistic(stage2)
+        gate = AcceptanceGate(prior, keep)
         for d in sorted(user_decisions, key=lambda d: d.time):
-            out.append((d, one.logit(d.stage1), two.logit(d.stage2)))
-            one.learn(d.stage2, d.accepted)
-            two.learn(d.stage2, d.accepted)
-    order = {id(d): i for i, d in enumerate(decisions)}
-    out.sort(key=lambda item: order[id(item[0])])
-    return [(a, b) for _, a, b in out]
+            one, two = gate.stage1(d.stage1), gate.stage2(d.stage2)
+            traces[id(d)] = GateTrace(
+                gate.stage1_model.logit(d.stage1),
+                gate.stage2_logit(d.stage2),
+                gate.stage2_plain_model.logit(d.stage2),
+                one.show,
+                one.show and two.show,
+            )
+            if learn_all or (one.show and two.show):
+                gate.learn(d.stage2, d.accepted)
+    return [traces[id(d)] for d in decisions]
+
+
+@dataclass(frozen=True)
+class GateTrace:
+    stage1: float  # logits
+    stage2: float
+    stage2_plain: float
+    called: bool
+    shown: bool
 
 
 def _user_groups(decisions: Sequence[Decision], folds: int) -> list[list[Decision]]:
@@ -86,38 +121,56 @@ def _user_groups(decisions: Sequence[Decision], folds: int) -> list[list[Decisio
     return groups
 
 
+def _fit_models(
+    decisions: Sequence[Decision], names: tuple[list[str], list[str], list[str]]
+) -> AcceptancePrior:
+    labels = _labels(decisions)
+    stage1 = fit_logistic([d.stage1 for d in decisions], labels, names[0], l2=L2)
+    stage2 = fit_logistic([d.stage2 for d in decisions], labels, names[1], l2=L2)
+    plain = fit_logistic([d.stage2 for d in decisions], labels, names[2], l2=L2)
+    return AcceptancePrior(stage1, stage2, plain, [], [], {})
+
+
 def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> AcceptancePrior:
-    """Fit both stages on ``decisions`` and calibrate thresholds out of fold."""
+    """Fit all models on ``decisions`` and calibrate the thresholds out of fold."""
     if not decisions:
         raise ValueError("no decisions to fit on")
     labels = _labels(decisions)
     if len(set(labels)) < 2:
         raise ValueError("training data needs both accepted and rejected decisions")
-    names1 = feature_names([d.stage1 for d in decisions])
     names2 = feature_names([d.stage2 for d in decisions])
-    stage1 = fit_logistic([d.stage1 for d in decisions], labels, names1, l2=L2)
-    stage2 = fit_logistic([d.stage2 for d in decisions], labels, names2, l2=L2)
+    names = (
+        feature_names([d.stage1 for d in decisions]),
+        names2,
+        [n for n in names2 if n not in LOGPROB_FEATURES],
+    )
+    prior = _fit_models(decisions, names)
     groups = _user_groups(decisions, inner_folds)
-    accepted_logits: list[tuple[float, float]] = []
-    if len(groups) < 2:
-        pairs = online_logits(stage1, stage2, decisions)
-        accepted_logits = [p for p, d in zip(pairs, decisions, strict=False) if d.accepted]
-    for held in groups if len(groups) >= 2 else []:
-        rest = [d for g in groups if g is not held for d in g]
-        rest_labels = _labels(rest)
-        if len(set(rest_labels)) < 2:
+    if len(groups) < 2:  # a single user: in-sample calibration is all there is
+        groups, fitted = [list(decisions)], [prior]
+    else:
+        fitted = []
+        for held in groups:
+            rest = [d for g in groups if g is not held for d in g]
+            fitted.append(_fit_models(rest, names) if len(set(_labels(rest))) > 1 else None)
+    for held, model in zip(groups, fitted, strict=True):
+        if model is None:
             continue
-        m1 = fit_logistic([d.stage1 for d in rest], rest_labels, names1, l2=L2)
-        m2 = fit_logistic([d.stage2 for d in rest], rest_labels, names2, l2=L2)
-        pairs = online_logits(m1, m2, held)
-        accepted_logits += [p for p, d in zip(pairs, held, strict=False) if d.accepted]
-    info = {
-        "decisions": len(decisions),
-        "accepted": sum(labels),
-        "users": len(_by_user(decisions)),
-        "l2": L2,
-    }
-    return AcceptancePrior(stage1, stage2, sorted(accepted_logits), info)
+        for trace, d in zip(online_scores(model, held), held, strict=True):
+            if d.accepted:
+                prior.accepted_logits.append((trace.stage1, trace.stage2))
+                prior.accepted_logits_plain.append((trace.stage1, trace.stage2_plain))
+    prior.accepted_logits.sort()
+    prior.accepted_logits_plain.sort()
+    prior.info.update(
+        {
+            "decisions": len(decisions),
+            "accepted": sum(labels),
+            "users": len(_by_user(decisions)),
+            "l2": L2,
+        }
+    )
+    return prior
 
 
 def fit_baseline(
@@ -152,18 +205,25 @@ def run_fold(
     train: Sequence[Decision], test: Sequence[Decision], keep: float, inner_folds: int = INNER_FOLDS
 ) -> FoldResult:
     prior = fit_prior(train, inner_folds)
-    t1, t2 = thresholds_for_keep(prior.accepted_logits, keep)
     base, base_accepted = fit_baseline(train, inner_folds)
     tb = threshold_for_keep(base_accepted, [1] * len(base_accepted), keep)
-    pairs = online_logits(prior.stage1, prior.stage2, test)
+    # As in the server: the gate learns only the outcomes of suggestions it showed.
+    traces = online_scores(prior, test, keep, learn_all=False)
     scored = [
-        Scored(d.accepted, a, b, prior.stage2.logit(d.stage2), base.logit(d.baseline))
-        for d, (a, b) in zip(test, pairs, strict=True)
+        Scored(
+            d.accepted,
+            t.stage1,
+            t.stage2,
+            prior.stage2.logit(d.stage2),
+            t.stage2_plain,
+            base.logit(d.baseline),
+        )
+        for d, t in zip(test, traces, strict=True)
     ]
     return FoldResult(
         scored,
-        [s.ours1 >= t1 and s.ours2 >= t2 for s in scored],
-        [s.ours1 >= t1 for s in scored],
+        [t.shown for t in traces],
+        [t.called for t in traces],
         [s.baseline >= tb for s in scored],
     )
 
@@ -188,6 +248,7 @@ def summarize(folds: Sequence[FoldResult], keep: float) -> dict:
             "calls_saved": round(1 - sum(called) / n, 4),
             "stage1_auc": round(auc([s.ours1 for s in scored], labels), 4),
             "auc_without_adaptation": round(auc([s.ours2_static for s in scored], labels), 4),
+            "auc_without_logprobs": round(auc([s.ours2_plain for s in scored], labels), 4),
         },
         "baseline": {
             "auc": round(auc([s.baseline for s in scored], labels), 4),

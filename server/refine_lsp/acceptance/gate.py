@@ -26,6 +26,7 @@ WEIGHT_RATE = 0.01
 PRIOR_PULL = 0.1
 # Limit on the learned per-user bias, in logits.
 MAX_BIAS = 3.0
+PRIOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -110,33 +111,47 @@ class OnlineLogistic:
 
 @dataclass
 class AcceptancePrior:
-    """What ships with the package: both stages' models and their calibration."""
+    """What ships with the package: the models of both stages and their calibration.
+
+    Stage 2 has two models: ``stage2`` for suggestions that come with the model's
+    log-probabilities and ``stage2_plain`` (no log-probability features) for providers
+    that return none, so that a missing number is never read as a confident one.
+    """
 
     stage1: LogisticModel
     stage2: LogisticModel
-    # (stage-1 logit, stage-2 logit) of accepted training decisions, out of fold.
+    stage2_plain: LogisticModel
+    # (stage-1 logit, stage-2 logit) of accepted training decisions, out of fold, for
+    # ``stage2`` and for ``stage2_plain``.
     accepted_logits: list[tuple[float, float]]
+    accepted_logits_plain: list[tuple[float, float]]
     info: dict
 
     def to_json(self) -> dict:
+        def pairs(values: list[tuple[float, float]]) -> list[list[float]]:
+            return [[round(a, 4), round(b, 4)] for a, b in values]
+
         return {
-            "version": 1,
+            "version": PRIOR_VERSION,
             "info": self.info,
             "stage1": self.stage1.to_json(),
             "stage2": self.stage2.to_json(),
-            "accepted_logits": [[round(a, 4), round(b, 4)] for a, b in self.accepted_logits],
+            "stage2_plain": self.stage2_plain.to_json(),
+            "accepted_logits": pairs(self.accepted_logits),
+            "accepted_logits_plain": pairs(self.accepted_logits_plain),
         }
 
     @classmethod
     def from_json(cls, data: Mapping) -> AcceptancePrior:
-        if not isinstance(data, Mapping) or data.get("version") != 1:
-            raise ValueError("acceptance prior: expected an object with version 1")
+        if not isinstance(data, Mapping) or data.get("version") != PRIOR_VERSION:
+            raise ValueError(f"acceptance prior: expected an object with version {PRIOR_VERSION}")
         try:
-            pairs = [(float(a), float(b)) for a, b in data["accepted_logits"]]
             return cls(
                 LogisticModel.from_json(data["stage1"]),
                 LogisticModel.from_json(data["stage2"]),
-                pairs,
+                LogisticModel.from_json(data["stage2_plain"]),
+                [(float(a), float(b)) for a, b in data["accepted_logits"]],
+                [(float(a), float(b)) for a, b in data["accepted_logits_plain"]],
                 dict(data.get("info") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -150,13 +165,17 @@ class AcceptanceGate:
         self.prior = prior
         self.stage1_model = OnlineLogistic(prior.stage1)
         self.stage2_model = OnlineLogistic(prior.stage2)
+        self.stage2_plain_model = OnlineLogistic(prior.stage2_plain)
         self.set_keep(keep_accepted)
 
     def set_keep(self, keep_accepted: float) -> None:
-        """Re-derive both thresholds (e.g. after the setting changed)."""
+        """Re-derive the thresholds (e.g. after the setting changed)."""
         self.keep_accepted = keep_accepted
         self.threshold1, self.threshold2 = thresholds_for_keep(
             self.prior.accepted_logits, keep_accepted
+        )
+        _, self.threshold2_plain = thresholds_for_keep(
+            self.prior.accepted_logits_plain, keep_accepted
         )
 
     def stage1(self, features: Mapping[str, float]) -> GateDecision:
@@ -166,21 +185,35 @@ class AcceptanceGate:
 
     def stage2(self, features: Mapping[str, float]) -> GateDecision:
         """After the model call: show this suggestion?"""
-        z = self.stage2_model.logit(features)
-        return GateDecision(z >= self.threshold2, sigmoid(z), _prob(self.threshold2))
+        z = self.stage2_logit(features)
+        t = self.threshold2 if features.get("s_has_logprobs") else self.threshold2_plain
+        return GateDecision(z >= t, sigmoid(z), _prob(t))
+
+    def stage2_logit(self, features: Mapping[str, float]) -> float:
+        """Stage-2 logit, from the model that fits what the provider returned."""
+        if features.get("s_has_logprobs"):
+            return self.stage2_model.logit(features)
+        return self.stage2_plain_model.logit(features)
 
     def learn(self, features: Mapping[str, float], accepted: bool) -> None:
-        """Adapt both stages to one decision (``features`` from `stage2_features`)."""
+        """Adapt to one decision (``features`` from `UserSession.stage2_features`)."""
         self.stage1_model.learn(features, accepted)
-        self.stage2_model.learn(features, accepted)
+        self.stage2_plain_model.learn(features, accepted)
+        if features.get("s_has_logprobs"):
+            self.stage2_model.learn(features, accepted)
 
     def state(self) -> dict:
-        return {"stage1": self.stage1_model.state(), "stage2": self.stage2_model.state()}
+        return {
+            "stage1": self.stage1_model.state(),
+            "stage2": self.stage2_model.state(),
+            "stage2_plain": self.stage2_plain_model.state(),
+        }
 
     def load_state(self, state: Mapping) -> None:
         if isinstance(state, Mapping):
             self.stage1_model.load_state(state.get("stage1") or {})
             self.stage2_model.load_state(state.get("stage2") or {})
+            self.stage2_plain_model.load_state(state.get("stage2_plain") or {})
 
 
 def _prob(logit: float) -> float:
