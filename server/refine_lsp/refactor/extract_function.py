@@ -15,7 +15,7 @@ from . import names as naming
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .statements import NOT_WHOLE, cst_statements, ts_statements
-from .tsview import LOOPS, SourceView, ancestors, enclosing_function, walk
+from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_rows, walk
 from .usage import definitely_bound, usage_of
 
 RETURN = "The selection contains a `return` that would leave the extracted function only"
@@ -254,8 +254,16 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
             if n not in params:
                 params.append(n)
 
+    # A method chunk is the method alone (dedented): its class is outside the chunk.
+    chunk_method = (
+        method_class is None
+        and func is not None
+        and chunk.function is not None
+        and _is_method(chunk.function)
+        and any(x is func for x in chunk.module.body)
+    )
     self_name, decorator = None, None
-    if method_class is not None:
+    if method_class is not None or chunk_method:
         kind = _method_kind(func)
         first = func.params.params[0].name.value if func.params.params else None
         uses_self = first in params or "super" in use_names(selected) or facts.private
@@ -271,45 +279,50 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     default = _default_name(outputs, func, source)
     fname = naming.suggest_name(name, source, default)
     new_def = _build_def(
-        fname,
-        self_name,
-        decorator,
-        params,
-        outputs,
-        selected,
-        facts.awaits,
-        ends_with_return,
-        func is None or method_class is None,
+        fname, self_name, decorator, params, outputs, selected, facts.awaits, ends_with_return
     )
     call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return)
     call = call.with_changes(leading_lines=selected[0].leading_lines)
     new_body = body[:i] + [call] + body[j:]
-    top = _top_statement(chunk, selected[0])
     tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
-    if method_class is not None and self_name is not None:
+    one_blank = [cst.EmptyLine(indent=False)]
+    if self_name is not None and method_class is not None:
         block = method_class.body
         new_block = _find_replacement(tree, chunk, block)
         k = [id(x) for x in block.body].index(id(func))
         inner = list(new_block.body)
-        inner.insert(k + 1, new_def.with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+        inner.insert(k + 1, new_def.with_changes(leading_lines=one_blank))
         tree = tree.deep_replace(new_block, new_block.with_changes(body=inner))
-    else:
+    elif self_name is not None:
+        mod_body = list(tree.body)
+        k = [id(x) for x in chunk.module.body].index(id(func))
+        mod_body.insert(k + 1, new_def.with_changes(leading_lines=one_blank))
+        tree = tree.with_changes(body=mod_body)
+    elif func is None:  # module-level code: the function must exist before it runs
+        top = _top_statement(chunk, selected[0])
         mod_body = list(tree.body)
         k = [id(x) for x in chunk.module.body].index(id(top))
-        if func is None:  # module-level code: the function must exist before it runs
-            stmt = mod_body[k]
-            mod_body[k] = stmt.with_changes(
-                leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
-            )
-            comments = [x for x in top.leading_lines if x.comment is not None]
-            blank = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)] if k else []
-            lead = blank + comments
-            mod_body.insert(k, new_def.with_changes(leading_lines=lead))
-        else:
-            blank = [cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]
-            mod_body.insert(k + 1, new_def.with_changes(leading_lines=blank))
+        mod_body[k] = mod_body[k].with_changes(leading_lines=one_blank * 2)
+        comments = [x for x in top.leading_lines if x.comment is not None]
+        lead = (one_blank * 2 if k else []) + comments
+        mod_body.insert(k, new_def.with_changes(leading_lines=lead))
         tree = tree.with_changes(body=mod_body)
+    else:
+        return _insert_after_top_level(view, trimmed, chunk, tree, new_def)
     return chunk.splice(tree)
+
+
+def _insert_after_top_level(view, trimmed, chunk, tree, new_def) -> str:
+    """Splice the edited chunk, then add the new function after the top-level statement."""
+    _, top_last = top_level_rows(view, trimmed)
+    old_rows = chunk.last_row - chunk.first_row + 1
+    new_text = chunk.splice(tree)
+    new_rows = len(tree.code.rstrip("\n").split("\n")) if tree.code else 0
+    at = top_last + 1 + (new_rows - old_rows)
+    code = cst.Module(body=[new_def], default_indent=chunk.module.default_indent).code
+    lines = new_text.split("\n")
+    lines[at:at] = ["", "", *code.rstrip("\n").split("\n")]
+    return "\n".join(lines)
 
 
 def use_names(stmts) -> set[str]:
@@ -397,7 +410,7 @@ def _names_expr(names_):
     return cst.Tuple([cst.Element(cst.Name(n)) for n in names_], lpar=[], rpar=[])
 
 
-def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends, _):
+def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends):
     stmts = list(selected)
     stmts[0] = stmts[0].with_changes(leading_lines=[])
     if outputs and not ends:

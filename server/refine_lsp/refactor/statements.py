@@ -12,7 +12,7 @@ import re
 import libcst as cst
 import tree_sitter
 
-from ..core import Span, offset_of
+from ..core import Span
 from .chunk import Chunk
 from .model import Refusal
 from .tsview import STATEMENT_CONTAINERS, SourceView, ancestors
@@ -44,12 +44,11 @@ def ts_statements(view: SourceView, span: Span) -> tuple[tree_sitter.Node, list]
         ]
         if not hits or tuple(hits[0].start_point) < s or tuple(hits[-1].end_point) > e:
             return None
-        src = view.source
-        first_off = offset_of(src, view.pos(tuple(hits[0].start_point)))
-        last_off = offset_of(src, view.pos(tuple(hits[-1].end_point)))
-        if not _gap_ok(src[offset_of(src, span.start) : first_off]):
+        first = view.pos(tuple(hits[0].start_point))
+        last = view.pos(tuple(hits[-1].end_point))
+        if not _gap_ok(view.between(span.start, first)):
             return None
-        if not _gap_ok(src[last_off : offset_of(src, span.end)]):
+        if not _gap_ok(view.between(last, span.end)):
             return None
         return container, hits
     return None
@@ -69,9 +68,7 @@ def _bodies(module: cst.Module):
 
 def cst_statements(chunk: Chunk, span: Span) -> tuple[cst.CSTNode, int, int]:
     """(owner, i, j): owner.body[i:j] are exactly the selected statements."""
-    view = SourceView.__new__(SourceView)
-    view.source, view._lines = chunk.source, None
-    span = view.trimmed(span)
+    span = SourceView(chunk.source).trimmed(span)
     s, e = chunk.cpos(span.start), chunk.cpos(span.end)
     for owner, body in _bodies(chunk.module):  # outermost sequence first
         idx = [k for k, st in enumerate(body) if chunk.end(st) > s and chunk.start(st) < e]

@@ -11,7 +11,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_python
 
-from ..core import Pos, Span, offset_of, pos_of
+from ..core import Pos, Span
 
 STATEMENT_CONTAINERS = {"module", "block"}
 SCOPE_NODES = {"function_definition", "lambda", "class_definition"}
@@ -32,8 +32,15 @@ class SourceView:
 
     def __init__(self, source: str, tree: tree_sitter.Tree | None = None):
         self.source = source
-        self.tree = tree if tree is not None else parse(source)
+        self._tree = tree
         self._lines: list[str] | None = None
+        self._trimmed: dict = {}
+
+    @property
+    def tree(self) -> tree_sitter.Tree:
+        if self._tree is None:  # parsed only when a question needs the tree
+            self._tree = parse(self.source)
+        return self._tree
 
     @property
     def lines(self) -> list[str]:
@@ -61,17 +68,50 @@ class SourceView:
         return node.text.decode("utf-8", "surrogatepass") if node.text is not None else ""
 
     def trimmed(self, span: Span) -> Span:
-        """The span without surrounding whitespace; a cursor stays a cursor."""
-        start, end = offset_of(self.source, span.start), offset_of(self.source, span.end)
+        """The span without surrounding whitespace; a cursor stays a cursor.
+
+        Works on lines near the span only, so it costs nothing on big files.
+        """
+        key = (span.start, span.end)
+        if key in self._trimmed:
+            return self._trimmed[key]
+        start, end = self._clamp(span.start), self._clamp(span.end)
         if end < start:
             start, end = end, start
-        if start == end:
-            return Span(pos_of(self.source, start), pos_of(self.source, start))
-        while start < end and self.source[start].isspace():
-            start += 1
-        while end > start and self.source[end - 1].isspace():
-            end -= 1
-        return Span(pos_of(self.source, start), pos_of(self.source, end))
+        if start != end:
+            while start < end and self._char(start).isspace():
+                start = self._next(start)
+            while end > start and self._char(self._prev(end)).isspace():
+                end = self._prev(end)
+        self._trimmed[key] = Span(start, end)
+        return self._trimmed[key]
+
+    def between(self, a: Pos, b: Pos) -> str:
+        """The text from ``a`` to ``b`` (empty when ``b`` is not after ``a``)."""
+        if (a.line, a.col) >= (b.line, b.col):
+            return ""
+        if a.line == b.line:
+            return self.lines[a.line][a.col : b.col]
+        parts = [self.lines[a.line][a.col :], *self.lines[a.line + 1 : b.line]]
+        return "\n".join([*parts, self.lines[b.line][: b.col]])
+
+    def _clamp(self, pos: Pos) -> Pos:
+        line = min(max(pos.line, 0), len(self.lines) - 1)
+        return Pos(line, min(max(pos.col, 0), len(self.lines[line])))
+
+    def _char(self, pos: Pos) -> str:
+        text = self.lines[pos.line]
+        return text[pos.col] if pos.col < len(text) else "\n"
+
+    def _next(self, pos: Pos) -> Pos:
+        if pos.col < len(self.lines[pos.line]):
+            return Pos(pos.line, pos.col + 1)
+        return Pos(pos.line + 1, 0) if pos.line + 1 < len(self.lines) else pos
+
+    def _prev(self, pos: Pos) -> Pos:
+        if pos.col > 0:
+            return Pos(pos.line, pos.col - 1)
+        return Pos(pos.line - 1, len(self.lines[pos.line - 1])) if pos.line > 0 else pos
 
     def node_at(self, span: Span) -> tree_sitter.Node:
         node = self.tree.root_node.descendant_for_point_range(
