@@ -54,6 +54,9 @@ class RefineLanguageServer(LanguageServer):
         self.findings: dict[str, tuple[int, list[Finding]]] = {}
         self.review_tasks: dict[str, asyncio.Task] = {}
         self.parse_ms: list[float] = []
+        self.init_options: Any = None
+        self.suggestions = None  # refine_lsp.suggestions.Suggestions, made on first use
+        self.inline_cache: dict[tuple, object] = {}
 
     # -- client capabilities --------------------------------------------------------------
 
@@ -88,8 +91,11 @@ class RefineLanguageServer(LanguageServer):
     # -- settings ----------------------------------------------------------------------------
 
     def apply_settings(self, raw: Any) -> None:
-        settings, errors = parse_settings(raw)
+        """initializationOptions overlaid with what the client's configuration says now."""
+        settings, errors = parse_settings(merge(self.init_options, raw))
         self.settings = settings
+        if self.suggestions is not None:
+            self.suggestions.reconfigure(settings)
         for error in errors:
             log.warning("invalid setting: %s", error)
         if errors:
@@ -105,6 +111,22 @@ class RefineLanguageServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"refine-lsp: {message}"))
 
 
+def merge(base: Any, over: Any) -> Any:
+    """Deep merge of JSON objects; ``over`` wins, and a missing or null ``over`` keeps ``base``."""
+    if isinstance(base, dict) and isinstance(base.get("refineLsp"), dict):
+        base = base["refineLsp"]
+    if isinstance(over, dict) and isinstance(over.get("refineLsp"), dict):
+        over = over["refineLsp"]
+    if over is None:
+        return base
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = merge(base.get(key), value)
+        return out
+    return over
+
+
 def position_encoding(server: RefineLanguageServer) -> str:
     enc = server.workspace.position_encoding
     return {lsp.PositionEncodingKind.Utf8: UTF8, lsp.PositionEncodingKind.Utf32: UTF32}.get(
@@ -118,11 +140,12 @@ def create_server() -> RefineLanguageServer:
         commands,
         configuration,
         diagnostics,
+        inline,
         refine,
         sync,
     )
 
     server = RefineLanguageServer()
-    for module in (configuration, sync, diagnostics, code_actions, commands, refine):
+    for module in (configuration, sync, diagnostics, code_actions, commands, refine, inline):
         module.register(server)
     return server

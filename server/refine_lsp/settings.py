@@ -122,7 +122,7 @@ def _check(value: Any, tp: Any) -> bool:
 
 
 _RANGES = {
-    "acceptance.keep_accepted": (0.0, 1.0),
+    "acceptance.keep_accepted": (0.01, 1.0),
     "diagnostics.debounce_ms": (0, 10_000),
     "inline.debounce_ms": (0, 10_000),
 }

@@ -27,7 +27,7 @@ def test_invalid_values_fall_back_with_one_message_each():
     assert settings == Settings()
     assert errors == [
         "refineLsp.diagnostics.debounceMs: invalid value 'soon', using the default",
-        "refineLsp.acceptance.keepAccepted: 1.5 is outside 0.0..1.0, using the default",
+        "refineLsp.acceptance.keepAccepted: 1.5 is outside 0.01..1.0, using the default",
         "refineLsp.reviewers: expected an object, got str",
         "refineLsp.nonsense: unknown setting",
     ]

@@ -16,7 +16,8 @@ SECTION = "refineLsp"
 def register(server: RefineLanguageServer) -> None:
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: RefineLanguageServer, params: lsp.InitializeParams) -> None:
-        ls.apply_settings(params.initialization_options)
+        ls.init_options = params.initialization_options
+        ls.apply_settings(None)
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RefineLanguageServer, params: lsp.InitializedParams) -> None:

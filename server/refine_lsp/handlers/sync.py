@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from lsprotocol import types as lsp
 
@@ -42,7 +43,15 @@ def register(server: RefineLanguageServer) -> None:
                 doc.version,
                 uri,
             )
+        typing = None
+        if ls.settings.inline.enabled and ls.settings.model.solver:
+            from refine_lsp.handlers.inline import suggestions
+
+            typing = suggestions(ls).session
+        now = time.time()
         for change in params.content_changes:
+            if typing is not None:
+                typing.record_change(now, max(1, len(change.text)))
             if isinstance(change, lsp.TextDocumentContentChangePartial):
                 r = change.range
                 doc.apply_change(

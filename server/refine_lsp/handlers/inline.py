@@ -1,0 +1,135 @@
+"""textDocument/inlineCompletion, gated by the acceptance model, and the events that
+settle a suggestion: the item's accept command, refineLsp/suggestionRejected, and timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from lsprotocol import types as lsp
+
+from refine_lsp.core import offset_of
+from refine_lsp.server import RefineLanguageServer
+from refine_lsp.suggestions import Pending, Suggestions
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = "refineLsp.suggestionAccepted"
+REJECTED = "refineLsp/suggestionRejected"
+STATS = "refineLsp.acceptanceStats"
+CACHE_SIZE = 64
+
+
+def suggestions(ls: RefineLanguageServer) -> Suggestions:
+    """Created on first use: the events store and the prior are not part of start-up."""
+    if ls.suggestions is None:
+        ls.suggestions = Suggestions(ls.settings)
+    return ls.suggestions
+
+
+async def _complete(ls: RefineLanguageServer, params: lsp.InlineCompletionParams):
+    settings = ls.settings
+    if not settings.inline.enabled or not settings.model.solver:
+        return None  # no model configured: nothing to suggest, nothing to call
+    uri = params.text_document.uri
+    doc = ls.documents.get(uri)
+    if doc is None:
+        return None
+    version = doc.version
+    if params.context.trigger_kind == lsp.InlineCompletionTriggerKind.Automatic:
+        await asyncio.sleep(settings.inline.debounce_ms / 1000)
+        if doc.version != version:
+            return None  # the user typed on; a newer request follows
+    key = (uri, version, params.position.line, params.position.character)
+    if key in ls.inline_cache:
+        return ls.inline_cache[key]
+
+    try:
+        sug = suggestions(ls)
+    except Exception as exc:  # a broken prior or store: no suggestions rather than a crash
+        log.exception("acceptance model unavailable")
+        ls.notify(f"inline suggestions are off: the acceptance model could not load ({exc})")
+        ls.settings.inline.enabled = False
+        return None
+    sug.expire(uri)  # a new request settles the one shown before
+    snapshot = doc.snapshot()
+    cursor = doc.from_client(params.position.line, params.position.character)
+    now = time.time()
+    gate_on = settings.acceptance.enabled
+    f1 = sug.session.stage1_features(snapshot.text, cursor, now, tree=snapshot.tree)
+    if gate_on and not sug.gate.stage1(f1).show:
+        sug.stats["stage1_skipped"] += 1
+        return None  # unlikely to be accepted here: no model call at all
+
+    offset = offset_of(snapshot.text, cursor)
+    prefix, suffix = snapshot.text[:offset], snapshot.text[offset:]
+    from refine_lsp import llm
+    from refine_lsp.acceptance import LogProbs
+
+    sug.stats["model_calls"] += 1
+    try:
+        completion = await llm.acomplete_inline(
+            prefix,
+            suffix,
+            config=settings.model,
+            max_prefix_chars=settings.inline.max_prefix_chars,
+            max_suffix_chars=settings.inline.max_suffix_chars,
+        )
+    except llm.ModelError as exc:
+        log.warning("inline completion failed: %s", exc)
+        return None
+    if completion is None or doc.version != version:
+        return None
+    lp = LogProbs.from_tokens(completion.logprobs) if completion.logprobs else None
+    f2 = sug.session.stage2_features(f1, prefix, completion.text, suffix, lp)
+    sid = sug.new_id()
+    sug.record(sid, "inline_completion", "generated", f2, completion.text)
+    if gate_on and not sug.gate.stage2(f2).show:
+        sug.stats["stage2_hidden"] += 1
+        result = None
+    else:
+        sug.shown(
+            sid,
+            Pending("inline_completion", f2, time.time(), uri, prefix[-200:], completion.text),
+        )
+        result = lsp.InlineCompletionList(
+            items=[
+                lsp.InlineCompletionItem(
+                    insert_text=completion.text,
+                    range=lsp.Range(params.position, params.position),
+                    command=lsp.Command(
+                        title="Accept suggestion", command=ACCEPTED, arguments=[sid]
+                    ),
+                )
+            ]
+        )
+    if len(ls.inline_cache) >= CACHE_SIZE:
+        ls.inline_cache.pop(next(iter(ls.inline_cache)))
+    ls.inline_cache[key] = result
+    return result
+
+
+def register(server: RefineLanguageServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
+    async def inline_completion(ls: RefineLanguageServer, params: lsp.InlineCompletionParams):
+        return await _complete(ls, params)
+
+    @server.command(ACCEPTED)
+    def accepted(ls: RefineLanguageServer, sid: str, *rest):
+        event = "partially_accepted" if rest and rest[0] == "partial" else "accepted"
+        return {"recorded": suggestions(ls).settle(str(sid), event)}
+
+    @server.feature(REJECTED)
+    def rejected(ls: RefineLanguageServer, params) -> None:
+        sid = getattr(params, "id", None)
+        if sid is None and isinstance(params, dict):
+            sid = params.get("id")
+        if not isinstance(sid, str):
+            log.warning("%s without an id: %r", REJECTED, params)
+            return
+        suggestions(ls).settle(sid, "rejected")
+
+    @server.command(STATS)
+    def stats(ls: RefineLanguageServer, *args):
+        return suggestions(ls).counts()
