@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { discoverServer } from '../../src/discovery';
 import { nodeDiscoveryHost } from '../../src/pythonProbe';
-import { packageJson, REPO_ROOT, testPython } from '../helpers';
+import { CLIENT_ROOT, packageJson, REPO_ROOT, testPython } from '../helpers';
 import { CancellationTokenSource, createVscodeStub, fakeDocument, Position, Selection, StubState } from './vscodeStub';
 
 const FAKE_MODEL = `
@@ -94,7 +94,9 @@ describe('the extension, activated against a stand-in vscode module', () => {
     loader._load = function (request: string, ...rest: unknown[]) {
       return request === 'vscode' ? stub.vscode : load.call(this, request, ...rest);
     };
-    ext = require('../../src/extension');
+    // REFINE_VSCODE_EXTENSION=dist/extension.js tests the esbuild bundle that goes in the .vsix.
+    const entry = process.env.REFINE_VSCODE_EXTENSION;
+    ext = require(entry ? path.resolve(CLIENT_ROOT, entry) : '../../src/extension');
   });
 
   after(async () => {
