@@ -13,6 +13,7 @@ from refine_lsp.llm.fake_server import FakeOpenAI, Reply
 
 PREFIX = "def area(width, height):\n    return "
 TEXT = PREFIX + "\n"
+AT_RETURN = lsp.Position(1, 11)
 
 
 @pytest_lsp.fixture(
@@ -53,7 +54,7 @@ async def start(client: LanguageClient, text: str = TEXT, **overrides) -> str:
     return uri
 
 
-async def ask(client: LanguageClient, uri: str, position=lsp.Position(1, 11)):
+async def ask(client: LanguageClient, uri: str, position=AT_RETURN):
     return await client.text_document_inline_completion_async(
         lsp.InlineCompletionParams(
             text_document=lsp.TextDocumentIdentifier(uri),
@@ -96,19 +97,33 @@ async def test_dismissal_is_recorded(client):
     assert stats["events"]["inline_completion"]["rejected"] == 1
 
 
-async def test_stage_one_skips_the_model_call_when_acceptance_is_unlikely(client):
-    # The end of a comment that closes a parenthesis: the prior rates acceptance there low.
-    uri = await start(
-        client,
-        "# see run(x)\n",
-        acceptance={**client.init_opts["acceptance"], "keepAccepted": 0.05},
-    )
-    assert await ask(client, uri, lsp.Position(0, 12)) is None
-    assert client.fake.requests == []
+async def test_a_user_who_rejects_everything_stops_costing_model_calls(client):
+    """Stage 1 runs before the model: once this user's history says a suggestion here would
+    be rejected, no request reaches the model at all."""
+    uri = await start(client, acceptance={**client.init_opts["acceptance"], "keepAccepted": 0.5})
+    skipped_at = None
+    for version in range(2, 40):
+        before = len(client.fake.requests)
+        result = await ask(client, uri)
+        if result is None and len(client.fake.requests) == before:
+            skipped_at = version
+            break
+        if result is not None:
+            sid = result.items[0].command.arguments[0]
+            client.protocol.notify("refineLsp/suggestionRejected", {"id": sid})
+        client.text_document_did_change(  # the user types on: a new version, no cache hit
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=TEXT)],
+            )
+        )
+    assert skipped_at is not None, "stage 1 never skipped the model call"
     stats = await client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command="refineLsp.acceptanceStats")
     )
-    assert stats["session"]["stage1_skipped"] == 1 and stats["session"]["model_calls"] == 0
+    assert stats["session"]["stage1_skipped"] == 1
+    assert stats["session"]["model_calls"] == len(client.fake.requests)
+    assert stats["events"]["inline_completion"]["rejected"] >= 1
 
 
 async def test_no_model_configured_means_no_suggestion_and_no_call(client):
