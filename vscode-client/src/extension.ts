@@ -8,6 +8,7 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   ResponseError,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
 import { ACCEPT_COMMAND, REJECTED_NOTIFICATION } from './inline';
 import { InlineSuggestionTracker } from './inlineTracker';
@@ -143,6 +144,12 @@ async function runRefine(mgr: ServerManager, spec: RefineCommand, withBusy: Busy
   const client = await mgr.runningClient();
   if (!client) return;
   const doc = editor.document;
+  // The loop runs the project's tests on the files on disk. Saving first (and before listing,
+  // since save actions change the version the listed action is for).
+  if (doc.isDirty && !(await doc.save())) {
+    void vscode.window.showWarningMessage(`Refine: save ${doc.fileName} first; "${spec.title}" tests the file on disk.`);
+    return;
+  }
   const selection = editor.selection;
   const c2p = client.code2ProtocolConverter;
   const diagnostics = await c2p.asDiagnostics(
@@ -151,7 +158,7 @@ async function runRefine(mgr: ServerManager, spec: RefineCommand, withBusy: Busy
   const params = codeActionParams(c2p.asUri(doc.uri), c2p.asRange(selection), [spec.kind], diagnostics);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Refine: ${spec.title}`, cancellable: true },
-    (_progress, token) =>
+    (progress, token) =>
       withBusy(async () => {
         const answer = await client.sendRequest(CodeActionRequest.type, params, token);
         const actions = pickActions(answer, spec.kind);
@@ -170,7 +177,7 @@ async function runRefine(mgr: ServerManager, spec: RefineCommand, withBusy: Busy
           action = picked?.action;
         }
         if (!action || token.isCancellationRequested) return;
-        await applyAction(client, action, token, mgr);
+        await applyAction(client, action, token, mgr, progress);
       }).catch((err: unknown) => reportActionError(mgr, spec.title, err)),
   );
 }
@@ -193,11 +200,14 @@ function reportActionError(mgr: ServerManager, title: string, err: unknown): voi
   void vscode.window.showErrorMessage(`Refine: "${title}" failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+let workDoneSeq = 0;
+
 async function applyAction(
   client: LanguageClient,
   action: CodeAction,
   token: vscode.CancellationToken,
   mgr: ServerManager,
+  progress: vscode.Progress<{ message?: string }>,
 ): Promise<void> {
   const provider = client.initializeResult?.capabilities.codeActionProvider;
   const canResolve = typeof provider === 'object' && provider.resolveProvider === true;
@@ -216,11 +226,22 @@ async function applyAction(
     }
   }
   if (resolved.command) {
-    await client.sendRequest(
-      ExecuteCommandRequest.type,
-      { command: resolved.command.command, arguments: resolved.command.arguments },
-      token,
-    );
+    // Our token: the server's progress messages show in this command's notification (one
+    // notification, one Cancel) and spin the status bar through handleWorkDoneProgress.
+    const workDoneToken = `refineLsp-${process.pid}-${++workDoneSeq}`;
+    const listener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind !== 'end' && value.message) progress.report({ message: value.message });
+    });
+    try {
+      const result = await client.sendRequest(
+        ExecuteCommandRequest.type,
+        { command: resolved.command.command, arguments: resolved.command.arguments, workDoneToken },
+        token,
+      );
+      mgr.log(`${resolved.command.command}: ${JSON.stringify(result)}`);
+    } finally {
+      listener.dispose();
+    }
   }
   if (!resolved.edit && !resolved.command) {
     void vscode.window.showInformationMessage(`Refine: "${resolved.title}" made no change.`);

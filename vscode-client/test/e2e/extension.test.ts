@@ -15,6 +15,7 @@ import { discoverServer } from '../../src/discovery';
 import { nodeDiscoveryHost } from '../../src/pythonProbe';
 import { CLIENT_ROOT, packageJson, REPO_ROOT, testPython } from '../helpers';
 import { CancellationTokenSource, createVscodeStub, fakeDocument, Position, Selection, StubState } from './vscodeStub';
+import type { WorkspaceEdit } from './vscodeTypes';
 
 const FAKE_MODEL = `
 import sys
@@ -49,6 +50,20 @@ function servers(): ServerProc[] {
         return false;
       }
     });
+}
+
+/** Applies the stub WorkspaceEdit's edits for `file` to `text` (utf-16 positions). */
+function applyEdit(text: string, edit: WorkspaceEdit, file: string): string {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  const at = (p: Position) => starts[p.line] + p.character;
+  const mine = edit.edits.filter((e) => e.uri.fsPath === file);
+  assert.equal(mine.length, edit.edits.length, 'the edit touches only this file');
+  let out = text;
+  for (const e of [...mine].sort((a, b) => at(b.range.start) - at(a.range.start))) {
+    out = out.slice(0, at(e.range.start)) + e.newText + out.slice(at(e.range.end));
+  }
+  return out;
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
@@ -133,6 +148,39 @@ describe('the extension, activated against a stand-in vscode module', () => {
       text: 'Refine: no "Make faster" action here; put the cursor inside a function with passing tests.',
       items: [],
     });
+  });
+
+  it('Fix failing tests runs the loop with progress and applies the verified edit', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const root = path.join(workspace, 'shop');
+    fs.cpSync(path.join(REPO_ROOT, 'fixtures', 'shop'), root, {
+      recursive: true,
+      filter: (src) => !/__pycache__|\.pytest_cache/.test(src),
+    });
+    const file = path.join(root, 'shop', 'pricing.py');
+    const text = fs.readFileSync(file, 'utf8');
+    const doc = fakeDocument(file, text);
+    state.openDocument(doc);
+    state.activeTextEditor = { document: doc, selection: new Selection(new Position(2, 4), new Position(2, 4)) };
+    state.appliedEdits.length = 0;
+    state.progressReports.length = 0;
+    state.messages.length = 0;
+    let spinning = false;
+    const poll = setInterval(() => (spinning ||= !!status()?.startsWith('$(sync~spin)')), 20);
+    try {
+      await state.commands.get('refineLsp.fixFailingTests')!();
+    } finally {
+      clearInterval(poll);
+    }
+    assert.equal(state.appliedEdits.length, 1, JSON.stringify({ messages: state.messages, log: log().slice(-2000) }));
+    assert.equal(applyEdit(text, state.appliedEdits[0], file), text.replace('if quantity > 50:', 'if quantity >= 50:'));
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'the file on disk is the editor\'s to save');
+    assert.ok(spinning, 'the status bar spun while the loop ran');
+    assert.ok(
+      state.progressReports.some((r) => r.title === 'Refine: Fix failing tests' && r.message),
+      `the server's progress shows in the command's notification: ${JSON.stringify(state.progressReports)}`,
+    );
+    assert.equal(status(), '$(check) Refine: offline', 'and stops when it is done');
   });
 
   it('a model setting updates the status bar without restarting the server', async (t) => {
