@@ -103,7 +103,10 @@ class RuffQuickFix:
                     self.name,
                     QUICKFIX,
                     title,
-                    {"edits": [_edit_to_json(e) for e in f.data["edits"]]},
+                    {
+                        "edits": [_edit_to_json(e) for e in f.data["edits"]],
+                        "suggestion_id": f.data.get("suggestion_id"),
+                    },
                     preferred=applicability == "safe",
                     findings=(f,),
                 )

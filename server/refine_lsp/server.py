@@ -57,6 +57,7 @@ class RefineLanguageServer(LanguageServer):
         self.init_options: Any = None
         self.suggestions = None  # refine_lsp.suggestions.Suggestions, made on first use
         self.inline_cache: dict[tuple, object] = {}
+        self.hint_ledgers: dict = {}  # uri -> refine_lsp.hints.HintLedger
 
     # -- client capabilities --------------------------------------------------------------
 

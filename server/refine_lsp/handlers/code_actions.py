@@ -34,11 +34,18 @@ def _to_code_action(ls: RefineLanguageServer, doc: Document, offer: ActionOffer)
         action.disabled = lsp.CodeActionDisabled(reason=offer.disabled_reason)
     if offer.command:
         action.command = lsp.Command(title=offer.title, command=offer.command, arguments=[data])
+    elif offer.args.get("suggestion_id"):
+        # Runs after the editor applies the edit: the hint was taken.
+        action.command = lsp.Command(
+            title="Record",
+            command="refineLsp.suggestionAccepted",
+            arguments=[offer.args["suggestion_id"], "applied"],
+        )
     return action
 
 
 async def resolve_action(ls: RefineLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
-    if action.command is not None:
+    if action.command is not None and action.command.command == "refineLsp.runLoop":
         return action  # long work runs when the editor executes the command
     data = action.data if isinstance(action.data, dict) else {}
     uri, version = data.get("uri"), data.get("version")
@@ -97,7 +104,7 @@ def register(server: RefineLanguageServer) -> None:
             # A client without resolve gets the edits now: slower, but it still works.
             out = []
             for a in actions:
-                if a.disabled or a.command:
+                if a.disabled or (a.command and a.command.command == "refineLsp.runLoop"):
                     out.append(a)
                     continue
                 try:

@@ -8,6 +8,7 @@ import logging
 from lsprotocol import types as lsp
 
 from refine_lsp.core import Finding
+from refine_lsp.hints import HintLedger, close_ledger, gate_hints
 from refine_lsp.lsp_convert import lsp_diagnostic
 from refine_lsp.review import review_document
 from refine_lsp.server import RefineLanguageServer
@@ -28,8 +29,28 @@ async def compute_findings(ls: RefineLanguageServer, uri: str) -> tuple[int, lis
     current = ls.documents.get(uri)
     if current is None or current.version != snapshot.version:
         return None  # edited meanwhile: a newer run will report
+    findings = gate_hints(
+        hint_suggestions(ls),
+        ls.hint_ledgers.setdefault(uri, HintLedger()),
+        uri,
+        snapshot.text,
+        findings,
+    )
     ls.findings[uri] = (snapshot.version, findings)
     return snapshot.version, findings
+
+
+def hint_suggestions(ls: RefineLanguageServer):
+    """The acceptance side when it gates hints; None shows every hint."""
+    if not ls.settings.acceptance.enabled:
+        return None
+    from refine_lsp.handlers.inline import suggestions
+
+    try:
+        return suggestions(ls)
+    except Exception:
+        log.exception("acceptance model unavailable; hints are not gated")
+        return None
 
 
 def _diagnostics(ls: RefineLanguageServer, uri: str, findings: list[Finding]):
@@ -84,6 +105,9 @@ def clear(ls: RefineLanguageServer, uri: str) -> None:
     if pending is not None:
         pending.cancel()
     ls.findings.pop(uri, None)
+    ledger = ls.hint_ledgers.pop(uri, None)
+    if ledger is not None:
+        close_ledger(ls.suggestions, ledger)
     if not ls.pull_diagnostics:
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

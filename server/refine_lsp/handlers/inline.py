@@ -117,7 +117,8 @@ def register(server: RefineLanguageServer) -> None:
 
     @server.command(ACCEPTED)
     def accepted(ls: RefineLanguageServer, sid: str, *rest):
-        event = "partially_accepted" if rest and rest[0] == "partial" else "accepted"
+        how = rest[0] if rest else None
+        event = {"partial": "partially_accepted", "applied": "applied"}.get(how, "accepted")
         return {"recorded": suggestions(ls).settle(str(sid), event)}
 
     @server.feature(REJECTED)
