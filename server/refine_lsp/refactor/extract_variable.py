@@ -78,7 +78,10 @@ def compute(source: str, span: Span, view: SourceView | None = None, all_occurre
 
 
 def _apply(chunk: Chunk, stmt, occurrences, node, new_name: str) -> str:
-    value = node.with_changes(lpar=[], rpar=[]) if hasattr(node, "lpar") else node
+    try:
+        value = node.with_changes(lpar=[], rpar=[]) if getattr(node, "lpar", None) else node
+    except cst.CSTValidationError:  # `()` keeps its parentheses
+        value = node
     code = chunk.module.code_for_node(value)
     if "\n" in code or isinstance(value, cst.GeneratorExp):
         value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

@@ -45,6 +45,12 @@ def _parts(view: SourceView, node):
     return None
 
 
+def _chained_none(node) -> bool:
+    ops = [c for c in node.children if not c.is_named]
+    has_none = any(c.type == "none" for c in node.named_children)
+    return len(ops) > 1 and has_none and any(o.type in ("==", "!=") for o in ops)
+
+
 def _refusal(node) -> str | None:
     ops = [c for c in node.children if not c.is_named]
     if len(ops) != 1:
@@ -85,6 +91,8 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     view = view or SourceView(source)
     node = view.node_at(view.trimmed(span))
     for n in ancestors(node):
+        if n.type == "comparison_operator" and _chained_none(n):
+            raise Refusal(CHAINED)
         if n.type == "comparison_operator" and _parts(view, n) is not None:
             reason = _refusal(n)
             if reason:
