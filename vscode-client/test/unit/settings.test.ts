@@ -68,6 +68,23 @@ describe('settings mapping', () => {
     assert.deepEqual(fromPackage, fromPython);
   });
 
+  it("package.json minimum/maximum equal settings.py's ranges", (t) => {
+    const { python } = testPython();
+    if (!python) return t.skip('no Python with refine_lsp (set REFINE_LSP_PYTHON)');
+    const out = execFileSync(
+      python,
+      ['-c', 'import json; from refine_lsp.settings import _RANGES; print(json.dumps(_RANGES))'],
+      { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, 'server') }, encoding: 'utf8' },
+    );
+    const props = (packageJson().contributes.configuration as { properties: Record<string, { minimum?: number; maximum?: number }> }).properties;
+    const ranges = JSON.parse(out) as Record<string, [number, number]>;
+    assert.ok(Object.keys(ranges).length > 0);
+    for (const [snake, [lo, hi]] of Object.entries(ranges)) {
+      const key = 'refineLsp.' + snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      assert.deepEqual([props[key]?.minimum, props[key]?.maximum], [lo, hi], key);
+    }
+  });
+
   it("passes the user's values and turns an empty nullable string into null", () => {
     const user: Record<string, unknown> = {
       'model.solver': 'openai/gpt-4o-mini',
