@@ -70,12 +70,12 @@ def clean_insertion(text: str, prefix: str, suffix: str) -> str:
 
 
 class _Inline:
-    def __init__(self, prefix, suffix, config, budget, max_tokens, max_prefix, max_suffix):
+    def __init__(self, prefix, suffix, config, budget, max_tokens, max_prefix, max_suffix, role):
         self.prefix, self.suffix = trim_context(prefix, suffix, max_prefix, max_suffix)
-        self.model = model_for("solver", config)
+        self.model = model_for(role, config)
         self.fim = supports_fim(self.model)
         prompt = self.prefix + self.suffix
-        self.call = Call(estimate_tokens(prompt) + 40, "solver", config, budget, max_tokens, 1)
+        self.call = Call(estimate_tokens(prompt) + 40, role, config, budget, max_tokens, 1)
         self.call.admit()
         try:
             self.kwargs = call_kwargs(self.model, config, self.call.max_tokens, 0.0, 1, None, True)
@@ -115,10 +115,13 @@ def complete_inline(
     max_prefix_chars: int = 6000,
     max_suffix_chars: int = 2000,
     cancel_event: threading.Event | None = None,
+    role: str = "solver",
 ) -> Completion | None:
     """The text to insert at the cursor (solver model), or None when the model offered
     nothing. ``logprobs`` is filled when the provider returns them. Raises ModelError."""
-    job = _Inline(prefix, suffix, config, budget, max_tokens, max_prefix_chars, max_suffix_chars)
+    job = _Inline(
+        prefix, suffix, config, budget, max_tokens, max_prefix_chars, max_suffix_chars, role
+    )
     # One attempt: a late inline completion is worse than none.
     job.call.retries = 0
     return job.result(run_sync(job.call, job.invoke, cancel_event, 0.0))
@@ -133,8 +136,11 @@ async def acomplete_inline(
     max_tokens: int = 64,
     max_prefix_chars: int = 6000,
     max_suffix_chars: int = 2000,
+    role: str = "solver",
 ) -> Completion | None:
     """Async ``complete_inline``; cancel the task when the request goes stale."""
-    job = _Inline(prefix, suffix, config, budget, max_tokens, max_prefix_chars, max_suffix_chars)
+    job = _Inline(
+        prefix, suffix, config, budget, max_tokens, max_prefix_chars, max_suffix_chars, role
+    )
     job.call.retries = 0
     return job.result(await run_async(job.call, job.ainvoke, 0.0))

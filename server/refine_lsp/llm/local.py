@@ -187,7 +187,7 @@ def register(lm: ModuleType) -> None:
             stop = [stop] if isinstance(stop, str) else stop
             n = int(params.get("n") or 1)
             results = []
-            for i in range(n):
+            for _ in range(n):
                 temperature = float(params.get("temperature") or 0.0)
                 try:
                     result = generate(
@@ -197,7 +197,8 @@ def register(lm: ModuleType) -> None:
                         temperature=temperature,
                         stop=stop,
                         timeout_s=_timeout_of(timeout),
-                        seed=(params.get("seed") or 0) + i if temperature > 0 else None,
+                        # No fixed seed: repeated sampling calls must differ.
+                        seed=params.get("seed"),
                     )
                 except TimeoutError as exc:
                     raise lm.Timeout(message=str(exc), model=model, llm_provider=PROVIDER) from None
@@ -217,3 +218,63 @@ def register(lm: ModuleType) -> None:
         *lm.custom_provider_map,
         {"provider": PROVIDER, "custom_handler": LocalLLM()},
     ]
+
+
+_BENCH_TASKS = [
+    ("def add(a, b):\n    return a - b\n", "assert add(2, 3) == 5"),
+    ("def is_even(n):\n    return n % 2 == 1\n", "assert is_even(4)"),
+    ("def last(xs):\n    return xs[len(xs)]\n", "assert last([1, 2, 3]) == 3"),
+]
+
+
+def bench(calls: int = 6, max_tokens: int = 128) -> dict[str, Any]:
+    """Seconds per short repair call through litellm; the model load is timed apart."""
+    import statistics
+
+    from ..settings import Model
+    from .client import complete
+    from .runtime import warm_up
+
+    config = Model(solver="local/smollm2", timeout_s=300.0, retries=0)
+    warm_up()
+    t0 = time.monotonic()
+    _llama("smollm2")
+    load_s = time.monotonic() - t0
+    times, tokens, fixed = [], [], 0
+    for i in range(calls):
+        code, test = _BENCH_TASKS[i % len(_BENCH_TASKS)]
+        messages = [
+            {"role": "system", "content": "Fix the Python function. Reply with one code block."},
+            {"role": "user", "content": f"```python\n{code}```\nIt fails: {test}"},
+        ]
+        t = time.monotonic()
+        [answer] = complete(messages, config=config, max_tokens=max_tokens)
+        times.append(time.monotonic() - t)
+        tokens.append(answer.completion_tokens)
+        fixed += answer.code() is not None
+    return {
+        "model": "local/smollm2",
+        "threads": os.cpu_count(),
+        "calls": calls,
+        "load_s": round(load_s, 3),
+        "median_s": round(statistics.median(times), 3),
+        "mean_s": round(statistics.mean(times), 3),
+        "max_s": round(max(times), 3),
+        "median_completion_tokens": statistics.median(tokens),
+        "tokens_per_s": round(sum(tokens) / sum(times), 1),
+        "answers_with_code": fixed,
+    }
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    import sys
+
+    ap = argparse.ArgumentParser(description="Time short repair calls to local/smollm2.")
+    ap.add_argument("--calls", type=int, default=6)
+    ap.add_argument("--max-tokens", type=int, default=128)
+    args = ap.parse_args()
+    if not llama_available() or smollm2_path() is None:
+        sys.exit(_INSTALL_HINT)
+    print(json.dumps(bench(args.calls, args.max_tokens)))
