@@ -7,14 +7,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { discoverServer } from '../../src/discovery';
 import { nodeDiscoveryHost } from '../../src/pythonProbe';
 import { CLIENT_ROOT, packageJson, REPO_ROOT, testPython } from '../helpers';
-import { CancellationTokenSource, createVscodeStub, fakeDocument, Position, Selection, StubState } from './vscodeStub';
+import {
+  CancellationTokenSource,
+  createVscodeStub,
+  fakeDocument,
+  installVscodeStub,
+  Position,
+  Selection,
+  StubState,
+} from './vscodeStub';
 import type { WorkspaceEdit } from './vscodeTypes';
 
 const FAKE_MODEL = `
@@ -104,11 +111,7 @@ describe('the extension, activated against a stand-in vscode module', () => {
     state = stub.state;
     // PATH without refine-lsp, so discovery can only succeed through the Python extension.
     process.env.PATH = '/usr/bin:/bin';
-    const loader = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
-    const load = loader._load;
-    loader._load = function (request: string, ...rest: unknown[]) {
-      return request === 'vscode' ? stub.vscode : load.call(this, request, ...rest);
-    };
+    installVscodeStub(stub.vscode);
     // REFINE_VSCODE_EXTENSION=dist/extension.js tests the esbuild bundle that goes in the .vsix.
     const entry = process.env.REFINE_VSCODE_EXTENSION;
     ext = require(entry ? path.resolve(CLIENT_ROOT, entry) : '../../src/extension');

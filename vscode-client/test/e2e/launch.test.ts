@@ -31,6 +31,7 @@ import { nodeDiscoveryHost } from '../../src/pythonProbe';
 import { codeActionParams, pickActions } from '../../src/refineActions';
 import { initializationOptions, sanitizeConfiguration, SECTION, settingSpecs } from '../../src/settings';
 import { packageJson, testPython } from '../helpers';
+import { languageClientCapabilities } from './vscodeStub';
 
 const STEP_MS = 20_000;
 
@@ -67,40 +68,6 @@ function editsFor(edit: WorkspaceEdit, uri: string, version: number): TextEdit[]
   }
   return edit.changes?.[uri] ?? [];
 }
-
-/** What vscode-languageclient 9 declares, as far as this server looks at it. */
-const CLIENT_CAPABILITIES = {
-  general: { positionEncodings: ['utf-16'], staleRequestSupport: { cancel: true, retryOnContentModified: [] } },
-  window: { workDoneProgress: true, showMessage: { messageActionItem: { additionalPropertiesSupport: true } } },
-  workspace: {
-    configuration: true,
-    didChangeConfiguration: { dynamicRegistration: true },
-    workspaceFolders: true,
-    applyEdit: true,
-    workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
-    executeCommand: { dynamicRegistration: true },
-    diagnostics: { refreshSupport: true },
-  },
-  textDocument: {
-    synchronization: { dynamicRegistration: true, willSave: true, willSaveWaitUntil: true, didSave: true },
-    publishDiagnostics: { relatedInformation: true, versionSupport: false, codeDescriptionSupport: true, dataSupport: true },
-    diagnostic: { dynamicRegistration: true, relatedDocumentSupport: false },
-    codeAction: {
-      dynamicRegistration: true,
-      isPreferredSupport: true,
-      disabledSupport: true,
-      dataSupport: true,
-      resolveSupport: { properties: ['edit'] },
-      codeActionLiteralSupport: {
-        codeActionKind: {
-          valueSet: ['', 'quickfix', 'refactor', 'refactor.extract', 'refactor.inline', 'refactor.rewrite', 'source', 'source.organizeImports'],
-        },
-      },
-      honorsChangeAnnotations: false,
-    },
-    inlineCompletion: { dynamicRegistration: true },
-  },
-};
 
 const SOURCE = [
   'import sys',
@@ -195,7 +162,8 @@ describe('server launched as the extension launches it', () => {
           clientInfo: { name: 'Visual Studio Code', version: '1.82.0' },
           rootUri: root,
           workspaceFolders: [{ uri: root, name: path.basename(workspace) }],
-          capabilities: CLIENT_CAPABILITIES,
+          // What vscode-languageclient 9 itself declares (computed by the library).
+          capabilities: languageClientCapabilities(packageJson() as never, workspace),
           initializationOptions: initializationOptions(specs, settingsInVsCode),
         }),
         'initialize',

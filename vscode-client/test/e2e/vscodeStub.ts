@@ -4,6 +4,7 @@
 // here; this is what lets the wiring run at all. Members not modelled are auto-stubbed and
 // recorded in `missing`, so a test can show what was touched but not modelled.
 
+import Module from 'node:module';
 import * as path from 'node:path';
 
 import {
@@ -356,4 +357,32 @@ export function createVscodeStub(opts: {
       },
     });
   return { vscode: wrap(vscode, 'vscode'), state };
+}
+
+/** Makes `require('vscode')` return `vscode` in this process (test processes only). */
+export function installVscodeStub(vscode: Record<string, unknown>): void {
+  const loader = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+  const load = loader._load;
+  loader._load = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? vscode : load.call(this, request, ...rest);
+  };
+}
+
+/**
+ * The capabilities vscode-languageclient 9 declares in initialize, computed by the library
+ * itself (with the proposed features the extension registers), running on the stand-in.
+ */
+export function languageClientCapabilities(
+  packageJSON: Parameters<typeof createVscodeStub>[0]['packageJSON'],
+  workspaceFolder: string,
+): Record<string, unknown> {
+  const { vscode } = createVscodeStub({ packageJSON, workspaceFolder, python: undefined });
+  installVscodeStub(vscode);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { LanguageClient } = require('vscode-languageclient/node');
+  const client = new LanguageClient('refineLsp', 'Refine LSP', { command: 'unused' }, {
+    documentSelector: [{ scheme: 'file', language: 'python' }],
+  });
+  client.registerProposedFeatures();
+  return client.computeClientCapabilities();
 }
