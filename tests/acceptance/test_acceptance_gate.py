@@ -165,3 +165,17 @@ def test_hints_a_user_always_ignores_fade_and_can_come_back():
     copy = HintGate()
     copy.load_state(hints.state())
     assert copy.rate("compare-to-none") == pytest.approx(hints.rate("compare-to-none"))
+
+
+def test_evaluation_learns_only_from_what_the_gate_showed():
+    from refine_lsp.acceptance.cups import Decision
+    from refine_lsp.acceptance.evaluate import online_scores
+
+    prior = _prior({"a": 1.0, "b": 0.0, "flag": 0.0}, 0.0)
+    row = {"a": -4.0}  # far below both thresholds: never shown
+    decisions = [Decision("u", float(t), True, row, row, {}) for t in range(30)]
+    server_like = online_scores(prior, decisions, keep=0.9, learn_all=False)
+    assert not any(t.shown for t in server_like)
+    assert len({t.stage2 for t in server_like}) == 1  # nothing learned from hidden ones
+    replay_all = online_scores(prior, decisions, keep=0.9, learn_all=True)
+    assert replay_all[-1].stage2 > replay_all[0].stage2 + 1.0  # all accepted: it learns

@@ -116,3 +116,10 @@ def test_event_validation():
         AcceptanceEvent("a", "code_action", "clicked", 1.0)
     with pytest.raises(ValueError, match="suggestion_id"):
         AcceptanceEvent("", "code_action", "applied", 1.0)
+
+
+def test_default_db_path_follows_the_cache_dir(monkeypatch, tmp_path):
+    from refine_lsp.acceptance.store import default_db_path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_db_path() == str(tmp_path / "refine-lsp" / "acceptance.sqlite3")

@@ -4,9 +4,11 @@ Plain data in, plain data out; nothing here imports pygls or lsprotocol, and tre
 imported on first use. How the server drives it, per user:
 
     from refine_lsp.acceptance import (
-        AcceptanceEvent, EventStore, HintGate, LogProbs, UserSession, default_gate)
+        AcceptanceEvent, EventStore, HintGate, LogProbs, UserSession, default_db_path,
+        default_gate)
 
-    store = EventStore(db_path, store_source=settings.acceptance.store_source)
+    store = EventStore(settings.acceptance.db_path or default_db_path(),
+                       store_source=settings.acceptance.store_source)
     gate = default_gate(settings.acceptance.keep_accepted)   # shipped prior, this user
     gate.load_state(store.load_state("gate"))                # earlier online corrections
     session = UserSession()
@@ -27,7 +29,8 @@ imported on first use. How the server drives it, per user:
         session.record_shown(now, prefix, suggestion)
         store.record(AcceptanceEvent(sid, "inline_completion", "shown", now, f2, suggestion))
 
-    # refineLsp.suggestionAccepted / refineLsp/suggestionRejected (or implicit rejection)
+    # refineLsp.suggestionAccepted / refineLsp/suggestionRejected (or implicit rejection:
+    # typing that diverges from the ghost text, or a timeout); shown suggestions only
     session.record_decision(now, accepted, suggestion)
     gate.learn(f2, accepted)                          # online adaptation
     store.record(AcceptanceEvent(sid, kind, "accepted" | "rejected", now, f2))
@@ -38,6 +41,10 @@ imported on first use. How the server drives it, per user:
     if hints.should_show(rule_id): ...;  later hints.record(rule_id, applied)
 
 `gate.set_keep(k)` re-derives the thresholds when `acceptance.keepAccepted` changes.
+Stage 2 uses a model with log-probability features when ``lp`` was given and a model
+without them otherwise (each with its own threshold), so chat-only providers are gated
+too. Both `stage1` and `stage2` take well under 0.2 ms (bench/acceptance_gate.py); the
+features take about a millisecond (a local tree-sitter parse).
 Source text reaches the store only when `store_source` is True.
 
 Offline: `refine_lsp.acceptance.cli.main(argv)` implements `refine-lsp acceptance evaluate
@@ -51,7 +58,7 @@ from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior, GateDeci
 from refine_lsp.acceptance.hints import HintGate
 from refine_lsp.acceptance.prior import default_gate, shipped_prior
 from refine_lsp.acceptance.session import UserSession
-from refine_lsp.acceptance.store import EventStore
+from refine_lsp.acceptance.store import EventStore, default_db_path
 
 __all__ = [
     "EVENTS",
@@ -65,6 +72,7 @@ __all__ = [
     "LogProbs",
     "UserSession",
     "context_features",
+    "default_db_path",
     "default_gate",
     "shipped_prior",
     "suggestion_features",

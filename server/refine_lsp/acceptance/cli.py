@@ -19,8 +19,6 @@ import sys
 
 from refine_lsp.acceptance.cups import TelemetryError, load_decisions
 
-DEFAULT_DB = os.path.join("~", ".cache", "refine-lsp", "acceptance.sqlite3")
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # exit code 2 with a clear message, as argparse
@@ -43,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object last")
     ev.add_argument("--plot", metavar="FILE.png", help="draw rejected hidden vs accepted kept")
     st = sub.add_parser("stats", help="counts from the local events store")
-    st.add_argument("--db", help=f"events database (default {DEFAULT_DB})")
+    st.add_argument("--db", help="events database (default: acceptance.dbPath's default)")
     st.add_argument("--json", action="store_true")
     return parser
 
@@ -146,9 +144,9 @@ def _plot(path: str, folds: list, result: dict) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from refine_lsp.acceptance.store import EventStore
+    from refine_lsp.acceptance.store import EventStore, default_db_path
 
-    path = os.path.expanduser(args.db or DEFAULT_DB)
+    path = os.path.expanduser(args.db or default_db_path())
     if not os.path.exists(path):
         print(f"refine-lsp acceptance: no events database at {path}", file=sys.stderr)
         return 1

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def default_db_path() -> str:
+    """Where the events live when ``acceptance.dbPath`` is not set: the user cache dir."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "refine-lsp", "acceptance.sqlite3")
+
+
 @dataclass
 class EventStore:
     path: str
