@@ -158,6 +158,8 @@ def candidate_ranges(text: str, rng: random.Random) -> list[Range]:
                         exprs.append(inner)
     found = []
     for body in bodies:
+        if lines[body[0].lineno - 1].lstrip().startswith("elif"):
+            continue  # ast nests `elif` as an If in orelse: not a statement of its own
         i = rng.randrange(len(body))
         j = min(len(body), i + rng.choice([1, 1, 2, 3, 4]))
         a, b = body[i], body[j - 1]
