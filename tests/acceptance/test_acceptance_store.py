@@ -123,3 +123,18 @@ def test_default_db_path_follows_the_cache_dir(monkeypatch, tmp_path):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_db_path() == str(tmp_path / "refine-lsp" / "acceptance.sqlite3")
+
+
+def test_records_from_several_threads(tmp_path):
+    import threading
+
+    store = EventStore(str(tmp_path / "events.db"))
+    threads = [
+        threading.Thread(target=lambda n=n: [store.record(ev(f"{n}-{i}")) for i in range(25)])
+        for n in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.count() == 100

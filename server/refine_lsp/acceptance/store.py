@@ -2,7 +2,8 @@
 
 - WAL journal, so the server's writes never block a concurrent `refine-lsp acceptance stats`.
 - Schema versioned (PRAGMA user_version); a file from another version is set aside.
-- Bounded: past `max_events` rows the oldest `ROTATE_SHARE` are deleted.
+- Bounded: past `max_events` rows the oldest are deleted, down to (1 - `ROTATE_SHARE`)
+  of the bound.
 - A corrupt or unreadable file is renamed to ``<name>.corrupt-<time>`` and a fresh store
   started; no method raises on a database problem (the store is never worth a crash).
 - Source text is stored only when ``store_source`` is True; secrets never enter here
@@ -16,6 +17,7 @@ import logging
 import math
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 DEFAULT_MAX_EVENTS = 50_000
 ROTATE_SHARE = 0.2
+# Counting rows costs a scan, so the size is checked every this many writes (the store
+# may exceed max_events by at most this much between checks).
+ROTATE_CHECK_EVERY = 100
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,6 +60,9 @@ class EventStore:
     max_events: int = DEFAULT_MAX_EVENTS
     set_aside: list[str] = field(default_factory=list)  # files moved away as corrupt
     _db: sqlite3.Connection | None = field(default=None, init=False, repr=False)
+    _writes: int = field(default=0, init=False, repr=False)
+    # The server may record from worker threads; one connection, used under a lock.
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._open()
@@ -84,7 +92,7 @@ class EventStore:
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -122,18 +130,25 @@ class EventStore:
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
         """Execute, recovering once from a corrupt file; [] when there is no store."""
-        for attempt in (0, 1):
-            if self._db is None:
-                return []
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.DatabaseError as exc:
-                if attempt or isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        with self._lock:
+            for attempt in (0, 1):
+                if self._db is None:
+                    return []
+                try:
+                    return self._db.execute(sql, args).fetchall()
+                except sqlite3.OperationalError as exc:  # locked, disk full...: not corrupt
                     log.warning("events store: %s", exc)
                     return []
-                self._set_aside(exc)
-                self._open()
-        return []
+                except sqlite3.DatabaseError as exc:  # malformed image, not a database
+                    if attempt:
+                        log.warning("events store: %s", exc)
+                        return []
+                    self._set_aside(exc)
+                    self._open()
+                except sqlite3.Error as exc:
+                    log.warning("events store: %s", exc)
+                    return []
+            return []
 
     # -- public API ----------------------------------------------------------------------
     def record(self, event: AcceptanceEvent) -> None:
@@ -155,7 +170,9 @@ class EventStore:
                 source,
             ),
         )
-        self._rotate()
+        self._writes += 1
+        if self._writes % max(1, min(ROTATE_CHECK_EVERY, self.max_events // 10)) == 0:
+            self._rotate()
 
     def _rotate(self) -> None:
         rows = self._run("SELECT count(*), min(id) FROM events")
