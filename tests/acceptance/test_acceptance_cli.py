@@ -133,3 +133,44 @@ def test_stats_counts_events(tmp_path, capsys):
     assert main(["stats", "--db", str(db)]) == 0
     assert "accepted of shown 50.0%" in capsys.readouterr().out
     assert main(["stats", "--db", str(tmp_path / "none.db")]) == 1
+
+
+@needs_data
+def test_plot_draws_both_curves(slice_files, tmp_path, monkeypatch, capsys):
+    """With matplotlib present (a recording stand-in here), both trade-off curves are saved."""
+    import importlib.machinery
+    import sys
+    import types
+
+    calls: list[tuple] = []
+
+    class Axes:
+        def plot(self, xs, ys, label=None):
+            calls.append(("plot", label, len(xs)))
+
+        def __getattr__(self, name):
+            return lambda *a, **k: None
+
+    class Figure:
+        def tight_layout(self):
+            pass
+
+        def savefig(self, path):
+            Path(path).write_bytes(b"\x89PNG")
+
+    pyplot = types.ModuleType("matplotlib.pyplot")
+    pyplot.subplots = lambda **k: (Figure(), Axes())
+    pyplot.close = lambda fig: None
+    mpl = types.ModuleType("matplotlib")
+    mpl.__spec__ = importlib.machinery.ModuleSpec("matplotlib", None)
+    mpl.use = lambda backend: calls.append(("use", backend))
+    mpl.pyplot = pyplot
+    monkeypatch.setitem(sys.modules, "matplotlib", mpl)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
+    _, train, test, _ = slice_files
+    out = tmp_path / "curve.png"
+    assert main(["evaluate", "--train", str(train), "--test", str(test), "--plot", str(out)]) == 0
+    assert out.read_bytes() == b"\x89PNG"
+    labels = [c[1] for c in calls if c[0] == "plot"]
+    assert labels == ["ours", "baseline (Copilot filter)"]
+    assert all(c[2] > 1 for c in calls if c[0] == "plot")
