@@ -6,7 +6,7 @@ Every rule is idempotent, so running fixAll twice changes nothing the second tim
 from __future__ import annotations
 
 from . import rewrite_none_compare
-from .imports import organize_imports, run_ruff
+from .imports import remove_unused_imports, run_ruff, sort_imports
 
 FIX_ALL_RULES: dict[str, str] = {
     "ruff-safe-fixes": "Fixes ruff marks as safe, for the project's ruff rules "
@@ -17,18 +17,28 @@ FIX_ALL_RULES: dict[str, str] = {
 }
 
 
-def ruff_safe_fixes(source: str, path: str | None = None) -> str:
-    proc = run_ruff(source, ["--fix-only", "--exit-zero", "--unfixable", "F401,I001"], path)
+def ruff_safe_fixes(source: str, path: str | None = None, sort_imports: bool = False) -> str:
+    """ruff's safe fixes in one run; unused imports are left to organize-imports' policy."""
+    args = ["--fix-only", "--exit-zero", "--unfixable", "F401"]
+    args += ["--extend-select", "I001"] if sort_imports else ["--unfixable", "I001"]
+    proc = run_ruff(source, args, path)
     return proc.stdout if proc.returncode == 0 and proc.stdout else source
 
 
 def fix_all(source: str, rules: list[str], path: str | None = None) -> str:
-    """Apply the enabled rules in a fixed order; unknown rule ids are ignored."""
+    """Apply the enabled rules; unknown rule ids are ignored.
+
+    At most two ruff runs: one reporting unused imports (so side-effect, TYPE_CHECKING and
+    commented imports are kept), one applying safe fixes and sorting imports together.
+    """
     enabled = set(rules)
-    if "ruff-safe-fixes" in enabled:
-        source = ruff_safe_fixes(source, path)
+    organize = "organize-imports" in enabled
+    if organize:
+        source = remove_unused_imports(source, path)
     if "compare-to-none" in enabled:
         source = rewrite_none_compare.fix_all(source)
-    if "organize-imports" in enabled:
-        source = organize_imports(source, path)
+    if "ruff-safe-fixes" in enabled:
+        source = ruff_safe_fixes(source, path, sort_imports=organize)
+    elif organize:
+        source = sort_imports(source, path)
     return source
