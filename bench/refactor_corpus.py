@@ -542,6 +542,54 @@ class RopeTool:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def speed(path: Path, seed: int) -> dict:
+    """Listing at random spans (tree parsed once, as the server keeps it) and fixAll."""
+    import resource
+
+    from refine_lsp.core import Span
+    from refine_lsp.refactor import fix_all, list_refactorings
+    from refine_lsp.refactor.tsview import parse
+
+    text = path.read_text()
+    tree = parse(text)
+    rng = random.Random(seed)
+    spans = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.stmt, ast.expr)) and node.lineno == node.end_lineno:
+            spans.append(Span.of(node.lineno - 1, node.col_offset, node.lineno - 1,
+                                 node.end_col_offset))  # fmt: skip
+            spans.append(Span.of(node.lineno - 1, node.col_offset, node.lineno - 1,
+                                 node.col_offset))  # fmt: skip
+    listing = []
+    for span in rng.sample(spans, min(300, len(spans))):
+        t0 = time.perf_counter()
+        list_refactorings(text, span, tree)
+        listing.append((time.perf_counter() - t0) * 1000)
+
+    def cpu() -> float:
+        own, kids = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    rules = ["ruff-safe-fixes", "compare-to-none", "organize-imports"]
+    wall, spent = [], []
+    for _ in range(7):
+        t0, c0 = time.perf_counter(), cpu()
+        fix_all(text, rules)
+        wall.append((time.perf_counter() - t0) * 1000)
+        spent.append((cpu() - c0) * 1000)
+    listing.sort()
+    return {
+        "lines": text.count("\n"),
+        "list_ms_median": round(statistics.median(listing), 2),
+        "list_ms_p95": round(listing[int(0.95 * len(listing))], 2),
+        "fix_all_ms_median": round(statistics.median(wall), 1),
+        "fix_all_cpu_ms_median": round(statistics.median(spent), 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--package", action="append", help="NAME==VERSION (repeatable)")
@@ -554,7 +602,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-tests", action="store_true", help="only check that edits compile")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
     ap.add_argument("--failures", help="write failing cases as JSON to this file")
+    ap.add_argument("--speed", help="only time listing and fixAll on this file, then exit")
     args = ap.parse_args(argv)
+    if args.speed:
+        print(json.dumps(speed(Path(args.speed), args.seed)))
+        return 0
 
     roots = download(args.package or DEFAULT_PACKAGES, Path(args.cache))
     modules = [m for root in roots for m in modules_of(root)]
