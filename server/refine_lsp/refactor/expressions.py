@@ -36,7 +36,7 @@ TS_EXPRESSIONS = {
     "integer", "float", "list", "dictionary", "set", "tuple", "parenthesized_expression",
     "conditional_expression", "lambda", "list_comprehension", "set_comprehension",
     "dictionary_comprehension", "generator_expression", "await", "identifier", "true",
-    "false", "none",
+    "false", "none", "expression_list", "yield",
 }  # fmt: skip
 # Calls whose result depends only on their arguments, so evaluating them once is the same.
 PURE_CALLS = {"len", "str", "int", "float", "bool", "abs", "repr", "tuple", "frozenset",

@@ -17,6 +17,7 @@ from .expressions import (
     ALREADY_NAME,
     NOT_EXPR,
     PURE_CALLS,
+    YIELDS,
     check_order,
     cst_expression,
     statement_of,
@@ -38,6 +39,8 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
         return []
     if node.type == "identifier":
         return [offer("extract.variable", ALREADY_NAME)]
+    if node.type == "yield" or any(a.type == "yield" for a in walk(node)):
+        return [offer("extract.variable", YIELDS)]
     offers = [offer("extract.variable")]
     func = enclosing_function(node)
     if func is not None:
