@@ -161,6 +161,7 @@ REFUSALS = [
     ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦a[0] + 1⟧)\n", ex.ORDER),
     ("extract.variable", "def f(a):\n    return ⟦(b := a + 1)⟧\n", ex.WALRUS),
     ("extract.variable", "def f(a):\n    return ⟦a +⟧ 1\n", ex.NOT_EXPR),
+    ("extract.variable", "def f(a):\n    a = 1; b = ⟦a + 2⟧\n", ex.SEMICOLON),
     (
         "extract.variable.all",
         "def f(a):\n    x = ⟦g(a)⟧\n    return g(a)\n",

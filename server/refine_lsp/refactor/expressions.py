@@ -23,6 +23,7 @@ LOOP_CONDITION = "The loop condition is evaluated on every iteration"
 ELIF = "An `elif` condition is only evaluated when the earlier conditions are false"
 EXCEPT = "Exception types in `except` are only evaluated when an exception is raised"
 ANNOTATION = "Type annotations cannot be extracted into a variable"
+SEMICOLON = "Statements before it on the same line (after `;`) would run after it"
 ONE_LINE = "The statement shares its line with its `if`/`for`/`def` header"
 ORDER = "Something with side effects is evaluated before the expression in this statement"
 WALRUS = "The expression contains an assignment expression (`:=`)"
@@ -134,6 +135,8 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
             raise Refusal(EXCEPT)
         if isinstance(parent, (cst.Match, cst.MatchCase)):
             raise Refusal("Expressions in `match` statements are not extracted")
+        if isinstance(parent, cst.SimpleStatementLine) and child is not parent.body[0]:
+            raise Refusal(SEMICOLON)
         if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             if isinstance(parent, cst.If) and isinstance(chunk.parents.get(parent), cst.If):
                 raise Refusal(ELIF)

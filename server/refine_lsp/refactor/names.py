@@ -16,9 +16,7 @@ _BUILTINS = frozenset(dir(builtins))
 def is_free(name: str, source: str) -> bool:
     if not name.isidentifier() or keyword.iskeyword(name) or name in _BUILTINS:
         return False
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", source) is None and (
-        re.search(rf"\b{re.escape(name)}\b", source) is None
-    )
+    return re.search(rf"\b{re.escape(name)}\b", source) is None
 
 
 def unique(base: str, source: str, taken: frozenset[str] = frozenset()) -> str:
