@@ -73,12 +73,15 @@ function applyEdit(text: string, edit: WorkspaceEdit, file: string): string {
   return out;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
+/** Filled in by the suite: what to print when a wait times out. */
+let explain: () => string = () => '';
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = probe();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${explain()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -112,6 +115,8 @@ describe('the extension, activated against a stand-in vscode module', () => {
     // PATH without refine-lsp, so discovery can only succeed through the Python extension.
     process.env.PATH = '/usr/bin:/bin';
     installVscodeStub(stub.vscode);
+    explain = () =>
+      `status: ${status()}\nservers: ${JSON.stringify(servers())}\nlog tail:\n${log().slice(-3000)}`;
     // REFINE_VSCODE_EXTENSION=dist/extension.js tests the esbuild bundle that goes in the .vsix.
     const entry = process.env.REFINE_VSCODE_EXTENSION;
     ext = require(entry ? path.resolve(CLIENT_ROOT, entry) : '../../src/extension');
