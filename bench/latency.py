@@ -235,16 +235,21 @@ def wait_diagnostics(client: LspClient, uri: str, since: float, version: int, ti
 
 
 def cold_start(argv: list[str], root: Path, spawns: int) -> dict:
-    times = []
+    times, cpu = [], []
     for i in range(spawns + 1):  # the first spawn warms the file cache and is not counted
         client = LspClient(argv, cwd=str(root))
         try:
             initialize(client, root)
             if i:
                 times.append(client.init_ms)
+                cpu.append(client.cpu_ms())
         finally:
             client.shutdown()
-    return {"cold_start_ms": median(times), "cold_start_ms_all": [round(t, 1) for t in times]}
+    return {
+        "cold_start_ms": median(times),
+        "cold_start_ms_all": [round(t, 1) for t in times],
+        "cold_start_cpu_ms": median(cpu),
+    }
 
 
 def keystrokes(client: LspClient, uri: str, text: str, n: int, spacing_ms: float) -> dict:
@@ -255,7 +260,7 @@ def keystrokes(client: LspClient, uri: str, text: str, n: int, spacing_ms: float
     line, col, version, typed = insert_at, len(lines[insert_at]), 1, 0
     # Start on a fresh line after the statement, as Enter with auto-indent would.
     stream = ["\n"] + [TYPED[i % len(TYPED)] for i in range(n - 1)]
-    waits, timeouts, next_at = [], 0, time.perf_counter()
+    waits, timeouts, next_at, cpu0 = [], 0, time.perf_counter(), client.cpu_ms(True)
     for k, ch in enumerate(stream, start=1):
         delay = next_at - time.perf_counter()
         if delay > 0:
@@ -296,6 +301,8 @@ def keystrokes(client: LspClient, uri: str, text: str, n: int, spacing_ms: float
         )
     settle = wait_diagnostics(client, uri, 0.0, version, 30.0)
     return {
+        # the server's CPU while typing (parses, reviews and their ruff runs), per keystroke
+        "typing_cpu_ms_per_keystroke": round((client.cpu_ms(True) - cpu0) / max(1, n), 3),
         "change_to_diagnostics_ms_median": median(waits),
         "change_to_diagnostics_ms_p95": p95(waits),
         "change_to_diagnostics_samples": len(waits),
@@ -326,7 +333,7 @@ def code_actions(client, uri, text, n, inserted, insert_at, can_resolve, budget_
     lines = text.splitlines()
     picks = random.Random(SEED).sample(statement_lines(text), n)
     listing, resolving, counts, timeouts, errors, resolved_edits = [], [], [], 0, 0, 0
-    deadline = time.perf_counter() + budget_s
+    deadline, listing_cpu = time.perf_counter() + budget_s, 0.0
     for orig in picks:
         if time.perf_counter() > deadline and len(listing) >= 5:
             break  # a slow peer: keep the run bounded, report how many positions were measured
@@ -342,7 +349,10 @@ def code_actions(client, uri, text, n, inserted, insert_at, can_resolve, budget_
             "range": rng,
             "context": {"diagnostics": diags, "triggerKind": 1},
         }
+        cpu0 = client.cpu_ms()
         ms, resp, late = timed_request(client, "textDocument/codeAction", params)
+        if listing:  # the first request pays one-time imports; it is reported on its own
+            listing_cpu += client.cpu_ms() - cpu0
         listing.append(ms)
         timeouts += late
         if late or resp.error is not None:
@@ -360,6 +370,9 @@ def code_actions(client, uri, text, n, inserted, insert_at, can_resolve, budget_
         "code_action_ms_median": median(listing),
         "code_action_ms_p95": p95(listing),
         "code_action_positions_measured": len(listing),
+        # server CPU per listing request after the first (10 ms ticks: only a mean means much)
+        "code_action_cpu_ms_mean": round(listing_cpu / max(1, len(listing) - 1), 2),
+        "code_action_first_ms": round(listing[0], 1) if listing else None,
         "code_action_count_median": median(counts),
         "code_action_timeouts": timeouts,
         "code_action_errors": errors,
@@ -451,7 +464,8 @@ def cancel(client: LspClient, tree: Path, trials: int) -> dict:
 def run_server(name, argv, root, texts, tree, args) -> dict:
     ours = name == "refine-lsp"
     say(f"{name}: cold start x{args.spawns}")
-    out = {"server": name, **cold_start(argv, root, args.spawns)}
+    out = {"server": name, "loadavg_1min": round(os.getloadavg()[0], 2)}
+    out.update(cold_start(argv, root, args.spawns))
     client = LspClient(argv, cwd=str(root), log_path=root / f"{name}.stderr.log")
     try:
         caps = initialize(client, root).get("capabilities") or {}
@@ -473,6 +487,9 @@ def run_server(name, argv, root, texts, tree, args) -> dict:
             out["reparse_ms_median"] = stats.get("reparse_ms_median")
             out["reparse_ms_p95"] = stats.get("reparse_ms_p95")
             out["reparse_count"] = stats.get("parses")
+            for key in ("reparse_cpu_ms_median", "reparse_cpu_ms_p95"):  # if the server adds them
+                if key in stats:
+                    out[key] = stats[key]
         say(f"{name}: code actions at {args.positions} positions")
         out.update(
             code_actions(
