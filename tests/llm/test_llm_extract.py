@@ -49,6 +49,17 @@ def test_truncated_code_is_rejected():
     assert extract_code("```python\ndef add(a, b):\n    total = a + b\n") is None
 
 
+def test_unclosed_block_accepted_only_when_the_answer_ended_on_its_own():
+    from refine_lsp.llm import Completion
+
+    text = f"Fixed:\n```python\n{FUNC}"  # e.g. stopped by a stop sequence on the fence
+    assert extract_code(text) is None
+    assert extract_code(text, allow_unclosed=True) == FUNC
+    assert Completion(text, "m", finish_reason="stop").code() == FUNC
+    assert Completion(text, "m", finish_reason="length").code() is None
+    assert Completion("```python\ndef f(:\n", "m", finish_reason="stop").code() is None
+
+
 def test_block_that_does_not_compile_is_skipped_for_one_that_does():
     text = f"```python\ndef add(a, b)\n    return a + b\n```\nOops, fixed:\n```python\n{FUNC}```"
     assert extract_code(text) == FUNC

@@ -73,3 +73,29 @@ def test_smollm2_respects_the_timeout(warm_litellm):
 async def test_smollm2_async(warm_litellm):
     [answer] = await acomplete(REPAIR, config=LOCAL, max_tokens=48)
     assert answer.text.strip()
+
+
+@needs_model
+def test_smollm2_writes_nothing_to_stdout():
+    # llama.cpp logs from C; the LSP channel (fd 1) must stay clean all the same.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from refine_lsp.llm import complete\n"
+        "from refine_lsp.settings import Model\n"
+        "[a] = complete([{'role': 'user', 'content': 'Say hi'}],\n"
+        "               config=Model(solver='local/smollm2', timeout_s=120), max_tokens=8)\n"
+        "import sys; print('tokens', a.completion_tokens, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == ""
+    assert "tokens" in proc.stderr

@@ -96,12 +96,18 @@ def _unfenced(text: str) -> str | None:
 
 
 def extract_code(
-    text: str | None, language: str = "python", *, entry_point: str | None = None
+    text: str | None,
+    language: str = "python",
+    *,
+    entry_point: str | None = None,
+    allow_unclosed: bool = False,
 ) -> str | None:
     """The code in a model answer, or None.
 
     Fenced blocks tagged with another language, blocks that do not compile (garbage, cut
-    off) and unclosed fences (the answer was truncated) are rejected. Among several good
+    off) and unclosed fences (the answer was truncated) are rejected; ``allow_unclosed``
+    accepts a last unclosed block, for answers known to have ended on their own (a stop
+    sequence or end of text, not the token limit). Among several good
     blocks the one defining ``entry_point`` wins, then the one with most definitions.
     Without fences, the answer from its first code-looking line is taken if it compiles.
     For a language other than Python, the first closed block with that tag is returned as is.
@@ -119,7 +125,7 @@ def extract_code(
         good = []
         for tag, body, closed in blocks:
             code = _clean(body)
-            if closed and tag in _PY_TAGS and code and _compiles(code):
+            if (closed or allow_unclosed) and tag in _PY_TAGS and code and _compiles(code):
                 good.append(code)
         return _best(good, entry_point)
     code = _clean(text)

@@ -31,12 +31,15 @@ class Completion:
         return self.finish_reason == "length"
 
     def code(self, language: str = "python", *, entry_point: str | None = None) -> str | None:
-        """The code in this answer, or None when there is none or the model was cut off."""
+        """The code in this answer, or None when there is none or the model was cut off.
+        An answer that ended on its own (finish_reason "stop": end of text or a stop
+        sequence such as the closing fence) may leave its last fence unclosed."""
         if self.truncated:
             return None
         from .extract import extract_code
 
-        return extract_code(self.text, language, entry_point=entry_point)
+        ended = self.finish_reason == "stop"
+        return extract_code(self.text, language, entry_point=entry_point, allow_unclosed=ended)
 
 
 def estimate_tokens(text: str) -> int:
