@@ -155,6 +155,31 @@ CASES = {
             return acc
         """,
     ),
+    "loop_carried_state_is_returned": (  # found by bench/refactor_corpus.py on more-itertools
+        """
+        def running(items):
+            out = []
+            k = 0
+            for x in items:
+                ⟦k += x
+                out.append(k)⟧
+            return out
+        """,
+        """
+        def running(items):
+            out = []
+            k = 0
+            for x in items:
+                k = compute_k(k, x, out)
+            return out
+
+
+        def compute_k(k, x, out):
+            k += x
+            out.append(k)
+            return k
+        """,
+    ),
     "closure_variable_becomes_parameter": (
         """
         def outer(n):
@@ -326,3 +351,31 @@ def test_text_outside_the_chunk_is_unchanged(marks):
     out = compute_refactoring(source, span, "extract.function")
     assert out.startswith("x  =  1   # odd spacing kept\n\n\ndef f(a):\n    b = compute_b(a)\n")
     assert out.endswith("\n\n\ny =   2\n")
+
+
+def test_nested_loop_state_keeps_behaviour(marks):
+    """more_itertools.nth_combination_with_replacement: the inner loop's state."""
+    source, span = marks(
+        """
+        def nth(pool, n, r, index):
+            result = []
+            i = 0
+            while r:
+                r -= 1
+                ⟦while n >= 0:
+                    num = n + r
+                    if index < num:
+                        break
+                    n -= 1
+                    i += 1
+                    index -= num
+                result.append(pool[i])⟧
+            return tuple(result)
+        """
+    )
+    out = compute_refactoring(source, span, "extract.function")
+    before, after = {}, {}
+    exec(source, before)
+    exec(out, after)
+    for args in [("abcdef", 5, 3, 4), ("abcdef", 5, 2, 7), ("xyz", 2, 3, 1)]:
+        assert after["nth"](*args) == before["nth"](*args)

@@ -235,6 +235,8 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
                 or any(chunk.start(lp) <= p <= chunk.end(lp) for lp in loops)
                 for p in later
             )
+        if loops and n in params:
+            needed = True  # the next iteration reads what this one assigned
         if needed:
             outputs.append(n)
     if ends_with_return:
