@@ -3,8 +3,11 @@
     refine-lsp acceptance evaluate --train A.jsonl --test B.jsonl [--keep 0.95] [--json]
     refine-lsp acceptance evaluate --train A.jsonl --cv users [--keep 0.95] [--json]
     refine-lsp acceptance evaluate ... --plot FILE.png      (needs matplotlib)
+    refine-lsp acceptance ceiling --train A.jsonl [--keep 0.95] [--json]
     refine-lsp acceptance stats [--db PATH]
 
+`ceiling` reports upper bounds on what a model on these features can reach (in-sample fit,
+oracle threshold) and a learning curve over the number of training users (ceiling.py).
 With --json the last line printed is one JSON object:
 {"decisions", "keep", "ours": {"auc", "accepted_kept", "rejected_hidden", "calls_saved"},
  "baseline": {...the same}}.
@@ -40,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--keep", type=float, default=0.95, help="share of accepted to keep")
     ev.add_argument("--json", action="store_true", help="print one JSON object last")
     ev.add_argument("--plot", metavar="FILE.png", help="draw rejected hidden vs accepted kept")
+    ce = sub.add_parser("ceiling", help="upper bounds and learning curve on --train")
+    ce.add_argument("--train", required=True, help="events file (CUPS JSON lines)")
+    ce.add_argument("--keep", type=float, default=0.95, help="share of accepted to keep")
+    ce.add_argument("--json", action="store_true", help="print one JSON object last")
     st = sub.add_parser("stats", help="counts from the local events store")
     st.add_argument("--db", help="events database (default: acceptance.dbPath's default)")
     st.add_argument("--json", action="store_true")
@@ -57,6 +64,8 @@ def main(argv: list[str]) -> int:
         return 2
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command == "ceiling":
+        return _ceiling(args)
     if args.command == "stats":
         return _stats(args)
     _parser().print_help()
@@ -97,6 +106,37 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(result, sort_keys=True))
     else:
         print(_table(result))
+    return 0
+
+
+def _ceiling(args: argparse.Namespace) -> int:
+    from refine_lsp.acceptance.ceiling import ceiling_report
+
+    if not 0.0 < args.keep <= 1.0:
+        print("refine-lsp acceptance: --keep must be in (0, 1]", file=sys.stderr)
+        return 2
+    try:
+        report = ceiling_report(load_decisions(args.train), args.keep)
+    except (TelemetryError, ValueError) as exc:
+        print(f"refine-lsp acceptance: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report, sort_keys=True))
+        return 0
+    lo = report["louo"]
+    print(f"decisions: {report['decisions']}   users: {report['users']}   keep: {report['keep']}")
+    print(
+        f"leave-one-user-out  AUC {lo['auc']:.3f} (95% CI {lo['auc_ci95'][0]:.3f}"
+        f"-{lo['auc_ci95'][1]:.3f}), rejected hidden with an oracle threshold"
+        f" {lo['oracle_rejected_hidden']:.1%}"
+    )
+    for tag, r in report["in_sample"].items():
+        print(
+            f"in-sample ({tag}, l2={r['l2']})  AUC {r['auc']:.3f},"
+            f" rejected hidden {r['oracle_rejected_hidden']:.1%}"
+        )
+    curve = ", ".join(f"{p['train_users']}: {p['auc']:.3f}" for p in report["learning_curve"])
+    print(f"learning curve (training users: AUC)  {curve}")
     return 0
 
 
