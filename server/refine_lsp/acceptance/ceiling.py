@@ -16,6 +16,17 @@ rather than chased with ever more tuning:
 
 Pure Python, like the rest of the package; the whole report takes about a minute on the
 CUPS development file.
+
+Measured there (869 decisions, 15 users, keep 0.95): leave-one-user-out AUC 0.786 (95% CI
+0.758-0.816), 21% of rejected hidden even with the oracle threshold; in-sample 0.828 / 28%
+(shipped L2) and 0.848 / 37% (L2 0.01); learning curve 0.746, 0.772, 0.785, 0.786 for 3, 6,
+10, 14 training users. So "40% of rejected hidden at 95% kept" is beyond a logistic model on
+these features even when it is fitted on the answers. Adding ~25 further decision-time
+features (comment-only, opens a block, bracket balance, undefined names, overlap with the
+last lines, tokens per line, exp/ratio transforms of the log-probabilities, Copilot's
+confidence and quantile, latency, typing since the last shown suggestion) lowered the
+leave-one-user-out AUC (0.787 or less), as did per-user centring, stage-1/stage-2 blends,
+boosted depth-2 trees (0.773) and faster online rates.
 """
 
 from __future__ import annotations
