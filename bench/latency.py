@@ -484,8 +484,9 @@ def run_server(name, argv, root, texts, tree, args) -> dict:
         typing = keystrokes(client, uri, texts[0], args.keystrokes, args.spacing_ms)
         if ours:
             stats = client.request("refineLsp/stats", {}, timeout=10).result or {}
-            out["reparse_ms_median"] = stats.get("reparse_ms_median")
-            out["reparse_ms_p95"] = stats.get("reparse_ms_p95")
+            for key in ("reparse_ms_median", "reparse_ms_p95"):
+                value = stats.get(key)
+                out[key] = round(value, 3) if isinstance(value, int | float) else value
             out["reparse_count"] = stats.get("parses")
             for key in ("reparse_cpu_ms_median", "reparse_cpu_ms_p95"):  # if the server adds them
                 if key in stats:
