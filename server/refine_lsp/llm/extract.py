@@ -9,6 +9,11 @@ from __future__ import annotations
 import ast
 import re
 
+# Stop sequence for answers expected to hold one code block: generation ends at the blank
+# line after the closing fence, skipping the explanation models like to add (about half the
+# tokens of a SmolLM2 repair answer). Completion.code() accepts the then-unclosed block.
+CODE_STOP = ["```\n\n"]
+
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.\-]*)[^\n]*$", re.MULTILINE)
 _PY_TAGS = {"", "python", "py", "python3", "py3", "ipython", "pycon"}
 # A line that can start Python code in an unfenced answer.

@@ -81,6 +81,7 @@ def _llama(name: str) -> Any:
                 model_path=path,
                 n_ctx=_N_CTX,
                 n_threads=_threads(),
+                n_threads_batch=_threads(),  # prompt evaluation; defaults to all cores
                 verbose=False,  # llama.cpp otherwise logs to the process's stderr/stdout
             )
             _models[path] = model
@@ -237,12 +238,14 @@ _BENCH_TASKS = [
 ]
 
 
-def bench(calls: int = 6, max_tokens: int = 128) -> dict[str, Any]:
-    """Seconds per short repair call through litellm; the model load is timed apart."""
+def bench(calls: int = 6, max_tokens: int = 160, stop: bool = True) -> dict[str, Any]:
+    """Seconds per short repair call through litellm; the model load and the first call
+    (llama.cpp warms up on it) are timed apart."""
     import statistics
 
     from ..settings import Model
     from .client import complete
+    from .extract import CODE_STOP
     from .runtime import warm_up
 
     config = Model(solver="local/smollm2", timeout_s=300.0, retries=0)
@@ -250,6 +253,9 @@ def bench(calls: int = 6, max_tokens: int = 128) -> dict[str, Any]:
     t0 = time.monotonic()
     _llama("smollm2")
     load_s = time.monotonic() - t0
+    t0 = time.monotonic()
+    complete([{"role": "user", "content": "Say ok."}], config=config, max_tokens=8)
+    first_call_s = time.monotonic() - t0
     times, tokens, fixed = [], [], 0
     for i in range(calls):
         code, test = _BENCH_TASKS[i % len(_BENCH_TASKS)]
@@ -258,7 +264,9 @@ def bench(calls: int = 6, max_tokens: int = 128) -> dict[str, Any]:
             {"role": "user", "content": f"```python\n{code}```\nIt fails: {test}"},
         ]
         t = time.monotonic()
-        [answer] = complete(messages, config=config, max_tokens=max_tokens)
+        [answer] = complete(
+            messages, config=config, max_tokens=max_tokens, stop=CODE_STOP if stop else None
+        )
         times.append(time.monotonic() - t)
         tokens.append(answer.completion_tokens)
         fixed += answer.code() is not None
@@ -266,7 +274,9 @@ def bench(calls: int = 6, max_tokens: int = 128) -> dict[str, Any]:
         "model": "local/smollm2",
         "threads": _threads(),
         "calls": calls,
+        "stop_after_code": stop,
         "load_s": round(load_s, 3),
+        "first_call_s": round(first_call_s, 3),
         "median_s": round(statistics.median(times), 3),
         "mean_s": round(statistics.mean(times), 3),
         "max_s": round(max(times), 3),
@@ -283,8 +293,9 @@ if __name__ == "__main__":
 
     ap = argparse.ArgumentParser(description="Time short repair calls to local/smollm2.")
     ap.add_argument("--calls", type=int, default=6)
-    ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--no-stop", action="store_true", help="let answers run past the code")
     args = ap.parse_args()
     if not llama_available() or smollm2_path() is None:
         sys.exit(_INSTALL_HINT)
-    print(json.dumps(bench(args.calls, args.max_tokens)))
+    print(json.dumps(bench(args.calls, args.max_tokens, not args.no_stop)))
