@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from functools import lru_cache
 
 from .model import Refusal
 
@@ -22,11 +21,10 @@ SIDE_EFFECT_MODULES = {
 _HEADER = re.compile(r"^(\s*)(if\s+(typing\.)?TYPE_CHECKING\b|try\s*:)")
 
 
-@lru_cache(maxsize=1)
 def ruff_bin() -> str:
-    from ruff.__main__ import find_ruff_bin
+    from refine_lsp.ruff_bin import ruff_binary
 
-    return find_ruff_bin()
+    return ruff_binary()
 
 
 def run_ruff(source: str, args: list[str], path: str | None) -> subprocess.CompletedProcess:

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 from refine_lsp.core import Finding, Pos, Severity, Span, TextEdit
 from refine_lsp.documents import DocumentSnapshot
+from refine_lsp.ruff_bin import ruff_binary
 from refine_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class RuffUnavailable(RuntimeError):
-    pass
-
-
-@lru_cache(maxsize=1)
-def ruff_binary() -> str:
-    try:
-        from ruff.__main__ import find_ruff_bin
-
-        return os.fsdecode(find_ruff_bin())
-    except (ImportError, FileNotFoundError) as exc:  # pragma: no cover - ruff is a dependency
-        raise RuffUnavailable("the ruff package is not installed") from exc
 
 
 def ruff_command(filename: str, settings: Settings) -> list[str]:

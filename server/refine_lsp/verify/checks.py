@@ -22,13 +22,11 @@ def parse_verdict(source: str, filename: str = "<candidate>") -> Verdict:
 
 
 def ruff_bin() -> str | None:
+    from refine_lsp.ruff_bin import RuffUnavailable, ruff_binary
+
     try:
-        from ruff.__main__ import find_ruff_bin
-    except ImportError:
-        return None
-    try:
-        return str(find_ruff_bin())
-    except FileNotFoundError:
+        return ruff_binary()
+    except RuffUnavailable:
         return None
 
 
