@@ -24,6 +24,7 @@ def register(server: RefineLanguageServer) -> None:
         ls.documents.encoding = position_encoding(ls)
         log.info("position encoding %s", ls.documents.encoding)
         await refresh_configuration(ls)
+        warm_model(ls)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -34,9 +35,19 @@ def register(server: RefineLanguageServer) -> None:
             ls.apply_settings(settings[SECTION])
         else:  # the "pull" model: the notification only says something changed
             await refresh_configuration(ls)
+        warm_model(ls)
         from refine_lsp.handlers.diagnostics import review_all_open
 
         review_all_open(ls)
+
+
+def warm_model(ls: RefineLanguageServer) -> None:
+    """Import litellm in the background once a model is configured, after start-up."""
+    if ls.settings.model.solver and not getattr(ls, "_model_warm", False):
+        ls._model_warm = True
+        from refine_lsp.llm import preload
+
+        preload()
 
 
 async def refresh_configuration(ls: RefineLanguageServer) -> None:
