@@ -22,6 +22,9 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 # Above this size a document is kept as text but not parsed or reviewed: a generated
 # or minified file should not cost every keystroke.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
+# Trees are kept for the most recently used documents only; a 5,000-line file's tree is
+# ~3 MB. Others keep their text and are parsed again when needed.
+MAX_TREES = 8
 
 
 def _units(s: str, encoding: str) -> int:
@@ -77,6 +80,8 @@ class Document:
         self.encoding = encoding
         self._parser = new_parser()
         self.last_parse_ms = 0.0
+        self.last_parse_cpu_ms = 0.0
+        self.too_large = False
         self._set_all(text)
 
     # -- state -------------------------------------------------------------------------
@@ -98,16 +103,27 @@ class Document:
         self.line_starts = starts
 
     def _reparse(self, old_tree: tree_sitter.Tree | None) -> None:
-        if len(self.data) > MAX_PARSE_BYTES:
+        self.too_large = len(self.data) > MAX_PARSE_BYTES
+        if self.too_large:
             self.tree = None
             return
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         self.tree = (
             self._parser.parse(self.data, old_tree)
             if old_tree is not None
             else self._parser.parse(self.data)
         )
         self.last_parse_ms = (time.perf_counter() - t0) * 1000
+        self.last_parse_cpu_ms = (time.thread_time() - c0) * 1000
+
+    def drop_tree(self) -> None:
+        """Free the tree; the next use parses the whole text again."""
+        self.tree = None
+
+    def ensure_tree(self) -> tree_sitter.Tree | None:
+        if self.tree is None and not self.too_large:
+            self._reparse(None)
+        return self.tree
 
     @property
     def text(self) -> str:
@@ -117,10 +133,14 @@ class Document:
 
     @property
     def parsed(self) -> bool:
-        return self.tree is not None
+        """Whether the document is small enough to parse and review."""
+        return not self.too_large
 
     def snapshot(self) -> DocumentSnapshot:
-        return DocumentSnapshot(self.uri, self.version, self.text, self.tree)
+        # A copy (O(1)): the live tree is edited in place by the next keystroke while work
+        # on this snapshot may still read it in another thread.
+        tree = self.ensure_tree()
+        return DocumentSnapshot(self.uri, self.version, self.text, tree.copy() if tree else None)
 
     # -- positions ---------------------------------------------------------------------
 
@@ -216,8 +236,8 @@ class Document:
         else:
             new_end_point = (first, start_point[1] + len(new))
         if self.tree is None:
-            self._reparse(None)
-            return
+            self.too_large = len(self.data) > MAX_PARSE_BYTES
+            return  # parsed again when needed
         self.tree.edit(
             start_byte=start_byte,
             old_end_byte=end_byte,
@@ -230,17 +250,33 @@ class Document:
 
 
 class DocumentStore:
-    def __init__(self) -> None:
-        self._docs: dict[str, Document] = {}
+    def __init__(self, max_trees: int = MAX_TREES) -> None:
+        self._docs: dict[str, Document] = {}  # least recently used first
         self.encoding = UTF16
+        self.max_trees = max_trees
 
     def open(self, uri: str, text: str, version: int) -> Document:
         doc = Document(uri, text, version, self.encoding)
+        self._docs.pop(uri, None)
         self._docs[uri] = doc
+        self._evict()
         return doc
 
     def get(self, uri: str) -> Document | None:
         return self._docs.get(uri)
+
+    def touch(self, uri: str) -> Document | None:
+        """The document, marked as the most recently used."""
+        doc = self._docs.pop(uri, None)
+        if doc is not None:
+            self._docs[uri] = doc
+            self._evict()
+        return doc
+
+    def _evict(self) -> None:
+        with_trees = [d for d in self._docs.values() if d.tree is not None]
+        for doc in with_trees[: max(0, len(with_trees) - self.max_trees)]:
+            doc.drop_tree()
 
     def close(self, uri: str) -> None:
         self._docs.pop(uri, None)

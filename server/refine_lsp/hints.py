@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from refine_lsp.core import Finding, Severity
-from refine_lsp.suggestions import Pending, Suggestions
+
+if TYPE_CHECKING:
+    from refine_lsp.suggestions import Suggestions
 
 # ruff rule families whose fixes are refinements (modernise, simplify), not defects.
 HINT_PREFIXES = ("UP", "SIM", "C4", "PERF", "FURB", "E711", "E712", "PIE", "RET")
@@ -52,6 +55,8 @@ def gate_hints(
         key = _key(f, lines)
         present.add(key)
         if key not in ledger.decided:
+            from refine_lsp.suggestions import Pending
+
             sid = None
             if sug.hints.should_show(f.code):
                 sid = sug.new_id()

@@ -38,6 +38,24 @@ class RefineProtocol(LanguageServerProtocol):
                 general.position_encodings = [lsp.PositionEncodingKind.Utf8]
         return (yield from super().lsp_initialize(params))
 
+    # refine-lsp keeps its own documents (documents.py); pygls's copy would cost a whole-text
+    # rewrite in Python on every keystroke and a second copy of every file in memory.
+    def _user(self, method: str, params):
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
     @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams):
         EXECUTE_PARAMS.set(params)

@@ -112,3 +112,20 @@ def test_out_of_range_edit_is_clamped_not_crashing():
     doc = Document("file:///t.py", "a = 1\n", 1)
     doc.apply_change("b", (50, 3), (80, 0))
     assert doc.text == "a = 1\nb"
+
+
+def test_least_recent_trees_are_dropped_and_rebuilt_on_use():
+    from refine_lsp.documents import DocumentStore
+
+    store = DocumentStore(max_trees=2)
+    docs = [store.open(f"file:///d{i}.py", f"x{i} = {i}\n", 1) for i in range(3)]
+    assert [d.tree is not None for d in docs] == [False, True, True]
+    # Edits to a document without a tree keep the text exact; its tree comes back on use.
+    store.touch(docs[0].uri)
+    docs[0].apply_change("y", (0, 0), (0, 2))
+    assert docs[0].text == "y = 0\n"
+    snap = docs[0].snapshot()
+    assert shape(snap.tree.root_node) == shape(parse("y = 0\n").root_node)
+    # The snapshot's tree is a copy: later edits do not change it.
+    docs[0].apply_change("zz", (0, 0), (0, 1))
+    assert snap.tree.root_node.end_byte == len("y = 0\n")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import statistics
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -90,12 +89,24 @@ def register(server: RefineLanguageServer) -> None:
     @server.feature(STATS)
     def stats(ls: RefineLanguageServer, params=None) -> dict:
         """Server-side timings, for benchmarks and `refine-lsp` diagnostics."""
-        parse = ls.parse_ms
+        import statistics
+
+        def summary(values: list[float], name: str) -> dict:
+            if not values:
+                return {f"{name}_median": None, f"{name}_p95": None}
+            ordered = sorted(values)
+            return {
+                f"{name}_median": statistics.median(ordered),
+                f"{name}_p95": ordered[int(0.95 * (len(ordered) - 1))],
+            }
+
+        wall = [w for w, _ in ls.parse_ms]
+        cpu = [c for _, c in ls.parse_ms]
         return {
             "documents": len(ls.documents),
-            "parses": len(parse),
-            "reparse_ms_median": statistics.median(parse) if parse else None,
-            "reparse_ms_p95": sorted(parse)[int(0.95 * (len(parse) - 1))] if parse else None,
+            "parses": len(wall),
+            **summary(wall, "reparse_ms"),
+            **summary(cpu, "reparse_cpu_ms"),
             "position_encoding": ls.documents.encoding,
         }
 

@@ -25,6 +25,7 @@ def register(server: RefineLanguageServer) -> None:
         log.info("position encoding %s", ls.documents.encoding)
         await refresh_configuration(ls)
         warm_model(ls)
+        warm_refactorings()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -39,6 +40,17 @@ def register(server: RefineLanguageServer) -> None:
         from refine_lsp.handlers.diagnostics import review_all_open
 
         review_all_open(ls)
+
+
+def warm_refactorings() -> None:
+    """Import libcst and the refactorings off the event loop, after the initialize reply,
+    so the first code action does not wait for them."""
+    import threading
+
+    def load() -> None:
+        import refine_lsp.refactor  # noqa: F401
+
+    threading.Thread(target=load, name="refactor-preload", daemon=True).start()
 
 
 def warm_model(ls: RefineLanguageServer) -> None:

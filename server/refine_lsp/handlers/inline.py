@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
 from refine_lsp.core import offset_of
 from refine_lsp.server import RefineLanguageServer
-from refine_lsp.suggestions import Pending, Suggestions
+
+if TYPE_CHECKING:
+    from refine_lsp.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,8 @@ CACHE_SIZE = 64
 def suggestions(ls: RefineLanguageServer) -> Suggestions:
     """Created on first use: the events store and the prior are not part of start-up."""
     if ls.suggestions is None:
+        from refine_lsp.suggestions import Suggestions
+
         ls.suggestions = Suggestions(ls.settings)
     return ls.suggestions
 
@@ -89,6 +94,8 @@ async def _complete(ls: RefineLanguageServer, params: lsp.InlineCompletionParams
         sug.stats["stage2_hidden"] += 1
         result = None
     else:
+        from refine_lsp.suggestions import Pending
+
         sug.shown(
             sid,
             Pending("inline_completion", f2, time.time(), uri, prefix[-200:], completion.text),

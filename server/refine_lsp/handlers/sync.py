@@ -32,7 +32,7 @@ def register(server: RefineLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RefineLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        doc = ls.documents.get(uri)
+        doc = ls.documents.touch(uri)
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
@@ -61,7 +61,8 @@ def register(server: RefineLanguageServer) -> None:
                 )
             else:
                 doc.apply_change(change.text, None, None)
-            ls.parse_ms.append(doc.last_parse_ms)
+            if doc.tree is not None:
+                ls.parse_ms.append((doc.last_parse_ms, doc.last_parse_cpu_ms))
         if len(ls.parse_ms) > PARSE_HISTORY:
             del ls.parse_ms[: len(ls.parse_ms) - PARSE_HISTORY]
         if params.text_document.version is not None:
