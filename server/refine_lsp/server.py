@@ -8,8 +8,10 @@ import logging
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol.json_rpc import JsonRPCNotification
 
 from refine_lsp import __version__
 from refine_lsp.actions import Registry, default_registry
@@ -18,6 +20,8 @@ from refine_lsp.documents import UTF8, UTF16, UTF32, DocumentStore
 from refine_lsp.settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
+
+IGNORED = "$/refineLsp/ignored"  # stands in for a request already answered with an error
 
 # The ExecuteCommandParams of the command being run, so a handler can use the client's
 # workDoneToken (pygls passes commands their arguments only).
@@ -37,6 +41,19 @@ class RefineProtocol(LanguageServerProtocol):
             if lsp.PositionEncodingKind.Utf8 in offered:
                 general.position_encodings = [lsp.PositionEncodingKind.Utf8]
         return (yield from super().lsp_initialize(params))
+
+    def structure_message(self, data: dict[str, Any]):
+        """A request whose params do not fit its method gets an error response (pygls would
+        drop it and leave the client waiting); the server goes on serving."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if not (isinstance(data, dict) and "id" in data and "method" in data):
+                raise
+            cause = exc.__cause__ or exc
+            error = JsonRpcInvalidParams(f"invalid params for {data['method']}: {cause}")
+            self._send_response(data["id"], error=error.to_response_error())
+            return JsonRPCNotification(method=IGNORED, jsonrpc="2.0", params=None)
 
     # refine-lsp keeps its own documents (documents.py); pygls's copy would cost a whole-text
     # rewrite in Python on every keystroke and a second copy of every file in memory.

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class RequestFailed(JsonRpcException):
-    code = -32803
+    CODE = -32803  # LSP RequestFailed
 
 
 def _to_code_action(ls: RefineLanguageServer, doc: Document, offer: ActionOffer) -> lsp.CodeAction:
