@@ -254,6 +254,10 @@ def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
             stats.applied -= len(applied) - lo + 1
             stats.offered -= len(applied) - lo
             stats.ranges -= len(applied) - lo
+            for again in applied[lo - 1 :]:  # these are attempted again (the failing one is not)
+                per = stats.by_kind[_want(again)]
+                per["applied"] -= 1
+                per["offered"] -= again is not bad
     finally:
         target.write_text(original)
 
