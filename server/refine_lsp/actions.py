@@ -83,6 +83,11 @@ def _overlaps(a: Span, b: Span) -> bool:
     return not (a.end < b.start or b.end < a.start)
 
 
+def _path(snapshot: DocumentSnapshot) -> str | None:
+    """The file's path, so ruff applies the project's configuration."""
+    return str(snapshot.path) if snapshot.path is not None else None
+
+
 class RuffQuickFix:
     """ruff's own fixes for the findings under the cursor."""
 
@@ -148,7 +153,10 @@ class Refactorings:
         s = args["span"]
         try:
             return refactor.compute_refactoring(
-                snapshot.text, Span(Pos(s[0], s[1]), Pos(s[2], s[3])), args["id"]
+                snapshot.text,
+                Span(Pos(s[0], s[1]), Pos(s[2], s[3])),
+                args["id"],
+                tree=snapshot.tree,
             )
         except refactor.Refusal as exc:
             raise Refused(str(exc)) from exc
@@ -164,7 +172,7 @@ class OrganizeImports:
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         from refine_lsp import refactor
 
-        return refactor.organize_imports(snapshot.text)
+        return refactor.organize_imports(snapshot.text, path=_path(snapshot))
 
 
 class FixAll:
@@ -181,7 +189,7 @@ class FixAll:
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         from refine_lsp import refactor
 
-        return refactor.fix_all(snapshot.text, list(settings.fix_all.rules))
+        return refactor.fix_all(snapshot.text, list(settings.fix_all.rules), path=_path(snapshot))
 
 
 class Registry:
