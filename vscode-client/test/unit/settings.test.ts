@@ -44,7 +44,7 @@ const EXPECTED_DEFAULTS = {
     maxTokensPerAction: 20000,
     maxCostPerAction: 0.05,
   },
-  refine: { maxModelCalls: 8, maxTestRuns: 60, maxSeconds: 90, testTimeoutS: 10, memoryMb: 1024 },
+  refine: { maxModelCalls: 8, maxTestRuns: 150, maxSeconds: 90, testTimeoutS: 10, memoryMb: 1024 },
   inline: { enabled: true, debounceMs: 150, maxPrefixChars: 6000, maxSuffixChars: 2000 },
   acceptance: { enabled: true, keepAccepted: 0.95, storeSource: false, dbPath: null },
 };
