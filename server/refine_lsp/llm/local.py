@@ -11,6 +11,7 @@ not thread-safe) and stops at the call's timeout.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import glob
 import importlib.util
 import os
@@ -84,8 +85,21 @@ def _llama(name: str) -> Any:
                 n_threads_batch=_threads(),  # prompt evaluation; defaults to all cores
                 verbose=False,  # llama.cpp otherwise logs to the process's stderr/stdout
             )
+            if not _models:
+                atexit.register(_close_models)
             _models[path] = model
     return model
+
+
+def _close_models() -> None:
+    # Free the models while llama.cpp's bindings still exist; left to interpreter teardown,
+    # its finaliser calls into an already-unloaded library and prints a traceback.
+    for model in _models.values():
+        try:
+            model.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    _models.clear()
 
 
 def generate(
