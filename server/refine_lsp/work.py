@@ -89,8 +89,6 @@ class LongWork:
                 task.cancel()
 
         future.add_done_callback(on_done)
-        # A client may also cancel through the progress UI.
-        self.ls.work_done_progress  # noqa: B018 - ensure the progress object exists
 
     async def run(self, fn, *args):
         """Run blocking domain work in a thread; cancelling the task sets the event at once."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from refine_lsp.documents import Document, DocumentSnapshot, uri_to_path
+from refine_lsp.documents import Document, DocumentSnapshot
 from refine_lsp.lsp_convert import lsp_diagnostic
 from refine_lsp.review import review_document
 from refine_lsp.server import RefineLanguageServer
@@ -109,6 +109,3 @@ def register(server: RefineLanguageServer) -> None:
             **summary(cpu, "reparse_cpu_ms"),
             "position_encoding": ls.documents.encoding,
         }
-
-
-__all__ = ["python_files", "read_source", "uri_to_path"]
