@@ -7,10 +7,12 @@ computes the new text. Nothing here imports pygls.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from refine_lsp.core import Finding, Pos, Span, TextEdit, apply_edits
+from refine_lsp.core import Finding, Pos, Span, TextEdit, apply_edits, diff_edits
 from refine_lsp.documents import DocumentSnapshot
 from refine_lsp.settings import Settings
 
@@ -174,6 +176,9 @@ class OrganizeImports:
 
         return refactor.organize_imports(snapshot.text, path=_path(snapshot))
 
+    def save_key(self, settings: Settings) -> tuple:
+        return ()
+
 
 class FixAll:
     """The safe rewrites the user enabled (settings.fixAll.rules); never model-backed."""
@@ -189,12 +194,50 @@ class FixAll:
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         from refine_lsp import refactor
 
-        return refactor.fix_all(snapshot.text, list(settings.fix_all.rules), path=_path(snapshot))
+        return refactor.fix_all(
+            snapshot.text, list(settings.fix_all.rules), path=_path(snapshot), tree=snapshot.tree
+        )
+
+    def save_key(self, settings: Settings) -> tuple | None:
+        return tuple(settings.fix_all.rules) if settings.fix_all.rules else None
+
+
+class SaveResults:
+    """Results of the save-time actions, computed in the pause after an edit.
+
+    Keyed by provider, document version and the settings the result depends on, so a stale
+    entry is never served: an edit bumps the version, a settings change the key.
+    """
+
+    def __init__(self, size: int = 16):
+        self._items: OrderedDict[tuple, list[TextEdit]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[TextEdit] | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: tuple, edits: list[TextEdit]) -> None:
+        with self._lock:
+            self._items[key] = edits
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def forget(self, uri: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[1] == uri]:
+                del self._items[key]
 
 
 class Registry:
     def __init__(self, providers: list[ActionProvider]):
         self.providers = {p.name: p for p in providers}
+        self.saved = SaveResults()
 
     def offers(self, ctx: ActionContext, only: list[str] | None = None) -> list[ActionOffer]:
         out: list[ActionOffer] = []
@@ -210,9 +253,62 @@ class Registry:
         return out
 
     def resolve(self, provider: str, snapshot: DocumentSnapshot, settings: Settings, args: dict):
+        """The document's new text."""
         if provider not in self.providers:
             raise Refused(f"unknown code action provider {provider!r}")
         return self.providers[provider].resolve(snapshot, settings, args)
+
+    def resolve_edits(
+        self, provider: str, snapshot: DocumentSnapshot, settings: Settings, args: dict
+    ) -> list[TextEdit]:
+        """The edits turning the document into its new text; save actions come precomputed."""
+        key = self._save_key(provider, snapshot, settings) if provider in self.providers else None
+        if key is not None:
+            ready = self.saved.get(key)
+            if ready is not None:
+                return ready
+        edits = diff_edits(snapshot.text, self.resolve(provider, snapshot, settings, args))
+        if key is not None:
+            self.saved.put(key, edits)
+        return edits
+
+    def precompute(self, snapshot: DocumentSnapshot, settings: Settings) -> None:
+        """Compute the save-time actions (fixAll, organize imports) for this version ahead."""
+        for name in self.providers:
+            key = self._save_key(name, snapshot, settings)
+            if key is None or self.saved.get(key) is not None:
+                continue
+            try:
+                self.resolve_edits(name, snapshot, settings, {})
+            except Refused:
+                continue
+            except Exception:
+                log.exception("precomputing %s failed", name)
+
+    def _save_key(self, provider: str, snapshot: DocumentSnapshot, settings: Settings):
+        save_key = getattr(self.providers[provider], "save_key", None)
+        part = save_key(settings) if save_key is not None else None
+        if part is None:
+            return None
+        return (provider, snapshot.uri, snapshot.version, _config_stamp(snapshot.path), part)
+
+
+_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml")
+
+
+def _config_stamp(path) -> tuple:
+    """The ruff configuration files above `path` with their modification times: editing one
+    (it need not be open in the editor) makes a precomputed save result stale."""
+    if path is None:
+        return ()
+    stamp = []
+    for folder in path.parents:
+        for name in _CONFIG_FILES:
+            try:
+                stamp.append((str(folder / name), (folder / name).stat().st_mtime_ns))
+            except OSError:
+                continue
+    return tuple(stamp)
 
 
 def default_registry() -> Registry:

@@ -99,7 +99,19 @@ def diff_edits(old: str, new: str) -> list[TextEdit]:
         return []
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    # Whole-file rewrites (fixAll on save) touch a few lines of thousands: trim the common
+    # head and tail, and let difflib skip very frequent lines as junk (blank lines, `)`),
+    # which keeps it near linear. Junk only makes an edit larger, never wrong.
+    head = 0
+    limit = min(len(old_lines), len(new_lines))
+    while head < limit and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    a = old_lines[head : len(old_lines) - tail]
+    b = new_lines[head : len(new_lines) - tail]
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=True)
     edits = []
     starts = [0]
     for line in old_lines:
@@ -107,7 +119,7 @@ def diff_edits(old: str, new: str) -> list[TextEdit]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        start = pos_of(old, starts[i1])
-        end = pos_of(old, starts[i2])
-        edits.append(TextEdit(Span(start, end), "".join(new_lines[j1:j2])))
+        start = pos_of(old, starts[head + i1])
+        end = pos_of(old, starts[head + i2])
+        edits.append(TextEdit(Span(start, end), "".join(b[j1:j2])))
     return edits

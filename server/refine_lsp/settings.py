@@ -38,6 +38,8 @@ class FixAll:
     rules: list[str] = field(
         default_factory=lambda: ["ruff-safe-fixes", "compare-to-none", "organize-imports"]
     )
+    # Compute fixAll and organize imports in the pause after an edit, so save finds them ready.
+    precompute: bool = True
 
 
 @dataclass

@@ -9,7 +9,6 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException
 
 from refine_lsp.actions import ActionContext, ActionOffer, Refused
-from refine_lsp.core import diff_edits
 from refine_lsp.documents import Document
 from refine_lsp.lsp_convert import domain_span, lsp_diagnostic, lsp_workspace_edit
 from refine_lsp.server import RefineLanguageServer
@@ -59,16 +58,17 @@ async def resolve_action(ls: RefineLanguageServer, action: lsp.CodeAction) -> ls
             f"document changed (action for version {version}, document at {doc.version})"
         )
     snapshot = doc.snapshot()
-    try:
-        new_text = await asyncio.to_thread(
-            ls.registry.resolve, provider, snapshot, ls.settings, args
+
+    try:  # off the event loop: even the diff of a big file is not free
+        changes = await asyncio.to_thread(
+            ls.registry.resolve_edits, provider, snapshot, ls.settings, args
         )
     except Refused as exc:
         ls.notify(f"'{action.title}' refused: {exc}", lsp.MessageType.Info)
         raise RequestFailed(str(exc)) from exc
     if doc.version != snapshot.version:
         raise JsonRpcContentModified("document changed while the edit was computed")
-    action.edit = lsp_workspace_edit(doc, diff_edits(snapshot.text, new_text), ls.versioned_edits)
+    action.edit = lsp_workspace_edit(doc, changes, ls.versioned_edits)
     return action
 
 

@@ -66,13 +66,13 @@ async def _review_later(ls: RefineLanguageServer, uri: str, delay: float) -> Non
         if result is None:
             return
         version, findings = result
-        if ls.pull_diagnostics:
-            return  # the client asks with textDocument/diagnostic
-        ls.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(
-                uri=uri, version=version, diagnostics=_diagnostics(ls, uri, findings)
+        if not ls.pull_diagnostics:  # else the client asks with textDocument/diagnostic
+            ls.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(
+                    uri=uri, version=version, diagnostics=_diagnostics(ls, uri, findings)
+                )
             )
-        )
+        await _precompute_save_actions(ls, uri, version)
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -80,6 +80,14 @@ async def _review_later(ls: RefineLanguageServer, uri: str, delay: float) -> Non
     finally:
         if ls.review_tasks.get(uri) is asyncio.current_task():
             del ls.review_tasks[uri]
+
+
+async def _precompute_save_actions(ls: RefineLanguageServer, uri: str, version: int) -> None:
+    """fixAll and organize imports for this version, ready when the editor saves."""
+    doc = ls.documents.get(uri)
+    if not ls.settings.fix_all.precompute or doc is None or doc.version != version:
+        return
+    await asyncio.to_thread(ls.registry.precompute, doc.snapshot(), ls.settings)
 
 
 def schedule_review(ls: RefineLanguageServer, uri: str, delay: float | None = None) -> None:
@@ -105,6 +113,7 @@ def clear(ls: RefineLanguageServer, uri: str) -> None:
     if pending is not None:
         pending.cancel()
     ls.findings.pop(uri, None)
+    ls.registry.saved.forget(uri)
     ledger = ls.hint_ledgers.pop(uri, None)
     if ledger is not None:
         close_ledger(ls.suggestions, ledger)

@@ -25,18 +25,20 @@ def ruff_safe_fixes(source: str, path: str | None = None, sort_imports: bool = F
     return proc.stdout if proc.returncode == 0 and proc.stdout else source
 
 
-def fix_all(source: str, rules: list[str], path: str | None = None) -> str:
+def fix_all(source: str, rules: list[str], path: str | None = None, tree=None) -> str:
     """Apply the enabled rules; unknown rule ids are ignored.
 
-    At most two ruff runs: one reporting unused imports (so side-effect, TYPE_CHECKING and
-    commented imports are kept), one applying safe fixes and sorting imports together.
+    `tree` is the tree-sitter parse of `source` when the caller has one (the server does).
+    The tree-based rewrite runs first, on the text the tree belongs to; then at most two ruff
+    runs: one reporting unused imports (so side-effect, TYPE_CHECKING and commented imports
+    are kept), one applying safe fixes and sorting imports together.
     """
     enabled = set(rules)
     organize = "organize-imports" in enabled
+    if "compare-to-none" in enabled:
+        source = rewrite_none_compare.fix_all(source, tree)
     if organize:
         source = remove_unused_imports(source, path)
-    if "compare-to-none" in enabled:
-        source = rewrite_none_compare.fix_all(source)
     if "ruff-safe-fixes" in enabled:
         source = ruff_safe_fixes(source, path, sort_imports=organize)
     elif organize:

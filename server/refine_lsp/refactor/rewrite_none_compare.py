@@ -18,17 +18,24 @@ NOT_HERE = "Put the cursor on a comparison with None"
 PASSED_ON = "The comparison's result is passed on, so an overloaded `==` may matter"
 CHAINED = "Chained comparisons are not rewritten"
 
-_PREFILTER = re.compile(r"[=!]=\s*None\b|\bNone\s*[=!]=")
+_PREFILTER = re.compile(rb"[=!]=\s*None\b|\bNone\s*[=!]=")
 _TESTED = {"if_statement", "elif_clause", "while_statement", "assert_statement"}
 
 
-def _candidates(view: SourceView):
-    stack = [view.tree.root_node]
-    while stack:
-        n = stack.pop()
-        if n.type == "comparison_operator":
-            yield n
-        stack.extend(n.named_children)
+def _candidates(view: SourceView, data: bytes):
+    """Comparisons around each textual `== None` (found by a regex, so big files stay cheap)."""
+    seen: set[tuple[int, int]] = set()
+    root = view.tree.root_node
+    for match in _PREFILTER.finditer(data):
+        node = root.descendant_for_byte_range(match.start(), match.start() + 1)
+        while node is not None and node.type != "comparison_operator":
+            if node.type.endswith("statement") or node.type in ("block", "module"):
+                node = None
+                break
+            node = node.parent
+        if node is not None and (node.start_byte, node.end_byte) not in seen:
+            seen.add((node.start_byte, node.end_byte))
+            yield node
 
 
 def _parts(view: SourceView, node):
@@ -101,13 +108,14 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     raise Refusal(NOT_HERE)
 
 
-def fix_all(source: str) -> str:
-    """Every safe `== None` in the file (a quick text check skips files without any)."""
-    if not _PREFILTER.search(source):
+def fix_all(source: str, tree=None) -> str:
+    """Every safe `== None` in the file; `tree` is the document's own parse when it has one."""
+    data = source.encode("utf-8", "surrogatepass")
+    if not _PREFILTER.search(data):
         return source
-    view = SourceView(source)
+    view = SourceView(source, tree)
     edits = []
-    for n in _candidates(view):
+    for n in _candidates(view, data):
         if _parts(view, n) is not None and _refusal(n) is None:
             if "\n" not in view.text(n):
                 edits.append((n.start_byte, n.end_byte, _replacement(view, n)))

@@ -32,7 +32,7 @@ const EXPECTED_DEFAULTS = {
   reviewers: { syntax: true, ruff: true },
   ruff: { select: [], timeoutS: 10 },
   diagnostics: { debounceMs: 100 },
-  fixAll: { rules: ['ruff-safe-fixes', 'compare-to-none', 'organize-imports'] },
+  fixAll: { rules: ['ruff-safe-fixes', 'compare-to-none', 'organize-imports'], precompute: true },
   model: {
     solver: null,
     reviewer: null,
