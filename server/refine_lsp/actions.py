@@ -213,6 +213,32 @@ class SaveResults:
         self._items: OrderedDict[tuple, list[TextEdit]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._running: dict[tuple, threading.Event] = {}
+
+    def compute(self, key: tuple, make) -> list[TextEdit]:
+        """The cached edits, or `make()`'s; one computation per key even when a save arrives
+        while the precomputation for the same version is still running."""
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            running.wait(timeout=30)  # the other computation failed if nothing is stored
+            with self._lock:
+                if key not in self._items and self._running.get(key) is running:
+                    del self._running[key]  # stuck: compute here
+        try:
+            edits = make()
+            self.put(key, edits)
+            return edits
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            running.set()
 
     def get(self, key: tuple) -> list[TextEdit] | None:
         with self._lock:
@@ -262,15 +288,12 @@ class Registry:
         self, provider: str, snapshot: DocumentSnapshot, settings: Settings, args: dict
     ) -> list[TextEdit]:
         """The edits turning the document into its new text; save actions come precomputed."""
+
+        def make() -> list[TextEdit]:
+            return diff_edits(snapshot.text, self.resolve(provider, snapshot, settings, args))
+
         key = self._save_key(provider, snapshot, settings) if provider in self.providers else None
-        if key is not None:
-            ready = self.saved.get(key)
-            if ready is not None:
-                return ready
-        edits = diff_edits(snapshot.text, self.resolve(provider, snapshot, settings, args))
-        if key is not None:
-            self.saved.put(key, edits)
-        return edits
+        return make() if key is None else self.saved.compute(key, make)
 
     def precompute(self, snapshot: DocumentSnapshot, settings: Settings) -> None:
         """Compute the save-time actions (fixAll, organize imports) for this version ahead."""

@@ -91,3 +91,43 @@ def test_closing_forgets_the_document(tmp_path):
     assert registry.saved.get(key) is not None
     registry.saved.forget(doc.uri)
     assert registry.saved.get(key) is None
+
+
+def test_a_save_during_the_precomputation_waits_for_it_instead_of_computing_twice():
+    import threading
+    import time
+
+    from refine_lsp.actions import SaveResults
+
+    results = SaveResults()
+    calls = []
+
+    def make():
+        calls.append(threading.current_thread().name)
+        time.sleep(0.2)
+        return ["edits"]
+
+    got = []
+    threads = [
+        threading.Thread(target=lambda: got.append(results.compute(("k",), make))) for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [["edits"]] * 3 and len(calls) == 1
+
+
+def test_a_failed_computation_lets_the_next_caller_compute():
+    from refine_lsp.actions import SaveResults
+
+    results = SaveResults()
+
+    def broken():
+        raise RuntimeError("ruff crashed")
+
+    try:
+        results.compute(("k",), broken)
+    except RuntimeError:
+        pass
+    assert results.compute(("k",), lambda: ["edits"]) == ["edits"]
