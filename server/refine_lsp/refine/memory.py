@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import tempfile
 import threading
@@ -38,7 +39,6 @@ PRIORS = {
     "add-return": 0.02,
     "model": 0.05,
 }
-PRIOR_WEIGHT = 20.0
 PRUNE_AFTER = 30
 
 
@@ -79,9 +79,21 @@ class Memory:
         return f"{template}|{kind}"
 
     def weight(self, template: str, kind: str) -> float:
+        """The template's expected share of tries that fix this kind of code.
+
+        The prior, until the outcomes differ from it significantly (outside a 95% Wilson
+        interval). A fix here means the candidate passed every check, which a wrong edit can
+        too; acting on a few such outcomes reorders templates on noise and, in the
+        HumanEvalFix evaluation, chose more plausible-but-wrong edits than the prior order.
+        """
         prior = PRIORS.get(template, 0.02)
         s = self.stats.get(self._key(template, kind), {})
-        return (s.get("fixes", 0) + prior * PRIOR_WEIGHT) / (s.get("tries", 0) + PRIOR_WEIGHT)
+        low, high = _wilson(s.get("fixes", 0), s.get("tries", 0))
+        if low > prior:
+            return low
+        if high < prior:
+            return high
+        return prior
 
     def record(self, template: str, kind: str, *, fixed: bool, tries: int = 1) -> None:
         with self._lock:
@@ -120,6 +132,17 @@ class Memory:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"version": 1, "stats": self.stats}, f, indent=1, sort_keys=True)
             os.replace(tmp, self.path)
+
+
+def _wilson(fixes: int, tries: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a success rate; (0, 1) with no tries."""
+    if tries <= 0:
+        return 0.0, 1.0
+    p = min(fixes, tries) / tries
+    denom = 1 + z * z / tries
+    centre = (p + z * z / (2 * tries)) / denom
+    half = z * math.sqrt(p * (1 - p) / tries + z * z / (4 * tries * tries)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _apply(stats: dict[str, dict[str, int]], key: str, fixed: bool, tries: int) -> None:
