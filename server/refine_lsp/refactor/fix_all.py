@@ -6,7 +6,13 @@ Every rule is idempotent, so running fixAll twice changes nothing the second tim
 from __future__ import annotations
 
 from . import rewrite_none_compare
-from .imports import remove_unused_imports, run_ruff, sort_imports
+from .imports import (
+    fix_and_report,
+    has_removable_unused,
+    organize_imports,
+    remove_unused_imports,
+    run_ruff,
+)
 
 FIX_ALL_RULES: dict[str, str] = {
     "ruff-safe-fixes": "Fixes ruff marks as safe, for the project's ruff rules "
@@ -29,18 +35,23 @@ def fix_all(source: str, rules: list[str], path: str | None = None, tree=None) -
     """Apply the enabled rules; unknown rule ids are ignored.
 
     `tree` is the tree-sitter parse of `source` when the caller has one (the server does).
-    The tree-based rewrite runs first, on the text the tree belongs to; then at most two ruff
-    runs: one reporting unused imports (so side-effect, TYPE_CHECKING and commented imports
-    are kept), one applying safe fixes and sorting imports together.
+    The tree-based rewrite runs first, on the text the tree belongs to; then one ruff run
+    applies the safe fixes, sorts imports and reports unused ones. Only when some of those
+    may go (side-effect, TYPE_CHECKING and commented imports stay) do two more runs remove
+    them and fix and sort again.
     """
     enabled = set(rules)
     organize = "organize-imports" in enabled
     if "compare-to-none" in enabled:
         source = rewrite_none_compare.fix_all(source, tree)
-    if organize:
-        source = remove_unused_imports(source, path)
-    if "ruff-safe-fixes" in enabled:
-        source = ruff_safe_fixes(source, path, sort_imports=organize)
-    elif organize:
-        source = sort_imports(source, path)
-    return source
+    if "ruff-safe-fixes" not in enabled:
+        return organize_imports(source, path) if organize else source
+    if not organize:
+        return ruff_safe_fixes(source, path)
+    # One ruff run fixes, sorts and reports unused imports; a file whose imports are clean
+    # (the usual case once it has been saved this way) needs nothing more.
+    args = ["--unfixable", "F401", "--extend-select", "I001,F401"]
+    fixed, found = fix_and_report(source, args, path)
+    if found is not None and not has_removable_unused(fixed, found):
+        return fixed
+    return ruff_safe_fixes(remove_unused_imports(fixed, path), path, sort_imports=True)

@@ -40,7 +40,39 @@ def run_ruff(source: str, args: list[str], path: str | None) -> subprocess.Compl
 
 
 def organize_imports(source: str, path: str | None = None) -> str:
-    return sort_imports(remove_unused_imports(source, path), path)
+    """Sorted imports without the unused ones our policy lets go.
+
+    One ruff run sorts and reports unused imports; only when some may be removed (rare once
+    a file has been saved this way) do two more runs remove them and sort again.
+    """
+    if "import" not in source:
+        return source
+    sorted_, found = fix_and_report(source, ["--select", "I001,F401", "--unfixable", "F401"], path)
+    if found is not None and not has_removable_unused(sorted_, found):
+        return sorted_
+    return sort_imports(remove_unused_imports(sorted_, path), path)
+
+
+def fix_and_report(source: str, args: list[str], path: str | None) -> tuple[str, list | None]:
+    """One ruff run applying the fixes `args` allow; the fixed text and the diagnostics left
+    in it (None when they could not be read)."""
+    proc = run_ruff(source, ["--fix", "--exit-zero", "--output-format", "json", *args], path)
+    if proc.returncode != 0 or not proc.stdout:
+        return source, None
+    report = proc.stderr[proc.stderr.find("[") :] if "[" in proc.stderr else ""
+    try:
+        found = json.loads(report)
+    except json.JSONDecodeError:
+        return proc.stdout, None
+    return proc.stdout, found if isinstance(found, list) else None
+
+
+def has_removable_unused(source: str, found: list) -> bool:
+    """Whether any reported unused import is one organize-imports would remove."""
+    lines = source.split("\n")
+    return any(
+        isinstance(d, dict) and d.get("code") == "F401" and _removable(lines, d) for d in found
+    )
 
 
 def sort_imports(source: str, path: str | None = None) -> str:
