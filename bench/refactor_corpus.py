@@ -67,6 +67,8 @@ class Stats:
     by_kind: dict = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     refusals: dict = field(default_factory=dict)
+    timeouts: int = 0
+    cases: dict = field(default_factory=dict)  # (module, start, end) -> what happened there
 
     def summary(self) -> dict:
         def med(xs):
@@ -79,11 +81,14 @@ class Stats:
             "parse_failures": self.parse_failures,
             "test_failures": self.test_failures,
             "ms_median": med(self.times_ms),
+            "offered_ok": self.offered - self.parse_failures - self.test_failures,
             "applied": self.applied,
             "not_offered": self.not_offered,
             "errors": self.errors,
             "by_kind": self.by_kind,
         }
+        if self.timeouts:
+            out["timeouts"] = self.timeouts
         if self.list_ms:
             out["list_ms_median"] = med(self.list_ms)
             out["list_ms_p95"] = round(sorted(self.list_ms)[int(0.95 * len(self.list_ms))], 2)
@@ -247,6 +252,7 @@ def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
                     hi = mid
             bad = applied[lo - 1]
             stats.test_failures += 1
+            stats.cases[(str(m.path), bad.start, bad.end)]["status"] = "test_failure"
             stats.failures.append({"module": str(m.path), "range": [bad.start, bad.end],
                                    "kind": bad.kind, "why": "tests fail"})  # fmt: skip
             text = states[lo - 1]
@@ -272,6 +278,13 @@ def attempt(tool, text: str, r: Range, m: Module, stats: Stats) -> str | None:
     if result.get("list_ms") is not None:
         stats.list_ms.append(result["list_ms"])
     status = result["status"]
+    stats.cases[(str(m.path), r.start, r.end)] = {
+        "module": str(m.path), "range": [r.start, r.end], "kind": kind, "status": status,
+        "reason": result.get("reason"),
+    }  # fmt: skip
+    if status == "timeout":
+        stats.timeouts += 1
+        status = "refused"
     if status == "not_offered":
         stats.not_offered += 1
         return None
@@ -293,6 +306,7 @@ def attempt(tool, text: str, r: Range, m: Module, stats: Stats) -> str | None:
     new = result["text"]
     if not compiles(new):
         stats.parse_failures += 1
+        stats.cases[(str(m.path), r.start, r.end)]["status"] = "parse_failure"
         stats.failures.append({"module": str(m.path), "range": [r.start, r.end],
                                "kind": kind, "why": "does not compile"})  # fmt: skip
         return None
@@ -507,42 +521,87 @@ class RefineLsp:
             pass
 
 
-class RopeTool:
-    """rope's ExtractMethod / ExtractVariable on the same text and ranges."""
+def _rope_worker(conn, folder: str) -> None:
+    """rope in its own process, so that an action running too long can be killed."""
+    from rope.base.exceptions import RefactoringError
+    from rope.base.project import Project
+    from rope.refactor.extract import ExtractMethod, ExtractVariable
 
-    def __init__(self):
-        from rope.base.project import Project
-
-        self.tmp = tempfile.mkdtemp(prefix="refactor-corpus-rope-")
-        self.project = Project(self.tmp, ropefolder=None)
-        self.n = 0
-
-    def extract(self, text: str, r: Range, path: str) -> dict:
-        from rope.base.exceptions import RefactoringError
-        from rope.refactor.extract import ExtractMethod, ExtractVariable
-
-        resource = self.project.root.get_child("m.py") if self.n else None
-        if resource is None:
-            resource = self.project.root.create_file("m.py")
-        self.n += 1
+    project = Project(folder, ropefolder=None)
+    resource = project.root.create_file("m.py")
+    while (job := conn.recv()) is not None:
+        text, kind, start, end, name = job
         resource.write(text)
-        name = f"rope_extracted_{self.n}"
-        start, end = _offset(text, r.start), _offset(text, r.end)
         t0 = time.perf_counter()
-        kind = _want(r)
         try:
-            cls = ExtractMethod if r.kind == "statements" else ExtractVariable
-            changes = cls(self.project, resource, start, end).get_changes(name)
+            cls = ExtractMethod if kind == "statements" else ExtractVariable
+            changes = cls(project, resource, start, end).get_changes(name)
             new = changes.changes[0].new_contents
         except RefactoringError as exc:
-            return {"kind": kind, "status": "refused", "reason": str(exc)}
+            conn.send({"status": "refused", "reason": str(exc)})
+            continue
         except Exception as exc:  # noqa: BLE001 - rope crashing counts against rope
-            return {"kind": kind, "status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+            conn.send({"status": "error", "reason": f"{type(exc).__name__}: {exc}"})
+            continue
         ms = (time.perf_counter() - t0) * 1000
-        return {"kind": kind, "status": "offered", "text": new, "ms": ms}
+        conn.send({"status": "offered", "text": new, "ms": ms})
+    project.close()
+
+
+class RopeTool:
+    """rope's ExtractMethod / ExtractVariable on the same text and ranges.
+
+    Each action runs in a worker process with a time limit: rope takes minutes on some
+    ranges of big modules. An action over the limit counts as refused ("timeout") and the
+    worker is replaced.
+    """
+
+    def __init__(self, timeout: float = 20.0):
+        import multiprocessing
+
+        self.ctx = multiprocessing.get_context("spawn")
+        self.timeout = timeout
+        self.tmp = tempfile.mkdtemp(prefix="refactor-corpus-rope-")
+        self.n = 0
+        self.worker = None
+
+    def _start(self) -> None:
+        folder = tempfile.mkdtemp(dir=self.tmp)
+        self.conn, child = self.ctx.Pipe()
+        self.worker = self.ctx.Process(target=_rope_worker, args=(child, folder), daemon=True)
+        self.worker.start()
+        child.close()
+
+    def _stop(self, kill: bool) -> None:
+        if self.worker is None:
+            return
+        if kill:
+            self.worker.kill()
+        else:
+            self.conn.send(None)
+        self.worker.join(10)
+        self.worker = None
+
+    def extract(self, text: str, r: Range, path: str) -> dict:
+        if self.worker is None:
+            self._start()
+        self.n += 1
+        kind = _want(r)
+        job = (
+            text,
+            r.kind,
+            _offset(text, r.start),
+            _offset(text, r.end),
+            f"rope_extracted_{self.n}",
+        )
+        self.conn.send(job)
+        if not self.conn.poll(self.timeout):
+            self._stop(kill=True)
+            return {"kind": kind, "status": "timeout", "reason": "timeout"}
+        return {"kind": kind, **self.conn.recv()}
 
     def close(self) -> None:
-        self.project.close()
+        self._stop(kill=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -606,6 +665,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-tests", action="store_true", help="only check that edits compile")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
     ap.add_argument("--failures", help="write failing cases as JSON to this file")
+    ap.add_argument("--cases", help="write every range's outcome as JSON to this file")
+    ap.add_argument(
+        "--rope-timeout",
+        type=float,
+        default=20,
+        help="seconds per rope action; a slower one counts as refused (default 20)",
+    )
     ap.add_argument("--speed", help="only time listing and fixAll on this file, then exit")
     args = ap.parse_args(argv)
     if args.speed:
@@ -618,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     tools = [("refine-lsp", RefineDirect() if args.direct else RefineLsp())]
     if args.rope:
-        tools.append(("rope", RopeTool()))
+        tools.append(("rope", RopeTool(args.rope_timeout)))
     with tempfile.TemporaryDirectory(prefix="refactor-corpus-") as tmp:
         for name, tool in tools:
             stats = Stats()
@@ -647,6 +713,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  FAIL {f}", file=sys.stderr)
             if args.failures:
                 Path(f"{args.failures}.{name}.json").write_text(json.dumps(stats.failures))
+            if args.cases:
+                Path(f"{args.cases}.{name}.json").write_text(json.dumps(list(stats.cases.values())))
     print(json.dumps(results))
     return 0
 

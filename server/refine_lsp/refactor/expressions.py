@@ -19,6 +19,7 @@ IN_LOOP_EXPR = "The expression is inside a {}: it would be evaluated once instea
 SHORT_CIRCUIT = "The expression is only evaluated when the `{}` does not short-circuit"
 CONDITIONAL = "The expression is only evaluated on one branch of a conditional expression"
 TARGET = "The selection is assigned to, not an expression that is read"
+TARGET_ORDER = "The assigned value is evaluated before this part of the assignment target"
 LOOP_CONDITION = "The loop condition is evaluated on every iteration"
 ELIF = "An `elif` condition is only evaluated when the earlier conditions are false"
 EXCEPT = "Exception types in `except` are only evaluated when an exception is raised"
@@ -110,6 +111,7 @@ def _only_parens(chunk: Chunk, node_range, span) -> bool:
 def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
     """The statement holding ``node``, refusing positions where hoisting changes behaviour."""
     child, parent = node, chunk.parents.get(node)
+    reads = unpacked = False
     for n in _up(chunk, node):
         if isinstance(n, cst.Yield):
             raise Refusal(YIELDS)
@@ -122,11 +124,24 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
             raise Refusal(SHORT_CIRCUIT.format(op))
         if isinstance(parent, cst.IfExp) and child is not parent.test:
             raise Refusal(CONDITIONAL)
-        if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.Del, cst.CompFor)) or (
-            isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr, cst.For))
-            and child is parent.target
+        if isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call)) and child is not getattr(
+            parent, "attr", None
         ):
-            raise Refusal(TARGET)
+            reads = True  # `a` in `a.b = 1` or `a[i] = 1` is read, not assigned
+        if reads and isinstance(parent, (cst.Tuple, cst.List, cst.StarredElement)):
+            unpacked = True  # other targets may be assigned before this part is evaluated
+        if _is_target(parent, child):
+            if unpacked:
+                raise Refusal(TARGET_ORDER)
+            if not reads or isinstance(parent, (cst.AsName, cst.CompFor, cst.For, cst.NamedExpr)):
+                raise Refusal(TARGET)
+            if isinstance(parent, cst.AssignTarget):
+                parent = chunk.parents[parent]
+            if isinstance(parent, (cst.Assign, cst.AnnAssign)) and (
+                _has_effects(parent.value)
+                or (isinstance(parent, cst.Assign) and parent.targets[0].target is not child)
+            ):
+                raise Refusal(TARGET_ORDER)
         if isinstance(parent, cst.Annotation):
             raise Refusal(ANNOTATION)
         if isinstance(parent, cst.While) and child is parent.test:
@@ -149,6 +164,22 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
             raise Refusal(ONE_LINE)
         child, parent = parent, chunk.parents.get(parent)
     raise Refusal(NOT_EXPR)
+
+
+def _is_target(parent, child) -> bool:
+    """``child`` is (part of) what ``parent`` assigns or deletes."""
+    if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.Del)):
+        return True
+    if isinstance(parent, cst.CompFor):
+        return child is parent.target
+    return (
+        isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr, cst.For))
+        and child is parent.target
+    )
+
+
+def _has_effects(value) -> bool:
+    return value is not None and bool(side_effects(value))
 
 
 def _up(chunk: Chunk, node):
@@ -174,6 +205,8 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
     """Refuse when anything with side effects runs before ``node`` in its statement."""
     if any(isinstance(n, cst.NamedExpr) for n in _up(chunk, node)):
         raise Refusal(WALRUS)
+    if _inert(node):
+        return  # its value cannot depend on what ran before it
     ancestors_ = set()
     p = chunk.parents.get(node)
     while p is not None and p is not stmt:
@@ -187,6 +220,18 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
                 continue
             if n in chunk.positions and chunk.end(n) <= start:
                 raise Refusal(ORDER)
+
+
+def _inert(node: cst.CSTNode) -> bool:
+    """Evaluating it reads no variable: a literal, or a lambda without defaults (its body
+    runs only when called)."""
+    if isinstance(node, cst.Lambda):
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        return all(p.default is None for p in every)
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary))
 
 
 def _header_parts(stmt: cst.CSTNode) -> list[cst.CSTNode]:

@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from ..core import Span
+from . import exits
 from . import names as naming
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
@@ -28,6 +29,7 @@ MAYBE_UNBOUND = "`{}` is used after the selection but may not be assigned by it"
 DELETED = "The selection deletes `{}`, which is used after it"
 DYNAMIC = "The selection calls `{}()`, which sees the local variables"
 SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
+CLOSURE = "`{}` is read by a nested function, which would not see the value assigned here"
 PRIVATE_STATIC = "Class-private names in a static method cannot be moved out of the class"
 
 _NESTED = {"function_definition", "class_definition", "lambda"}
@@ -47,7 +49,7 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     owner = container.parent
     if owner is not None and owner.type == "class_definition":
         return offer("extract.function", CLASS_BODY)
-    reason = _ts_refusal(stmts)
+    reason = _ts_refusal(stmts, container)
     title = None
     if func is not None and _is_method(func) and _reads_first_param(view, func, stmts):
         title = "Extract method"
@@ -74,9 +76,8 @@ def _reads_first_param(view: SourceView, func, stmts) -> bool:
     )
 
 
-def _ts_refusal(stmts) -> str | None:
-    last = stmts[-1]
-    ends_with_return = last.type == "return_statement"
+def _ts_refusal(stmts, container) -> str | None:
+    ends_with_return = exits.ts_always_exits(stmts) or exits.ts_at_tail(container, stmts)
     for st in stmts:
         for node in [st, *walk(st, skip=_NESTED)]:
             t = node.type
@@ -181,10 +182,11 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     facts = _Facts()
     for st in selected:
         st.visit(facts)
-    last_small = (
-        selected[-1].body[-1] if isinstance(selected[-1], cst.SimpleStatementLine) else None
+    # `return extracted(...)` keeps behaviour when the selection always leaves the
+    # function, or when nothing runs after it in the function anyway.
+    ends_with_return = bool(facts.returns) and (
+        exits.always_exits(selected) or exits.at_tail(chunk.parents, owner, j, func)
     )
-    ends_with_return = isinstance(last_small, cst.Return)
     if facts.returns and not ends_with_return:
         raise Refusal(RETURN)
     if facts.yields:
@@ -240,6 +242,9 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
         if needed:
             outputs.append(n)
     if ends_with_return:
+        for n in outputs:
+            if any(not inside(p) for p in use.nested_reads.get(n, [])):
+                raise Refusal(CLOSURE.format(n))
         outputs = []
     sure = definitely_bound(selected)
     if module_level:

@@ -27,6 +27,7 @@ from .model import Offer, Refusal, offer
 from .tsview import SourceView, enclosing_function, walk
 from .usage import names_in, usage_of
 
+CONSTANTS = {"None", "True", "False"}  # libcst parses them as names
 CALLS_TWICE = "The expression calls `{}()`: one variable would call it once instead of {} times"
 REBOUND = "`{}` is reassigned between the occurrences"
 MUTATED = "`{}` may be modified between the occurrences"
@@ -69,7 +70,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, all_occurre
     target = view.node_span(ts_node)
     chunk = parse_chunk(source, target, view)
     node = cst_expression(chunk, target)
-    if isinstance(node, cst.Name):
+    if isinstance(node, cst.Name) and node.value not in CONSTANTS:
         raise Refusal(ALREADY_NAME)
     stmt = statement_of(chunk, node)
     check_order(chunk, stmt, node)

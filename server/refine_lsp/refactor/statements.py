@@ -42,13 +42,14 @@ def ts_statements(view: SourceView, span: Span) -> tuple[tree_sitter.Node, list]
             for c in container.named_children
             if c.type != "comment" and c.end_point > s and c.start_point < e
         ]
-        if not hits or tuple(hits[0].start_point) < s or tuple(hits[-1].end_point) > e:
+        if not hits or tuple(hits[0].start_point) < s:
             return None
         first = view.pos(tuple(hits[0].start_point))
         last = view.pos(tuple(hits[-1].end_point))
         if not _gap_ok(view.between(span.start, first)):
             return None
-        if not _gap_ok(view.between(last, span.end)):
+        # A trailing comment may belong to the last statement's tree: leaving it out is fine.
+        if not _gap_ok(view.between(last, span.end) or view.between(span.end, last)):
             return None
         return container, hits
     return None
@@ -75,11 +76,12 @@ def cst_statements(chunk: Chunk, span: Span) -> tuple[cst.CSTNode, int, int]:
         if not idx:
             continue
         i, j = idx[0], idx[-1] + 1
-        if chunk.start(body[i]) < s or chunk.end(body[j - 1]) > e:
+        if chunk.start(body[i]) < s:
             continue
         if not _gap_ok(text_between(chunk, s, chunk.start(body[i]))):
             continue
-        if not _gap_ok(text_between(chunk, chunk.end(body[j - 1]), e)):
+        last = chunk.end(body[j - 1])
+        if not _gap_ok(text_between(chunk, min(last, e), max(last, e))):
             continue
         return owner, i, j
     if _in_suite(chunk, s):

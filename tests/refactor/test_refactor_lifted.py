@@ -1,0 +1,250 @@
+"""Refusals lifted after comparing with rope on real packages: whole text after the edit,
+and the cases next to them that must stay refused."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.refactor import expressions as ex
+from refine_lsp.refactor import extract_function as ef
+
+
+def d(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+FUNCTION_CASES = {
+    "every_path_returns_or_raises": (
+        """
+        def f(c, k, lock):
+            ⟦try:
+                with lock:
+                    return c[k]  # hit
+            except KeyError:
+                raise ValueError(k)⟧
+        """,
+        """
+        def f(c, k, lock):
+            return f_step(lock, c, k)
+
+
+        def f_step(lock, c, k):
+            try:
+                with lock:
+                    return c[k]  # hit
+            except KeyError:
+                raise ValueError(k)
+        """,
+    ),
+    "if_else_both_return_then_more_code": (
+        """
+        def f(a):
+            b = a * 2
+            ⟦if b > 3:
+                return b
+            else:
+                return -b⟧
+        """,
+        """
+        def f(a):
+            b = a * 2
+            return f_step(b)
+
+
+        def f_step(b):
+            if b > 3:
+                return b
+            else:
+                return -b
+        """,
+    ),
+    "return_at_the_end_of_the_function_inside_if": (
+        """
+        def f(c, k):
+            if c:
+                print(c)
+                ⟦if k:
+                    return 1
+                k = 2⟧
+            else:
+                pass
+        """,
+        """
+        def f(c, k):
+            if c:
+                print(c)
+                return f_step(k)
+            else:
+                pass
+
+
+        def f_step(k):
+            if k:
+                return 1
+            k = 2
+        """,
+    ),
+    "selection_stops_before_a_trailing_comment": (
+        """
+        def f(cache, k, func):
+            ⟦v = func(k)
+            try:
+                cache[k] = v
+            except ValueError:
+                pass⟧  # value too large
+            return v
+        """,
+        """
+        def f(cache, k, func):
+            v = compute_v(func, k, cache)
+            return v
+
+
+        def compute_v(func, k, cache):
+            v = func(k)
+            try:
+                cache[k] = v
+            except ValueError:
+                pass  # value too large
+            return v
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CASES))
+def test_extract_function_lifted(name, marks):
+    before, after = FUNCTION_CASES[name]
+    source, span = marks(before)
+    offers = {o.id: o for o in list_refactorings(source, span)}
+    assert offers["extract.function"].disabled_reason is None
+    assert compute_refactoring(source, span, "extract.function") == d(after)
+
+
+VARIABLE_CASES = {
+    "object_of_an_assigned_attribute": (
+        """
+        def f(self, v):
+            ⟦self.__getitem(v)⟧.removed = True
+        """,
+        """
+        def f(self, v):
+            getitem_result = self.__getitem(v)
+            getitem_result.removed = True
+        """,
+    ),
+    "container_of_a_deleted_item": (
+        """
+        def f(self, key):
+            del ⟦self.order⟧[key]
+        """,
+        """
+        def f(self, key):
+            order_2 = self.order
+            del order_2[key]
+        """,
+    ),
+    "container_of_an_assigned_item_with_a_plain_value": (
+        """
+        def f(self, key, size):
+            ⟦self.sizes⟧[key] = size + 1
+        """,
+        """
+        def f(self, key, size):
+            sizes_2 = self.sizes
+            sizes_2[key] = size + 1
+        """,
+    ),
+    "container_of_an_augmented_item": (
+        """
+        def f(self, key):
+            ⟦self.counts⟧[key] += g(key)
+        """,
+        """
+        def f(self, key):
+            counts_2 = self.counts
+            counts_2[key] += g(key)
+        """,
+    ),
+    "none_constant": (
+        """
+        def f(cache):
+            if cache is ⟦None⟧:
+                return 0
+        """,
+        """
+        def f(cache):
+            value = None
+            if cache is value:
+                return 0
+        """,
+    ),
+    "lambda_after_a_call_in_the_statement": (
+        """
+        def f(links):
+            for link in sorted(links.values(), key=⟦lambda obj: obj.expires⟧):
+                print(link)
+        """,
+        """
+        def f(links):
+            value = lambda obj: obj.expires
+            for link in sorted(links.values(), key=value):
+                print(link)
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIABLE_CASES))
+def test_extract_variable_lifted(name, marks):
+    before, after = VARIABLE_CASES[name]
+    source, span = marks(before)
+    offers = {o.id: o for o in list_refactorings(source, span)}
+    assert offers["extract.variable"].disabled_reason is None
+    assert compute_refactoring(source, span, "extract.variable") == d(after)
+
+
+STILL_REFUSED = [
+    # Falls through to code after it: `return extracted()` would skip that code.
+    ("extract.function", "def f(x):\n    ⟦if x:\n        return 1⟧\n    print(2)\n", ef.RETURN),
+    # The end of a loop body is not the end of the function: the loop goes on.
+    (
+        "extract.function",
+        "def f(c, k):\n    for x in c:\n        ⟦if k:\n            return 1\n        k = 2⟧\n",
+        ef.RETURN,
+    ),
+    # After the `try` body falls through, its `else:` runs.
+    (
+        "extract.function",
+        "def f(k):\n    try:\n        ⟦if k:\n            return 1⟧\n    except E:\n"
+        "        pass\n    else:\n        print(k)\n",
+        ef.RETURN,
+    ),
+    # A nested function defined earlier reads the name the selection assigns.
+    (
+        "extract.function",
+        "def f(c, k):\n    def g():\n        return k\n    ⟦k = 2\n    if c:\n"
+        "        return g()⟧\n",
+        ef.CLOSURE.format("k"),
+    ),
+    ("extract.variable", "def f(a):\n    ⟦a.b⟧ = 1\n", ex.TARGET),
+    ("extract.variable", "def f(a):\n    ⟦a.n⟧ += 1\n", ex.TARGET),
+    ("extract.variable", "def f(a):\n    del ⟦a[0]⟧\n", ex.TARGET),
+    ("extract.variable", "def f(a):\n    for ⟦a.b⟧.x in a.items:\n        pass\n", ex.TARGET),
+    # The value runs first and may change what the target's object is.
+    ("extract.variable", "def f(a):\n    ⟦a.b⟧.c = g(a)\n", ex.TARGET_ORDER),
+    ("extract.variable", "def f(a, b):\n    x = ⟦a.b⟧[0] = 1\n", ex.TARGET_ORDER),
+    ("extract.variable", "def f(a, b):\n    b.c, ⟦a.b⟧[0] = 1, 2\n", ex.TARGET_ORDER),
+    ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦a[0]⟧)\n", ex.ORDER),
+    ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦lambda x=a: x⟧)\n", ex.ORDER),
+]
+
+
+@pytest.mark.parametrize("offer_id,marked,reason", STILL_REFUSED)
+def test_still_refused(offer_id, marked, reason, marks):
+    source, span = marks(marked)
+    with pytest.raises(Refusal) as exc:
+        compute_refactoring(source, span, offer_id)
+    assert str(exc.value) == reason
