@@ -194,6 +194,58 @@ VARIABLE_CASES = {
                 print(link)
         """,
     ),
+    "constant_in_an_elif_goes_before_the_whole_if": (
+        """
+        def f(align):
+            if align == "left":
+                return 1
+            elif align == ⟦"decimal"⟧:
+                return 2
+        """,
+        """
+        def f(align):
+            text = "decimal"
+            if align == "left":
+                return 1
+            elif align == text:
+                return 2
+        """,
+    ),
+    "constant_after_a_short_circuit": (
+        """
+        def f(chunks, lines):
+            if chunks and chunks[⟦-1⟧].strip() == "" and lines:
+                return 2
+        """,
+        """
+        def f(chunks, lines):
+            value = -1
+            if chunks and chunks[value].strip() == "" and lines:
+                return 2
+        """,
+    ),
+    "constant_tuple_in_a_comprehension": (
+        """
+        def f(xs):
+            return [⟦(1, "a")⟧ for _ in xs]
+        """,
+        """
+        def f(xs):
+            value = 1, "a"
+            return [value for _ in xs]
+        """,
+    ),
+    "first_iterable_of_a_comprehension": (
+        """
+        def f(strings, decimals):
+            return [s + d for s, d in ⟦zip(strings, decimals)⟧]
+        """,
+        """
+        def f(strings, decimals):
+            zip_result = zip(strings, decimals)
+            return [s + d for s, d in zip_result]
+        """,
+    ),
 }
 
 
@@ -238,6 +290,34 @@ STILL_REFUSED = [
     ("extract.variable", "def f(a, b):\n    x = ⟦a.b⟧[0] = 1\n", ex.TARGET_ORDER),
     ("extract.variable", "def f(a, b):\n    b.c, ⟦a.b⟧[0] = 1, 2\n", ex.TARGET_ORDER),
     ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦a[0]⟧)\n", ex.ORDER),
+    # Later iterables run once per item of the first one.
+    (
+        "extract.variable",
+        "def f(xs):\n    return [x + y for x in xs for y in ⟦g(x)⟧]\n",
+        ex.IN_LOOP_EXPR.format("list comprehension"),
+    ),
+    # A new list each time is not the same as one shared list.
+    (
+        "extract.variable",
+        "def f(xs):\n    return [⟦[]⟧ for _ in xs]\n",
+        ex.IN_LOOP_EXPR.format("list comprehension"),
+    ),
+    # A comprehension in a class body does not see the class's names.
+    (
+        "extract.variable",
+        "class A:\n    xs = [⟦1⟧ for _ in range(3)]\n",
+        ex.IN_LOOP_EXPR.format("list comprehension"),
+    ),
+    (
+        "extract.variable",
+        "def f(a, b):\n    return a and ⟦b + 1⟧\n",
+        ex.SHORT_CIRCUIT.format("and"),
+    ),
+    (
+        "extract.variable",
+        "def f(a):\n    if a:\n        pass\n    elif ⟦a + 1⟧:\n        pass\n",
+        ex.ELIF,
+    ),
     ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦lambda x=a: x⟧)\n", ex.ORDER),
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 import tree_sitter
+from libcst.metadata import ClassScope
 
 from ..core import Span
 from .chunk import Chunk
@@ -115,14 +116,22 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
     for n in _up(chunk, node):
         if isinstance(n, cst.Yield):
             raise Refusal(YIELDS)
+    # A literal has the same value whenever it is evaluated and cannot fail: hoisting it out
+    # of a branch, a loop or a condition changes nothing (except past a class scope).
+    constant = _constant(node)
+    crossed, first_iter = None, None
     while parent is not None:
+        if isinstance(parent, cst.CompFor) and child is parent.iter:
+            first_iter = chunk.parents.get(parent)  # evaluated once, before the comprehension
         for kind, what in _COMPS.items():
-            if isinstance(parent, kind):
-                raise Refusal(IN_LOOP_EXPR.format(what))
-        if isinstance(parent, cst.BooleanOperation) and child is parent.right:
+            if isinstance(parent, kind) and parent is not first_iter:
+                if not constant:
+                    raise Refusal(IN_LOOP_EXPR.format(what))
+                crossed = crossed or IN_LOOP_EXPR.format(what)
+        if isinstance(parent, cst.BooleanOperation) and child is parent.right and not constant:
             op = "and" if isinstance(parent.operator, cst.And) else "or"
             raise Refusal(SHORT_CIRCUIT.format(op))
-        if isinstance(parent, cst.IfExp) and child is not parent.test:
+        if isinstance(parent, cst.IfExp) and child is not parent.test and not constant:
             raise Refusal(CONDITIONAL)
         if isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call)) and child is not getattr(
             parent, "attr", None
@@ -144,7 +153,7 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
                 raise Refusal(TARGET_ORDER)
         if isinstance(parent, cst.Annotation):
             raise Refusal(ANNOTATION)
-        if isinstance(parent, cst.While) and child is parent.test:
+        if isinstance(parent, cst.While) and child is parent.test and not constant:
             raise Refusal(LOOP_CONDITION)
         if isinstance(parent, cst.ExceptHandler):
             raise Refusal(EXCEPT)
@@ -154,11 +163,16 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
             raise Refusal(SEMICOLON)
         if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             if isinstance(parent, cst.If) and isinstance(chunk.parents.get(parent), cst.If):
-                raise Refusal(ELIF)
+                if not constant:
+                    raise Refusal(ELIF)
+                child, parent = parent, chunk.parents.get(parent)
+                continue  # the assignment goes before the whole `if`/`elif` chain
             if isinstance(chunk.parents.get(parent), cst.SimpleStatementSuite) or isinstance(
                 parent, cst.SimpleStatementSuite
             ):
                 raise Refusal(ONE_LINE)
+            if crossed and isinstance(chunk.scopes.get(parent), ClassScope):
+                raise Refusal(crossed)  # comprehensions and lambdas do not see class names
             return parent
         if isinstance(parent, cst.SimpleStatementSuite):
             raise Refusal(ONE_LINE)
@@ -222,6 +236,18 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
                 raise Refusal(ORDER)
 
 
+def _constant(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
+    if isinstance(node, cst.ConcatenatedString):
+        return _constant(node.left) and _constant(node.right)
+    if isinstance(node, cst.Tuple):
+        return all(isinstance(e, cst.Element) and _constant(e.value) for e in node.elements)
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis))
+
+
 def _inert(node: cst.CSTNode) -> bool:
     """Evaluating it reads no variable: a literal, or a lambda without defaults (its body
     runs only when called)."""
@@ -229,9 +255,7 @@ def _inert(node: cst.CSTNode) -> bool:
         params = node.params
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         return all(p.default is None for p in every)
-    if isinstance(node, cst.Name):
-        return node.value in ("None", "True", "False")
-    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary))
+    return _constant(node)
 
 
 def _header_parts(stmt: cst.CSTNode) -> list[cst.CSTNode]:
