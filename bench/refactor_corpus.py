@@ -28,6 +28,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -598,7 +599,11 @@ class RopeTool:
         if not self.conn.poll(self.timeout):
             self._stop(kill=True)
             return {"kind": kind, "status": "timeout", "reason": "timeout"}
-        return {"kind": kind, **self.conn.recv()}
+        try:
+            return {"kind": kind, **self.conn.recv()}
+        except (EOFError, OSError) as exc:  # the worker died: a crash of rope's
+            self._stop(kill=True)
+            return {"kind": kind, "status": "error", "reason": f"rope worker died: {exc}"}
 
     def close(self) -> None:
         self._stop(kill=False)
@@ -653,6 +658,53 @@ def speed(path: Path, seed: int) -> dict:
     }
 
 
+def run_tool(name: str, tool, roots, modules, tmp: Path, args) -> Stats:
+    stats = Stats()
+    for root in roots:
+        work = tmp / name / root.name
+        shutil.copytree(root, work)
+        mods = [m for m in modules if m.root == root]
+        if not args.no_tests and not run_tests(
+            Module(root.name, root, mods[0].import_root, mods[0].path,
+                   sorted({t for m in mods for t in m.tests})), work, args.test_timeout
+        ):  # fmt: skip
+            print(f"{root.name}: baseline test suite fails; skipping", file=sys.stderr)
+            continue
+        for m in mods:
+            if m.ranges:
+                t0 = time.perf_counter()
+                run_module(tool, m, work, stats, args)
+                print(f"{name} {m.path}: {len(m.ranges)} ranges in "
+                      f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)  # fmt: skip
+    tool.close()
+    return stats
+
+
+def report(name: str, stats: Stats, args) -> None:
+    print(f"== {name}: refusals by reason", file=sys.stderr)
+    for reason, n in sorted(stats.refusals.items(), key=lambda kv: -kv[1]):
+        print(f"  {n:4d}  {reason}", file=sys.stderr)
+    for f in stats.failures[:20]:
+        print(f"  FAIL {f}", file=sys.stderr)
+    if args.failures:
+        Path(f"{args.failures}.{name}.json").write_text(json.dumps(stats.failures))
+    if args.cases:
+        Path(f"{args.cases}.{name}.json").write_text(json.dumps(list(stats.cases.values())))
+
+
+def compare(ours: Stats, rope: Stats) -> None:
+    """Ranges where rope's edit kept the tests green and refine-lsp refused, by our reason."""
+    groups: dict[str, list] = {}
+    for key, case in rope.cases.items():
+        mine = ours.cases.get(key)
+        if case["status"] == "offered" and mine is not None and mine["status"] != "offered":
+            why = (mine.get("reason") or mine["status"])[:90]
+            groups.setdefault(why, []).append(f"{key[0]}:{key[1][0] + 1}:{key[1][1]}")
+    print("== rope offered (tests green) where refine-lsp did not, by reason", file=sys.stderr)
+    for why, where in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {len(where):4d}  {why}  e.g. {', '.join(where[:3])}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--package", action="append", help="NAME==VERSION (repeatable)")
@@ -672,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         default=20,
         help="seconds per rope action; a slower one counts as refused (default 20)",
     )
+    ap.add_argument("--serial", action="store_true", help="run the tools one after the other")
     ap.add_argument("--speed", help="only time listing and fixAll on this file, then exit")
     args = ap.parse_args(argv)
     if args.speed:
@@ -681,40 +734,24 @@ def main(argv: list[str] | None = None) -> int:
     roots = download(args.package or DEFAULT_PACKAGES, Path(args.cache))
     modules = [m for root in roots for m in modules_of(root)]
     pick_ranges(modules, args.ranges, args.seed)
-    results = {}
     tools = [("refine-lsp", RefineDirect() if args.direct else RefineLsp())]
     if args.rope:
         tools.append(("rope", RopeTool(args.rope_timeout)))
     with tempfile.TemporaryDirectory(prefix="refactor-corpus-") as tmp:
-        for name, tool in tools:
-            stats = Stats()
-            for root in roots:
-                work = Path(tmp) / name / root.name
-                shutil.copytree(root, work)
-                mods = [m for m in modules if m.root == root]
-                if not args.no_tests and not run_tests(
-                    Module(root.name, root, mods[0].import_root, mods[0].path,
-                           sorted({t for m in mods for t in m.tests})), work, args.test_timeout
-                ):  # fmt: skip
-                    print(f"{root.name}: baseline test suite fails; skipping", file=sys.stderr)
-                    continue
-                for m in mods:
-                    if m.ranges:
-                        t0 = time.perf_counter()
-                        run_module(tool, m, work, stats, args)
-                        print(f"{name} {m.path}: {len(m.ranges)} ranges in "
-                              f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)  # fmt: skip
-            tool.close()
-            results[name] = stats.summary()
-            print(f"== {name}: refusals by reason", file=sys.stderr)
-            for reason, n in sorted(stats.refusals.items(), key=lambda kv: -kv[1])[:15]:
-                print(f"  {n:4d}  {reason}", file=sys.stderr)
-            for f in stats.failures[:20]:
-                print(f"  FAIL {f}", file=sys.stderr)
-            if args.failures:
-                Path(f"{args.failures}.{name}.json").write_text(json.dumps(stats.failures))
-            if args.cases:
-                Path(f"{args.cases}.{name}.json").write_text(json.dumps(list(stats.cases.values())))
+        if args.serial:
+            done = [run_tool(name, tool, roots, modules, Path(tmp), args) for name, tool in tools]
+        else:  # the tools and their test runs share nothing: use both cores
+            with ThreadPoolExecutor(len(tools)) as pool:
+                jobs = [
+                    pool.submit(run_tool, n, t, roots, modules, Path(tmp), args) for n, t in tools
+                ]
+                done = [j.result() for j in jobs]
+    stats_of = dict(zip([n for n, _ in tools], done, strict=True))
+    for name, stats in stats_of.items():
+        report(name, stats, args)
+    if args.rope:
+        compare(stats_of["refine-lsp"], stats_of["rope"])
+    results = {name: stats.summary() for name, stats in stats_of.items()}
     print(json.dumps(results))
     return 0
 
