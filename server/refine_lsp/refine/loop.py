@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from refine_lsp.verify.pytest_runner import TestRun
 from refine_lsp.verify.sandbox import Cancelled, SandboxError
 
+from . import critic
 from .localise import ochiai, ranked
 from .model import model_configured, propose
 from .mutate import Mutant, add_return_mutants, mutants
@@ -145,9 +146,20 @@ class _Fixer:
             if not prop.passed and prop.data.get("failure") and self.fallback is None:
                 self.fallback = (c, [*verdicts, prop])
             verdicts.append(prop)
+        if all(v.passed for v in verdicts) and critic.critic_configured(s.settings):
+            s.progress("asking the reviewer model: " + c.description, None)
+            task = "Fix the bug in this function so that its failing tests pass."
+            opinion = critic.review(
+                s.settings, s.usage, s.source, c.source, s.target, task, self.feedback, s.cancel
+            )
+            if not opinion.passed and self.fallback is None:
+                self.fallback = (c, [*verdicts, opinion])
+            verdicts.append(opinion)
         if all(v.passed for v in verdicts):
             s.summary.verdicts = [v.to_json() for v in verdicts]
-            s.summary.properties_checked = verdicts[-1].data.get("valid", 0)
+            s.summary.properties_checked = next(
+                (v.data.get("valid", 0) for v in verdicts if "valid" in v.data), 0
+            )
             return True
         failed = next(v for v in verdicts if not v.passed)
         self.rejected.append(f"{c.description}: {failed.verifier}: {failed.details}")
@@ -216,9 +228,12 @@ def _fix(s: Session) -> LoopResult:
         fix, verdicts = f.fallback
         warning = verdicts[-1]
         s.summary.verdicts = [v.to_json() for v in verdicts[:-1]]
-        s.summary.warnings.append(
-            f"on generated inputs the fix raises where the original did not: {warning.details}"
-        )
+        if warning.verifier == critic.VERIFIER:
+            s.summary.warnings.append(f"the reviewer model objected: {warning.details}")
+        else:
+            s.summary.warnings.append(
+                f"on generated inputs the fix raises where the original did not: {warning.details}"
+            )
     f.remember(fix)
     if fix is None:
         why = s.out_of_budget() or "no candidate passed every check"
