@@ -58,7 +58,9 @@ def _diagnostics(ls: RefineLanguageServer, uri: str, findings: list[Finding]):
     return [lsp_diagnostic(doc, f) for f in findings] if doc else []
 
 
-async def _review_later(ls: RefineLanguageServer, uri: str, delay: float) -> None:
+async def _review_later(
+    ls: RefineLanguageServer, uri: str, delay: float, after_edit: bool = False
+) -> None:
     try:
         if delay:
             await asyncio.sleep(delay)
@@ -72,7 +74,8 @@ async def _review_later(ls: RefineLanguageServer, uri: str, delay: float) -> Non
                     uri=uri, version=version, diagnostics=_diagnostics(ls, uri, findings)
                 )
             )
-        await _precompute_save_actions(ls, uri, version)
+        if after_edit:  # files are saved after edits; opening 20 files computes nothing more
+            await _precompute_save_actions(ls, uri, version)
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -91,13 +94,17 @@ async def _precompute_save_actions(ls: RefineLanguageServer, uri: str, version: 
 
 
 def schedule_review(ls: RefineLanguageServer, uri: str, delay: float | None = None) -> None:
-    """Review after a pause in typing; a newer edit cancels the pending run."""
+    """Review after a pause in typing; a newer edit cancels the pending run.
+
+    With no delay given this follows an edit: the debounce applies, and the save actions
+    are computed after the review so that a save finds them ready."""
     pending = ls.review_tasks.pop(uri, None)
     if pending is not None:
         pending.cancel()
+    after_edit = delay is None
     if delay is None:
         delay = ls.settings.diagnostics.debounce_ms / 1000
-    ls.review_tasks[uri] = asyncio.ensure_future(_review_later(ls, uri, delay))
+    ls.review_tasks[uri] = asyncio.ensure_future(_review_later(ls, uri, delay, after_edit))
 
 
 def review_all_open(ls: RefineLanguageServer) -> None:
