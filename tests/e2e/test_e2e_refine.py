@@ -78,3 +78,32 @@ async def test_fix_failing_tests_applies_a_verified_edit(client: LanguageClient)
     reports = client.progress_reports[token]
     assert isinstance(reports[0], lsp.WorkDoneProgressBegin)
     assert isinstance(reports[-1], lsp.WorkDoneProgressEnd)
+
+
+async def test_the_loop_works_on_the_unsaved_buffer(client: LanguageClient):
+    """The tests run on what the editor shows: here the bug exists only in the buffer."""
+    path = client.root / "shop" / "pricing.py"
+    buggy = path.read_text()
+    path.write_text(buggy.replace("if quantity > 50:", "if quantity >= 50:"))  # disk: fixed
+    on_disk = path.read_text()
+    uri = path.as_uri()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, buggy))
+    )
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri),
+            range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 4)),
+            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.fix"]),
+        )
+    )
+    [fix] = actions
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=fix.command.command, arguments=fix.command.arguments)
+    )
+    assert result["applied"] is True, result
+    assert result["summary"]["tests_passed_before"] == 3
+    [applied] = client.applied
+    new = apply_workspace_edit(buggy, applied.edit, uri, encoding_of(client.init_result), 1)
+    assert new == on_disk
+    assert path.read_text() == on_disk  # never written by the server

@@ -32,7 +32,7 @@ MODES = {
 
 
 class RefineActions:
-    """Offers the loop's actions inside a function of a file on disk."""
+    """Offers the loop's actions inside a function of a file (saved or not)."""
 
     name = "refine"
     kinds = (KIND,)
@@ -61,11 +61,33 @@ class RefineActions:
         raise Refused("this action runs as a command")
 
 
-def run_loop(mode: str, snapshot: DocumentSnapshot, line: int, settings: Settings, work: LongWork):
+def open_buffers(ls: RefineLanguageServer, root: Path) -> dict[str, str]:
+    """The open documents under ``root`` by relative path, with the text the editor holds."""
+    out = {}
+    for doc in ls.documents:
+        path = uri_to_path(doc.uri)
+        if path is None:
+            continue
+        try:
+            out[path.resolve().relative_to(root.resolve()).as_posix()] = doc.text
+        except ValueError:
+            continue  # outside the project
+    return out
+
+
+def run_loop(
+    mode: str,
+    snapshot: DocumentSnapshot,
+    line: int,
+    settings: Settings,
+    work: LongWork,
+    overlay: dict[str, str],
+):
     import refine_lsp.refine as refine
 
     path = snapshot.path
     root = find_project_root(path)
+    overlay = {**overlay, path.resolve().relative_to(root.resolve()).as_posix(): snapshot.text}
     fn = getattr(refine, MODES[mode][1])
     return fn(
         root,
@@ -75,6 +97,7 @@ def run_loop(mode: str, snapshot: DocumentSnapshot, line: int, settings: Setting
         progress=lambda message, percent=None: work.report(message, percent),
         cancel=work.cancel,
         memory_dir=state_dir("memory"),
+        overlay=overlay,
     )
 
 
@@ -123,17 +146,16 @@ def register(server: RefineLanguageServer) -> None:
             ls.notify("the file changed since this action was listed; ask again")
             return {"applied": False, "message": "document changed"}
         path = uri_to_path(uri)
-        if path is None or not path.is_file():
-            ls.notify("save the file first: the loop runs the project's tests on disk")
-            return {"applied": False, "message": "not a file on disk"}
-        if path.read_text(encoding="utf-8", errors="replace") != doc.text:
-            ls.notify("save the file first: the tests run against the file on disk")
-            return {"applied": False, "message": "unsaved changes"}
+        if path is None:
+            ls.notify("the loop needs a file in a project folder; save this buffer first")
+            return {"applied": False, "message": "not a file"}
         snapshot = doc.snapshot()
         title = MODES[mode][0]
+        root = find_project_root(path)
+        overlay = open_buffers(ls, root)  # tests run on what the editor shows, saved or not
         async with LongWork(ls, title) as work:
             result = await work.run(
-                run_loop, mode, snapshot, int(data["args"]["line"]), ls.settings, work
+                run_loop, mode, snapshot, int(data["args"]["line"]), ls.settings, work, overlay
             )
         summary = result.summary.text()
         if result.cancelled:

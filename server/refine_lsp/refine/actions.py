@@ -214,7 +214,10 @@ def _add_props(s: Session) -> object:
     base = tests_dir if tests_dir.is_dir() else s.file.parent
     path = base / f"test_{module.split('.')[-1]}_properties.py"
     rel = path.relative_to(s.workspace).as_posix()
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if rel in s.overlay:  # open in the editor: what the user sees, saved or not
+        existing = s.overlay[rel]
+    else:
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
     candidates = [
         (name, text)
         for name, text in property_tests(s.source, s.target, module)

@@ -42,7 +42,10 @@ class Session:
         tests: list[str] | None = None,
         worker_env: dict[str, str] | None = None,
         workers: int | None = None,
+        overlay: dict[str, str] | None = None,
     ):
+        """``overlay`` maps workspace-relative paths to the text the editor holds (unsaved
+        buffers): the sandboxes see it instead of the files on disk, the target included."""
         self.started = time.monotonic()
         self.workspace = Path(workspace).resolve()
         self.file = Path(file).resolve()
@@ -52,8 +55,13 @@ class Session:
             self.rel = self.file.relative_to(self.workspace).as_posix()
         except ValueError as exc:
             raise LoopError(f"{file} is not inside the workspace {workspace}") from exc
+        self.overlay = dict(overlay or {})
         try:
-            self.source = self.file.read_text(encoding="utf-8")
+            self.source = (
+                self.overlay[self.rel]
+                if self.rel in self.overlay
+                else self.file.read_text(encoding="utf-8")
+            )
         except (OSError, UnicodeDecodeError) as exc:
             raise LoopError(f"cannot read {file}: {exc}") from exc
         try:
@@ -82,6 +90,7 @@ class Session:
             r = self.settings.refine
             self._pool = TestPool(
                 self.workspace,
+                files=self.overlay or None,
                 memory_mb=r.memory_mb,
                 timeout_s=r.test_timeout_s,
                 env=self.worker_env,
@@ -145,7 +154,9 @@ class Session:
     # -- final checks ------------------------------------------------------------------------
     def props_sandbox(self) -> Sandbox:
         if self._props is None:
-            self._props = Sandbox(self.workspace, memory_mb=self.settings.refine.memory_mb)
+            self._props = Sandbox(
+                self.workspace, self.overlay or None, memory_mb=self.settings.refine.memory_mb
+            )
         return self._props
 
     def can_check_properties(self) -> bool:
