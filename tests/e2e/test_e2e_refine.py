@@ -39,20 +39,26 @@ async def client(lsp_client: LanguageClient, tmp_path, monkeypatch):
     await lsp_client.shutdown_session()
 
 
+async def open_and_list(client: LanguageClient, uri: str, text: str, kind: str):
+    """Open the document with ``text`` (the editor's buffer) and list ``kind`` actions in
+    bulk_discount."""
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text))
+    )
+    return await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri),
+            range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 4)),
+            context=lsp.CodeActionContext(diagnostics=[], only=[kind]),
+        )
+    )
+
+
 async def test_fix_failing_tests_applies_a_verified_edit(client: LanguageClient):
     path = client.root / "shop" / "pricing.py"
     text = path.read_text()
     uri = path.as_uri()
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text))
-    )
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri),
-            range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 4)),
-            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine"]),
-        )
-    )
+    actions = await open_and_list(client, uri, text, "refactor.rewrite.refine")
     titles = [a.title for a in actions]
     assert titles == [
         "Fix failing tests: bulk_discount",
@@ -87,16 +93,7 @@ async def test_the_loop_works_on_the_unsaved_buffer(client: LanguageClient):
     path.write_text(buggy.replace("if quantity > 50:", "if quantity >= 50:"))  # disk: fixed
     on_disk = path.read_text()
     uri = path.as_uri()
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, buggy))
-    )
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri),
-            range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 4)),
-            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.fix"]),
-        )
-    )
+    actions = await open_and_list(client, uri, buggy, "refactor.rewrite.refine.fix")
     [fix] = actions
     result = await client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command=fix.command.command, arguments=fix.command.arguments)
