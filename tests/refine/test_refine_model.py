@@ -73,3 +73,17 @@ def test_garbage_from_the_model_offers_nothing(ws, monkeypatch):
     assert res.new_source is None
     assert res.summary.message.startswith("no verified fix found")
     assert (ws / "mod.py").read_text() == MOD
+
+
+def test_a_slow_model_never_outlives_the_actions_time_budget(ws, monkeypatch):
+    monkeypatch.setenv("REFINE_FAKE_KEY", "sk-test-not-a-secret")
+    settings = _settings("")
+    with fake.FakeOpenAI(script=[fake.Reply.slow(120.0, text="too late")] * 4) as srv:
+        settings.model.api_base = srv.url + "/v1"
+        settings.model.timeout_s = 120.0
+        settings.refine.max_seconds = 12.0
+        res = fix_failing_tests(ws, ws / "mod.py", 1, settings, worker_env=ENV)
+    assert res.new_source is None
+    # The call was cut at the budget's end (not at the 120 s timeout) and not retried.
+    assert res.summary.seconds < 60
+    assert any("Timeout" in e for e in res.summary.model_errors), res.summary.model_errors

@@ -212,8 +212,14 @@ def register(lm: ModuleType) -> None:
             stop = [stop] if isinstance(stop, str) else stop
             n = int(params.get("n") or 1)
             results = []
+            # One deadline for all n choices: the call's timeout bounds the whole call.
+            limit = _timeout_of(timeout)
+            deadline = time.monotonic() + limit if limit else None
             for _ in range(n):
                 temperature = float(params.get("temperature") or 0.0)
+                left = deadline - time.monotonic() if deadline is not None else None
+                if left is not None and left <= 0 and results:
+                    break  # the choices generated so far are the answer
                 try:
                     result = generate(
                         model,
@@ -221,11 +227,13 @@ def register(lm: ModuleType) -> None:
                         max_tokens=int(params.get("max_tokens") or 256),
                         temperature=temperature,
                         stop=stop,
-                        timeout_s=_timeout_of(timeout),
+                        timeout_s=max(left, 0.001) if left is not None else None,
                         # No fixed seed: repeated sampling calls must differ.
                         seed=params.get("seed"),
                     )
                 except TimeoutError as exc:
+                    if results:
+                        break  # keep the choices that finished in time
                     raise lm.Timeout(message=str(exc), model=model, llm_provider=PROVIDER) from None
                 except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
                     # "Not found" is not retried and reads as unavailable, hint kept.

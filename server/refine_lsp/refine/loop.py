@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from refine_lsp.verify.pytest_runner import TestRun
 from refine_lsp.verify.sandbox import Cancelled, SandboxError
@@ -28,6 +28,7 @@ BATCH_PER_WORKER = 4
 NEAR_MISSES = 3
 SECOND_ORDER_LINES = 4
 FALLBACK_BATCHES = 2
+MIN_MODEL_SECONDS = 5.0  # too little time left for a model answer to be worth waiting for
 
 
 @dataclass
@@ -55,6 +56,7 @@ class _Fixer:
         self.passing = set(related) - self.failing
         self.seen: set[str] = {s.source}
         self.near: list[Outcome] = []
+        self.partly_right: list[Outcome] = []  # the near misses the last round built on
         self.tried: dict[str, int] = {}
         self.rejected: list[str] = []
         # A plausible candidate whose only fault is a new exception on generated inputs: a
@@ -199,12 +201,12 @@ def _fix(s: Session) -> LoopResult:
     while fix is None and f.fallback is None and not s.out_of_budget():
         rounds += 1
         improved = False
-        if has_model and s.usage.calls < s.settings.refine.max_model_calls:
-            fix = _model_round(s, f, order)
-            improved = fix is not None
-        if fix is None and f.near:
+        # Near misses first: second mutations around what already fixed some failing tests
+        # are cheap and often right; the model (slow on a CPU) comes after, told about them.
+        if f.near:
             f.near.sort(key=lambda o: (-o.fixed, o.candidate.size))
             seeds, f.near = f.near[:NEAR_MISSES], []
+            f.partly_right = seeds
             if seeds[0].fixed > best_near or rounds == 1:
                 best_near = seeds[0].fixed
                 improved = True
@@ -222,6 +224,10 @@ def _fix(s: Session) -> LoopResult:
                 fix = f.search(second)
                 if fix is not None:
                     break
+        if fix is None and f.fallback is None and has_model and not s.out_of_budget():
+            if s.usage.calls < s.settings.refine.max_model_calls:
+                fix = _model_round(s, f, order)
+                improved = improved or fix is not None or bool(f.near)
         if fix is None and not improved:
             break
     if fix is None and f.fallback is not None:
@@ -253,14 +259,22 @@ def _model_round(s: Session, f: _Fixer, order: list[int]) -> Candidate | None:
         feedback.append(
             f"line {ln + 1} is suspicious ({f.scores[ln]:.2f}): `{lines[ln].strip()[:120]}`"
         )
-    for o in sorted(f.near, key=lambda o: -o.fixed)[:2]:
+    for o in sorted(f.near or f.partly_right, key=lambda o: -o.fixed)[:2]:
         feedback.append(f"partly right: {o.candidate.description} fixed {o.fixed} failing tests")
     feedback += f.rejected[-2:]
     feedback += s.memory.insights(s.kind)
     hard = s.summary.route == "hard"
+    left = s.settings.refine.max_seconds - s.elapsed()
+    if left < MIN_MODEL_SECONDS:
+        return None
     s.progress("asking the model", None)
+    # A model call never outlives the action's time budget (nor does a retry after it).
+    model = s.settings.model
+    if left < model.timeout_s:
+        model = replace(model, timeout_s=left, retries=0)
+    settings = replace(s.settings, model=model)
     sources = propose(
-        s.settings,
+        settings,
         s.usage,
         s.source,
         s.target,
