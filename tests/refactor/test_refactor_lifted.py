@@ -86,6 +86,32 @@ FUNCTION_CASES = {
             k = 2
         """,
     ),
+    "names_bound_in_a_try_body_or_a_loop_are_passed": (
+        """
+        def f(path, xs):
+            try:
+                text = open(path).read()
+            except OSError:
+                raise
+            for x in xs:
+                last = x
+            ⟦print(text, last)⟧
+        """,
+        """
+        def f(path, xs):
+            try:
+                text = open(path).read()
+            except OSError:
+                raise
+            for x in xs:
+                last = x
+            f_step(text, last)
+
+
+        def f_step(text, last):
+            print(text, last)
+        """,
+    ),
     "selection_stops_before_a_trailing_comment": (
         """
         def f(cache, k, func):
@@ -280,6 +306,20 @@ STILL_REFUSED = [
         "def f(c, k):\n    def g():\n        return k\n    ⟦k = 2\n    if c:\n"
         "        return g()⟧\n",
         ef.CLOSURE.format("k"),
+    ),
+    # Found by the corpus benchmark (more_itertools.distinct_permutations): `helper` exists
+    # only when the `except` branch ran, and the selection uses it only then.
+    (
+        "extract.function",
+        "def f(xs):\n    try:\n        xs.sort()\n        ok = True\n    except TypeError:\n"
+        "        ok = False\n\n        def helper(x):\n            return x\n\n"
+        "    ⟦if ok:\n        return xs\n    else:\n        return [helper(x) for x in xs]⟧\n",
+        ef.PARAM_UNBOUND.format("helper"),
+    ),
+    (
+        "extract.function",
+        "def f(c):\n    if c:\n        n = 1\n    ⟦if c:\n        print(n)⟧\n",
+        ef.PARAM_UNBOUND.format("n"),
     ),
     ("extract.variable", "def f(a):\n    ⟦a.b⟧ = 1\n", ex.TARGET),
     ("extract.variable", "def f(a):\n    ⟦a.n⟧ += 1\n", ex.TARGET),

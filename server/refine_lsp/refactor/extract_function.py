@@ -17,7 +17,7 @@ from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .statements import NOT_WHOLE, cst_statements, ts_statements
 from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_rows, walk
-from .usage import definitely_bound, usage_of
+from .usage import definitely_bound, maybe_unbound_at, usage_of
 
 RETURN = "The selection contains a `return` that would leave the extracted function only"
 YIELD = "The selection contains `yield`: the extracted code would become a generator"
@@ -29,6 +29,7 @@ MAYBE_UNBOUND = "`{}` is used after the selection but may not be assigned by it"
 DELETED = "The selection deletes `{}`, which is used after it"
 DYNAMIC = "The selection calls `{}()`, which sees the local variables"
 SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
+PARAM_UNBOUND = "`{}` may be unassigned where the selection starts: it cannot be passed"
 CLOSURE = "`{}` is read by a nested function, which would not see the value assigned here"
 PRIVATE_STATIC = "Class-private names in a static method cannot be moved out of the class"
 
@@ -260,6 +261,9 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
                 raise Refusal(MAYBE_UNBOUND.format(n))
             if n not in params:
                 params.append(n)
+    for n in params:
+        if maybe_unbound_at(chunk, owner, i, func, use, n):
+            raise Refusal(PARAM_UNBOUND.format(n))
 
     # A method chunk is the method alone (dedented): its class is outside the chunk.
     chunk_method = (

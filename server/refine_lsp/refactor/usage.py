@@ -166,3 +166,55 @@ def block_statements(block: cst.BaseSuite) -> list:
     if isinstance(block, cst.SimpleStatementSuite):
         return [cst.SimpleStatementLine(body=block.body)]
     return list(block.body)
+
+
+def maybe_unbound_at(chunk: Chunk, owner, i: int, func, use: Usage, name: str) -> bool:
+    """``name`` may be unassigned when ``owner.body[i]`` runs: it is bound before only in a
+    branch (`if`/`else`, an `except` handler), e.g. a helper defined in one branch and used
+    later under the same condition.
+
+    A loop or a `try` body that binds it counts as binding it (the usual "it ran" assumption).
+    """
+    if func is None or name in use.outer:
+        return False
+    params = func.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    if name in {p.name.value for p in every}:
+        return False
+    binds = use.binds.get(name, [])
+    node, idx = owner, i
+    while True:
+        body = list(node.body)
+        if name in definitely_bound(body[:idx]):
+            return False
+        for st in body[:idx]:
+            parts = [st] if isinstance(st, (cst.For, cst.While)) else []
+            if isinstance(st, cst.Try):  # a handler runs only when the body failed
+                parts = [st.body] + ([st.finalbody] if st.finalbody is not None else [])
+            if any(chunk.start(x) <= p <= chunk.end(x) for x in parts for p in binds):
+                return False
+        stmt = chunk.parents.get(node)
+        while stmt is not None and not isinstance(stmt, cst.BaseCompoundStatement):
+            if isinstance(stmt, cst.ExceptHandler) and stmt.name is not None:
+                if name in bound_names(stmt.name.name):
+                    return False
+            stmt = chunk.parents.get(stmt)
+        if stmt is None or stmt is func:
+            return True
+        if isinstance(stmt, cst.For) and name in bound_names(stmt.target):
+            return False
+        if isinstance(stmt, cst.With) and any(
+            item.asname is not None and name in bound_names(item.asname.name) for item in stmt.items
+        ):
+            return False
+        block = chunk.parents.get(stmt)
+        while block is not None and not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            block = chunk.parents.get(block)  # `elif` chains nest an If in an If
+        if block is None:
+            return True
+        ids = [id(x) for x in block.body]
+        top = stmt
+        while id(top) not in ids:
+            top = chunk.parents[top]
+        node, idx = block, ids.index(id(top))
