@@ -112,6 +112,40 @@ FUNCTION_CASES = {
             print(text, last)
         """,
     ),
+    "bound_on_every_path_that_falls_through_is_passed": (
+        """
+        def f(iterable, n):
+            try:
+                iterable[:0]
+            except TypeError:
+                seq = tuple(iterable)
+            else:
+                seq = iterable
+            if n:
+                size = n
+            else:
+                raise ValueError(n)
+            ⟦print(seq, size)⟧
+        """,
+        """
+        def f(iterable, n):
+            try:
+                iterable[:0]
+            except TypeError:
+                seq = tuple(iterable)
+            else:
+                seq = iterable
+            if n:
+                size = n
+            else:
+                raise ValueError(n)
+            f_step(seq, size)
+
+
+        def f_step(seq, size):
+            print(seq, size)
+        """,
+    ),
     "selection_stops_before_a_trailing_comment": (
         """
         def f(cache, k, func):

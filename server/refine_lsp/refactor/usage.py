@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import FunctionScope, GlobalScope, Scope
 
 from .chunk import Chunk
+from .exits import always_exits
 
 
 @dataclass
@@ -156,9 +157,22 @@ def definitely_bound(stmts) -> set[str]:
             other = (
                 block_statements(st.orelse.body) if isinstance(st.orelse, cst.Else) else [st.orelse]
             )
-            out |= definitely_bound(block_statements(st.body)) & definitely_bound(other)
-        elif isinstance(st, cst.Try) and st.finalbody is not None:
-            out |= definitely_bound(block_statements(st.finalbody.body))
+            branches = [block_statements(st.body), other]
+            # A branch that always leaves (`raise`, `return`) binds nothing the code after
+            # it could read: only the branches that fall through count.
+            through = [definitely_bound(b) for b in branches if not always_exits(b)]
+            out |= set.intersection(*through) if through else set()
+        elif isinstance(st, cst.Try):
+            if st.finalbody is not None:
+                out |= definitely_bound(block_statements(st.finalbody.body))
+            # Falling through means the body and `else:` completed, or a handler did.
+            main = block_statements(st.body) + (
+                block_statements(st.orelse.body) if st.orelse is not None else []
+            )
+            branches = [main] + [block_statements(h.body) for h in st.handlers]
+            through = [definitely_bound(b) for b in branches if not always_exits(b)]
+            if st.handlers and through:
+                out |= set.intersection(*through)
     return out
 
 
@@ -194,6 +208,10 @@ def maybe_unbound_at(chunk: Chunk, owner, i: int, func, use: Usage, name: str) -
                 parts = [st.body] + ([st.finalbody] if st.finalbody is not None else [])
             if any(chunk.start(x) <= p <= chunk.end(x) for x in parts for p in binds):
                 return False
+        if isinstance(stmt_of_block(chunk, node), cst.Try) and _in_else(chunk, node):
+            try_ = stmt_of_block(chunk, node)  # `else:` runs only when the body completed
+            if any(chunk.start(try_.body) <= p <= chunk.end(try_.body) for p in binds):
+                return False
         stmt = chunk.parents.get(node)
         while stmt is not None and not isinstance(stmt, cst.BaseCompoundStatement):
             if isinstance(stmt, cst.ExceptHandler) and stmt.name is not None:
@@ -218,3 +236,12 @@ def maybe_unbound_at(chunk: Chunk, owner, i: int, func, use: Usage, name: str) -
         while id(top) not in ids:
             top = chunk.parents[top]
         node, idx = block, ids.index(id(top))
+
+
+def stmt_of_block(chunk: Chunk, block):
+    parent = chunk.parents.get(block)
+    return chunk.parents.get(parent) if isinstance(parent, cst.Else) else parent
+
+
+def _in_else(chunk: Chunk, block) -> bool:
+    return isinstance(chunk.parents.get(block), cst.Else)
