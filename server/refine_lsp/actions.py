@@ -297,11 +297,10 @@ class Registry:
 
     def precompute(self, snapshot: DocumentSnapshot, settings: Settings) -> None:
         """Compute the save-time actions (fixAll, organize imports) for this version ahead."""
-        for name in self.providers:
-            key = self._save_key(name, snapshot, settings)
-            if key is None or self.saved.get(key) is not None:
+        for name, provider in self.providers.items():
+            if not hasattr(provider, "save_key"):
                 continue
-            try:
+            try:  # a result already there is returned as is
                 self.resolve_edits(name, snapshot, settings, {})
             except Refused:
                 continue
