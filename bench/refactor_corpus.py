@@ -4,7 +4,8 @@ Downloads pinned source distributions (``pip download --no-deps --no-binary :all
 statement and expression ranges inside functions with a fixed seed, asks the running
 server (``python -m refine_lsp serve`` over stdio, or the domain API with ``--direct``) for
 extract-function / extract-variable actions, resolves and applies them one at a time
-(bottom-up, so earlier ranges keep their positions), checks that every result compiles,
+(bottom-up; each pending range is mapped through a line diff to where it now is),
+checks that every result compiles,
 and runs the package's tests for the module after each batch of applied edits (bisecting
 to the first failing edit when a batch fails). ``--rope`` runs rope on the same ranges.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import json
 import os
 import random
@@ -222,17 +224,53 @@ def compiles(text: str) -> bool:
         return False
 
 
+class LineMap:
+    """Where each line of the original text is in an edited one (None where it changed)."""
+
+    def __init__(self, old: str, new: str):
+        a, b = old.split("\n"), new.split("\n")
+        head = 0
+        while head < min(len(a), len(b)) and a[head] == b[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        self.head, self.old_tail, self.shift = head, len(a) - tail, len(b) - len(a)
+        self.middle: dict[int, int] = {}
+        matcher = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail])
+        for i, j, n in matcher.get_matching_blocks():
+            for k in range(n):
+                self.middle[head + i + k] = head + j + k
+
+    def line(self, old_line: int) -> int | None:
+        if old_line < self.head:
+            return old_line
+        if old_line >= self.old_tail:
+            return old_line + self.shift
+        return self.middle.get(old_line)
+
+    def range(self, r: Range) -> Range | None:
+        """The same range in the edited text, or None if an earlier edit touched its lines."""
+        rows = [self.line(k) for k in range(r.start[0], r.end[0] + 1)]
+        if None in rows or rows != list(range(rows[0], rows[0] + len(rows))):
+            return None
+        return Range(r.kind, (rows[0], r.start[1]), (rows[-1], r.end[1]))
+
+
 def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
     target = work / m.path
     original = target.read_text()
     pending = sorted(m.ranges, key=lambda r: r.start, reverse=True)
     text = original
+    lines = (None, None)  # (text, LineMap from the original to it)
     try:
         while pending:
             states, applied = [text], []
             while pending and len(applied) < args.batch:
                 r = pending.pop(0)
-                new = attempt(tool, text, r, m, stats)
+                if lines[0] is not text:
+                    lines = (text, LineMap(original, text))
+                new = attempt(tool, text, r, m, stats, lines[1].range(r))
                 if new is not None:
                     text = new
                     states.append(text)
@@ -269,9 +307,13 @@ def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
         target.write_text(original)
 
 
-def attempt(tool, text: str, r: Range, m: Module, stats: Stats) -> str | None:
+def attempt(tool, text: str, r: Range, m: Module, stats: Stats, here: Range | None) -> str | None:
+    """Try one range (`r` in the original text, `here` where it is now in `text`)."""
     stats.ranges += 1
-    result = tool.extract(text, r, str(m.path))
+    if here is None:  # an earlier edit rewrote these lines: the same for every tool
+        result = {"status": "not_offered", "reason": "lines changed by an earlier edit"}
+    else:
+        result = tool.extract(text, here, str(m.path))
     kind = result.get("kind") or (
         "extract.function" if r.kind == "statements" else "extract.variable"
     )

@@ -174,7 +174,7 @@ class OrganizeImports:
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         from refine_lsp import refactor
 
-        return refactor.organize_imports(snapshot.text, path=_path(snapshot))
+        return refactor.organize_imports(snapshot.text, path=_path(snapshot), tree=snapshot.tree)
 
     def save_key(self, settings: Settings) -> tuple:
         return ()

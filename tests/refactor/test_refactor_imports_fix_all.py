@@ -90,3 +90,106 @@ def test_fix_all_applies_only_enabled_rules_and_ignores_unknown():
 def test_organize_imports_leaves_clean_code_alone():
     clean = "import os\n\nprint(os.sep)\n"
     assert organize_imports(clean) == clean
+
+
+# One ruff run removes unused imports itself unless it would remove an import the keep-policy
+# spares; either way the result must be the general path's (report, remove, sort again).
+SPARES_NONE = [
+    d(
+        """
+        import sys, os
+        from collections import (OrderedDict,
+            defaultdict)
+        import json as j
+        from . import sibling
+        from .pkg.mod import thing, other
+
+
+        def f(x):
+            import re
+            if x == None:
+                return f"none"
+            return defaultdict(list), other
+        """
+    ),
+    d(
+        """
+        from __future__ import annotations
+        import typing
+        import os.path
+        from os import path, sep
+        print(sep)
+        """
+    ),
+    "import os\n",
+]
+KEEPS_SOME = [
+    "import json  # plugins\n",
+    "import readline\n",
+    "from gevent import monkey\n",
+    "try:\n    import numpy\nexcept ImportError:\n    numpy = None\n",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import os\n",
+    "from x import (a,  # why\n    b)\n",
+]
+USED_KEPT = d(
+    """
+    import os, sys
+    from typing import TYPE_CHECKING
+    if TYPE_CHECKING:
+        from collections import OrderedDict
+    try:
+        import numpy
+    except ImportError:
+        numpy = None
+
+
+    def f(d: OrderedDict):
+        return numpy, d
+    """
+)
+
+
+def test_kept_import_lines_lists_what_the_policy_spares():
+    from refine_lsp.refactor.imports import kept_import_lines
+
+    assert [kept_import_lines(s) for s in SPARES_NONE] == [[]] * len(SPARES_NONE)
+    assert [kept_import_lines(s) for s in KEEPS_SOME[:3]] == [
+        ["import json  # plugins"],
+        ["import readline"],
+        ["from gevent import monkey"],
+    ]
+    assert kept_import_lines(KEEPS_SOME[3]) == ["    import numpy"]
+    assert kept_import_lines(KEEPS_SOME[4]) == ["    import os"]
+    assert kept_import_lines(KEEPS_SOME[5]) == ["from x import (a,  # why\n    b)"]
+
+
+@pytest.mark.parametrize("source", [*SPARES_NONE, *KEEPS_SOME, USED_KEPT, BEFORE])
+@pytest.mark.parametrize("action", ["organize", "fix_all"])
+def test_one_run_path_equals_the_general_path(source, action, monkeypatch):
+    import importlib
+
+    imports = importlib.import_module("refine_lsp.refactor.imports")
+    fix_all_module = importlib.import_module("refine_lsp.refactor.fix_all")
+
+    def run(text):
+        if action == "organize":
+            return organize_imports(text)
+        return fix_all(text, list(FIX_ALL_RULES))
+
+    fast = run(source)
+    assert run(fast) == fast  # a fixed point: saving twice changes nothing
+    calls = []
+    monkeypatch.setattr(imports, "fix_keeping", lambda *a: calls.append(a))
+    monkeypatch.setattr(fix_all_module, "fix_keeping", lambda *a: calls.append(a))
+    assert run(source) == fast
+    assert calls or "import" not in source
+
+
+def test_one_run_path_is_taken_where_kept_imports_are_used():
+    from refine_lsp.refactor.imports import fix_keeping
+
+    assert fix_keeping(USED_KEPT, ["--select", "I001,F401"], None) == USED_KEPT.replace(
+        "import os, sys\nfrom typing import TYPE_CHECKING\n",
+        "from typing import TYPE_CHECKING\n\n",
+    )
+    assert fix_keeping("import readline\n", ["--select", "I001,F401"], None) is None

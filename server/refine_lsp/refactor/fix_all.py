@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import rewrite_none_compare
 from .imports import (
     fix_and_report,
+    fix_keeping,
     has_removable_unused,
     organize_imports,
     remove_unused_imports,
@@ -35,19 +36,24 @@ def fix_all(source: str, rules: list[str], path: str | None = None, tree=None) -
     """Apply the enabled rules; unknown rule ids are ignored.
 
     `tree` is the tree-sitter parse of `source` when the caller has one (the server does).
-    The tree-based rewrite runs first, on the text the tree belongs to; then one ruff run
-    applies the safe fixes, sorts imports and reports unused ones. Only when some of those
-    may go (side-effect, TYPE_CHECKING and commented imports stay) do two more runs remove
-    them and fix and sort again.
+    The tree-based rewrite runs first, on the text the tree belongs to (it changes no import
+    and no line break, so the tree still describes the imports afterwards). Then one ruff run
+    applies the safe fixes and sorts imports; it removes unused imports too when the keep
+    policy spares none of the file's imports. Otherwise that run reports the unused ones, and
+    only when some of them may go (side-effect, TYPE_CHECKING and commented imports stay) do
+    two more runs remove them and fix and sort again.
     """
     enabled = set(rules)
     organize = "organize-imports" in enabled
     if "compare-to-none" in enabled:
         source = rewrite_none_compare.fix_all(source, tree)
     if "ruff-safe-fixes" not in enabled:
-        return organize_imports(source, path) if organize else source
+        return organize_imports(source, path, tree) if organize else source
     if not organize:
         return ruff_safe_fixes(source, path)
+    fixed = fix_keeping(source, ["--extend-select", "I001,F401"], path, tree)
+    if fixed is not None:
+        return fixed
     # One ruff run fixes, sorts and reports unused imports; a file whose imports are clean
     # (the usual case once it has been saved this way) needs nothing more.
     args = ["--unfixable", "F401", "--extend-select", "I001,F401"]

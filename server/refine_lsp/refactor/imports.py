@@ -18,6 +18,9 @@ SIDE_EFFECT_MODULES = {
     "usercustomize", "faulthandler", "tracemalloc", "gevent.monkey", "eventlet",
     "django.contrib.gis", "matplotlib", "pytest_asyncio", "setuptools",
 }  # fmt: skip
+_SIDE_EFFECT_WORDS = re.compile(
+    rb"\b(%s)\b" % b"|".join(sorted({m.split(".")[0].encode() for m in SIDE_EFFECT_MODULES}))
+)
 _HEADER = re.compile(r"^(\s*)(if\s+(typing\.)?TYPE_CHECKING\b|try\s*:)")
 
 
@@ -39,14 +42,18 @@ def run_ruff(source: str, args: list[str], path: str | None) -> subprocess.Compl
         raise Refusal(f"ruff could not run: {exc}") from None
 
 
-def organize_imports(source: str, path: str | None = None) -> str:
+def organize_imports(source: str, path: str | None = None, tree=None) -> str:
     """Sorted imports without the unused ones our policy lets go.
 
-    One ruff run sorts and reports unused imports; only when some may be removed (rare once
-    a file has been saved this way) do two more runs remove them and sort again.
+    Usually one ruff run removes and sorts, and is done (`fix_keeping`). When that run would
+    remove an import the policy spares, one run sorts and reports unused imports, and only
+    when some may be removed do two more runs remove them and sort again.
     """
     if "import" not in source:
         return source
+    fixed = fix_keeping(source, ["--select", "I001,F401"], path, tree)
+    if fixed is not None:
+        return fixed
     sorted_, found = fix_and_report(source, ["--select", "I001,F401", "--unfixable", "F401"], path)
     if found is not None and not has_removable_unused(sorted_, found):
         return sorted_
@@ -57,14 +64,81 @@ def fix_and_report(source: str, args: list[str], path: str | None) -> tuple[str,
     """One ruff run applying the fixes `args` allow; the fixed text and the diagnostics left
     in it (None when they could not be read)."""
     proc = run_ruff(source, ["--fix", "--exit-zero", "--output-format", "json", *args], path)
-    if proc.returncode != 0 or not proc.stdout:
+    if proc.returncode != 0:
         return source, None
     report = proc.stderr[proc.stderr.find("[") :] if "[" in proc.stderr else ""
     try:
         found = json.loads(report)
     except json.JSONDecodeError:
-        return proc.stdout, None
-    return proc.stdout, found if isinstance(found, list) else None
+        found = None
+    if not isinstance(found, list):  # without its report, an empty output is not trusted
+        return (proc.stdout or source), None
+    return proc.stdout, found  # empty when every line went (a file of unused imports)
+
+
+def kept_import_lines(source: str, tree=None) -> list[str]:
+    """The lines of each import the keep-policy would spare if unused (with a comment on its
+    lines, of a side-effect module, inside a `try:` block or an `if` block), from the
+    tree-sitter tree: `tree` is a parse of `source` or of a text with the same import lines.
+
+    Conservative (every `if` counts, not only TYPE_CHECKING): a statement listed here that is
+    really removable only costs the slower path.
+    """
+    from .tsview import parse
+
+    data = tree.root_node.text if tree is not None else None
+    if data is None:  # no tree, or one that does not hold its text
+        tree = parse(source)
+        data = tree.root_node.text or source.encode("utf-8", "surrogatepass")
+    root = tree.root_node
+    lines = data.split(b"\n")
+    kept = []
+    at = data.find(b"import")
+    while at >= 0:  # each keyword `import` is a token of its own
+        node = root.descendant_for_byte_range(at, at + 6)
+        at = data.find(b"import", at + 6)
+        statement = node.parent if node is not None else None
+        if statement is None or statement.type not in ("import_statement", "import_from_statement"):
+            continue  # the word in a string or comment, or a `__future__` import
+        text = b"\n".join(lines[statement.start_point[0] : statement.end_point[0] + 1])
+        if _spared(statement, text):
+            kept.append(text.decode("utf-8", "surrogatepass"))
+    return kept
+
+
+def _spared(statement, text: bytes) -> bool:
+    if statement.has_error or b"#" in text:
+        return True
+    parent = statement.parent
+    while parent is not None:
+        if parent.type in ("try_statement", "if_statement", "ERROR"):
+            return True
+        parent = parent.parent
+    if not _SIDE_EFFECT_WORDS.search(text):
+        return False
+    names = [
+        (c.child_by_field_name("name") or c).text.decode("utf-8", "surrogatepass")
+        for c in statement.named_children
+        if c.type in ("dotted_name", "aliased_import", "relative_import")
+    ]
+    if statement.type == "import_from_statement" and names:
+        names = names[:1] + [f"{names[0]}.{n}" for n in names[1:]]
+    for name in names:
+        parts = name.split(".")
+        if any(".".join(parts[:k]) in SIDE_EFFECT_MODULES for k in range(1, len(parts) + 1)):
+            return True
+    return False
+
+
+def fix_keeping(source: str, args: list[str], path: str | None, tree=None) -> str | None:
+    """One ruff run with unused imports fixable (`args` select F401): its result when it
+    left every import the keep-policy spares as it was, else None (the caller takes the
+    general path). The usual case once a file's kept imports are used."""
+    kept = kept_import_lines(source, tree)
+    fixed, found = fix_and_report(source, args, path)
+    if found is None or any(fixed.count(k) != source.count(k) for k in kept):
+        return None
+    return fixed
 
 
 def has_removable_unused(source: str, found: list) -> bool:
