@@ -108,6 +108,90 @@ CASES = [
         """,
     ),
     (
+        "yield_sent_value",
+        "extract.variable",
+        """
+        def echo(xs):
+            for x in xs:
+                y = 1 + ⟦(yield x)⟧
+                print(y)
+        """,
+        """
+        def echo(xs):
+            for x in xs:
+                value = yield x
+                y = 1 + value
+                print(y)
+        """,
+    ),
+    (
+        "yield_from_statement",
+        "extract.variable",
+        """
+        def chain(a):
+            ⟦yield from a⟧
+        """,
+        """
+        def chain(a):
+            value = yield from a
+            value
+        """,
+    ),
+    (
+        "elif_condition_becomes_else_if",
+        "extract.variable",
+        """
+        def size(xs, limit):
+            if not xs:
+                return 0
+            # long ones
+            elif ⟦len(xs)⟧ > limit:  # too long
+                return limit
+            elif xs[0]:
+                return 1
+            else:
+                return 2
+        """,
+        """
+        def size(xs, limit):
+            if not xs:
+                return 0
+            # long ones
+            else:
+                len_result = len(xs)
+                if len_result > limit:  # too long
+                    return limit
+                elif xs[0]:
+                    return 1
+                else:
+                    return 2
+        """,
+    ),
+    (
+        "last_elif_condition",
+        "extract.variable",
+        """
+        def size(xs, limit):
+            if not xs:
+                return 0
+            elif len(xs) > limit:
+                return limit
+            elif ⟦xs[0].ready()⟧:
+                return 1
+        """,
+        """
+        def size(xs, limit):
+            if not xs:
+                return 0
+            elif len(xs) > limit:
+                return limit
+            else:
+                ready_result = xs[0].ready()
+                if ready_result:
+                    return 1
+        """,
+    ),
+    (
         "all_with_pure_calls",
         "extract.variable.all",
         """
@@ -147,9 +231,19 @@ REFUSALS = [
     ("extract.variable", "def f(a):\n    ⟦a.b⟧ = 1\n", ex.TARGET),
     ("extract.variable", "def f(a):\n    while ⟦a.ready()⟧:\n        pass\n", ex.LOOP_CONDITION),
     (
-        "extract.variable",
-        "def f(a):\n    if a:\n        pass\n    elif ⟦a.b > 1⟧:\n        pass\n",
+        "extract.variable.all",
+        "def f(a):\n    if a:\n        pass\n    elif ⟦a.b > 1⟧:\n        return a.b > 1\n",
         ex.ELIF,
+    ),  # fmt: skip
+    (
+        "extract.variable.all",
+        "def f(xs):\n    for x in xs:\n        y = 1 + ⟦(yield x)⟧\n        z = (yield x)\n",
+        ev.RUNS_TWICE.format("yield", 2),
+    ),  # fmt: skip
+    (
+        "extract.variable.all",
+        "async def f(a):\n    x = ⟦await a⟧\n    return await a\n",
+        ev.RUNS_TWICE.format("await", 2),
     ),  # fmt: skip
     (
         "extract.variable",
@@ -201,3 +295,18 @@ def test_all_occurrences_offered_only_when_repeated(marks):
     assert "extract.variable.all" in ids
     source, span = marks("def f(a):\n    return ⟦a + 1⟧\n")
     assert "extract.variable.all" not in [o.id for o in list_refactorings(source, span)]
+
+
+@pytest.mark.parametrize(
+    "marked,title,reason",
+    [
+        ("def f(a):\n    return ⟦a + 1⟧, ((a + 1)), (a+1)\n", "Extract variable (3 occurrences)",
+         None),
+        ("def f(xs):\n    y = 1 + ⟦(yield xs)⟧\n    return (yield xs)\n",
+         "Extract variable (2 occurrences)", ev.RUNS_TWICE.format("yield", 2)),
+    ],
+)  # fmt: skip
+def test_all_occurrences_counted_once_each_and_disabled_for_yield(marked, title, reason, marks):
+    source, span = marks(marked)
+    offer = next(o for o in list_refactorings(source, span) if o.id == "extract.variable.all")
+    assert (offer.title, offer.disabled_reason) == (title, reason)

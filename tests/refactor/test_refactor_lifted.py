@@ -388,8 +388,8 @@ STILL_REFUSED = [
         ex.SHORT_CIRCUIT.format("and"),
     ),
     (
-        "extract.variable",
-        "def f(a):\n    if a:\n        pass\n    elif ⟦a + 1⟧:\n        pass\n",
+        "extract.variable.all",
+        "def f(a):\n    if a:\n        pass\n    elif ⟦a + 1⟧:\n        return a + 1\n",
         ex.ELIF,
     ),
     ("extract.variable", "def f(a):\n    return g(a.pop(), ⟦lambda x=a: x⟧)\n", ex.ORDER),

@@ -29,7 +29,6 @@ SEMICOLON = "Statements before it on the same line (after `;`) would run after i
 ONE_LINE = "The statement shares its line with its `if`/`for`/`def` header"
 ORDER = "Something with side effects is evaluated before the expression in this statement"
 WALRUS = "The expression contains an assignment expression (`:=`)"
-YIELDS = "The expression contains `yield`"
 NOT_EXPR = "The selection is not a whole expression"
 ALREADY_NAME = "The expression is already a variable"
 
@@ -109,13 +108,16 @@ def _only_parens(chunk: Chunk, node_range, span) -> bool:
     return set(before) <= set("( \t\n\\") and set(after) <= set(") \t\n\\")
 
 
-def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
-    """The statement holding ``node``, refusing positions where hoisting changes behaviour."""
+def statement_of(chunk: Chunk, node: cst.CSTNode, elif_ok: bool = False) -> cst.BaseStatement:
+    """The statement holding ``node``, refusing positions where hoisting changes behaviour.
+
+    With ``elif_ok``, an expression in an `elif` condition gives that `elif` (an ``If`` in its
+    parent's ``orelse``): the caller turns it into `else:` holding the assignment and an `if`.
+    """
     child, parent = node, chunk.parents.get(node)
     reads = unpacked = False
-    for n in _up(chunk, node):
-        if isinstance(n, cst.Yield):
-            raise Refusal(YIELDS)
+    # A `yield` is hoisted like a call: in its own statement of the same function it
+    # suspends at the same point, once, after nothing with side effects (check_order).
     # A literal has the same value whenever it is evaluated and cannot fail: hoisting it out
     # of a branch, a loop or a condition changes nothing (except past a class scope).
     constant = _constant(node)
@@ -164,6 +166,8 @@ def statement_of(chunk: Chunk, node: cst.CSTNode) -> cst.BaseStatement:
         if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             if isinstance(parent, cst.If) and isinstance(chunk.parents.get(parent), cst.If):
                 if not constant:
+                    if elif_ok and child is parent.test:
+                        return parent
                     raise Refusal(ELIF)
                 child, parent = parent, chunk.parents.get(parent)
                 continue  # the assignment goes before the whole `if`/`elif` chain

@@ -17,7 +17,6 @@ from .expressions import (
     ALREADY_NAME,
     NOT_EXPR,
     PURE_CALLS,
-    YIELDS,
     check_order,
     cst_expression,
     statement_of,
@@ -29,6 +28,7 @@ from .usage import names_in, usage_of
 
 CONSTANTS = {"None", "True", "False"}  # libcst parses them as names
 CALLS_TWICE = "The expression calls `{}()`: one variable would call it once instead of {} times"
+RUNS_TWICE = "The expression contains `{}`: one variable would run it once instead of {} times"
 REBOUND = "`{}` is reassigned between the occurrences"
 MUTATED = "`{}` may be modified between the occurrences"
 ONLY_ONE = "There is no other occurrence of the expression in this scope"
@@ -40,19 +40,33 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
         return []
     if node.type == "identifier":
         return [offer("extract.variable", ALREADY_NAME)]
-    if node.type == "yield" or any(a.type == "yield" for a in walk(node)):
-        return [offer("extract.variable", YIELDS)]
     offers = [offer("extract.variable")]
     func = enclosing_function(node)
     if func is not None:
         key = _ts_key(node)
         kinds = {"parenthesized_expression", key.split(b":")[0].decode()}
-        same = sum(1 for n in walk(func) if n.type in kinds and _ts_key(n) == key)
+        same = sum(
+            1 for n in walk(func) if n.type in kinds and not _wrapped(n) and _ts_key(n) == key
+        )
         if same > 1:
+            runs = next((a.type for a in (node, *walk(node)) if a.type in ("yield", "await")), None)
+            reason = RUNS_TWICE.format(runs, same) if runs else None
             offers.append(
-                offer("extract.variable.all", title=f"Extract variable ({same} occurrences)")
+                offer(
+                    "extract.variable.all", reason, title=f"Extract variable ({same} occurrences)"
+                )
             )
     return offers
+
+
+def _wrapped(node) -> bool:
+    """The only thing inside parentheses (which are counted instead)."""
+    parent = node.parent
+    return (
+        parent is not None
+        and parent.type == "parenthesized_expression"
+        and (parent.named_child_count == 1)
+    )
 
 
 def _ts_key(node) -> bytes:
@@ -72,7 +86,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, all_occurre
     node = cst_expression(chunk, target)
     if isinstance(node, cst.Name) and node.value not in CONSTANTS:
         raise Refusal(ALREADY_NAME)
-    stmt = statement_of(chunk, node)
+    stmt = statement_of(chunk, node, elif_ok=not all_occurrences)
     check_order(chunk, stmt, node)
     occurrences = [node]
     if all_occurrences:
@@ -102,6 +116,17 @@ def _apply(chunk: Chunk, stmt, occurrences, node, new_name: str) -> str:
             return updated
 
     owner = chunk.parents[stmt]
+    if isinstance(owner, cst.If) and owner.orelse is stmt:
+        # `elif <test>:` becomes `else:` holding the assignment, then `if <test>:` and the
+        # rest of the chain: the test is still evaluated only when the earlier ones fail.
+        changed = stmt.visit(Replace())
+        inner = cst.If(test=changed.test, body=changed.body, orelse=changed.orelse,
+                       whitespace_before_test=changed.whitespace_before_test,
+                       whitespace_after_test=changed.whitespace_after_test)  # fmt: skip
+        block = cst.IndentedBlock([assign.with_changes(leading_lines=[]), inner])
+        new_else = cst.Else(block, leading_lines=stmt.leading_lines)
+        tree = chunk.module.deep_replace(owner, owner.with_changes(orelse=new_else))
+        return chunk.splice(tree)
     k = [id(x) for x in owner.body].index(id(stmt))
     new_owner = owner.visit(Replace())
     body = list(new_owner.body)
@@ -167,6 +192,9 @@ def _dominates(chunk: Chunk, first, later) -> bool:
 
 def _check_same_value(chunk: Chunk, node, anchor, kept) -> None:
     for n in _walk(node):
+        if isinstance(n, (cst.Yield, cst.Await)):
+            word = "await" if isinstance(n, cst.Await) else "yield"
+            raise Refusal(RUNS_TWICE.format(word, len(kept)))
         if isinstance(n, cst.Call):
             fname = cst.helpers.get_full_name_for_node(n.func) or "?"
             if fname not in PURE_CALLS:
