@@ -1,3 +1,5 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from refine_lsp.core import Pos, Span, apply_edits, diff_edits
 from refine_lsp.documents import Document
 from refine_lsp.review import review_document
@@ -49,3 +51,39 @@ def test_diff_edits_reproduce_the_new_text():
     edits = diff_edits(old, new)
     assert apply_edits(old, edits) == new
     assert len(edits) == 2
+
+
+LINES = st.sampled_from(["a\n", "b\n", "c\n", "\n", "x = 1\r\n", "é\n", "\r", "\r\n", "d", "🙂\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.lists(LINES, max_size=40),
+    changes=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 4), st.lists(LINES, max_size=4)), max_size=6
+    ),
+)
+def test_diff_edits_reproduce_any_edit(old, changes):
+    new = list(old)
+    for at, drop, insert in changes:
+        new[at : at + drop] = insert
+    old_text, new_text = "".join(old), "".join(new)
+    edits = diff_edits(old_text, new_text)
+    assert apply_edits(old_text, edits) == new_text
+    if old_text == new_text:
+        assert edits == []
+
+
+def test_diff_edits_on_a_big_file_touch_only_the_changed_lines():
+    old = [f"value_{i} = {i}\n" for i in range(3000)] + ["\n"] * 400
+    new = list(old)
+    new[10] = "value_10 = 'ten'\n"
+    del new[1500]
+    new.insert(2500, "inserted = True\n")
+    edits = diff_edits("".join(old), "".join(new))
+    assert apply_edits("".join(old), edits) == "".join(new)
+    assert [(e.span.start.line, e.span.end.line) for e in edits] == [
+        (10, 11),
+        (1500, 1501),
+        (2501, 2501),
+    ]
