@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import json
 import os
 import random
@@ -228,26 +227,14 @@ class LineMap:
     """Where each line of the original text is in an edited one (None where it changed)."""
 
     def __init__(self, old: str, new: str):
-        a, b = old.split("\n"), new.split("\n")
-        head = 0
-        while head < min(len(a), len(b)) and a[head] == b[head]:
-            head += 1
-        tail = 0
-        while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-            tail += 1
-        self.head, self.old_tail, self.shift = head, len(a) - tail, len(b) - len(a)
-        self.middle: dict[int, int] = {}
-        matcher = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail])
-        for i, j, n in matcher.get_matching_blocks():
-            for k in range(n):
-                self.middle[head + i + k] = head + j + k
+        from refine_lsp.core import matching_lines
+
+        self.lines: dict[int, int] = {}
+        for i, j, n in matching_lines(old.split("\n"), new.split("\n")):
+            self.lines.update(zip(range(i, i + n), range(j, j + n), strict=True))
 
     def line(self, old_line: int) -> int | None:
-        if old_line < self.head:
-            return old_line
-        if old_line >= self.old_tail:
-            return old_line + self.shift
-        return self.middle.get(old_line)
+        return self.lines.get(old_line)
 
     def range(self, r: Range) -> Range | None:
         """The same range in the edited text, or None if an earlier edit touched its lines."""

@@ -128,14 +128,19 @@ def _changed_lines(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]
     left over go to difflib. Whole-file rewrites touching a few lines of thousands (fixAll
     on save) stay near linear.
     """
-    blocks: list[tuple[int, int, int]] = []
-    _match(a, b, 0, len(a), 0, len(b), blocks)
     out, i, j = [], 0, 0
-    for x, y, n in [*blocks, (len(a), len(b), 0)]:
+    for x, y, n in [*matching_lines(a, b), (len(a), len(b), 0)]:
         if x > i or y > j:
             out.append((i, x, j, y))
         i, j = x + n, y + n
     return out
+
+
+def matching_lines(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """Runs of equal lines (i, j, n): ``a[i:i+n] == b[j:j+n]``, in order (see `diff_edits`)."""
+    blocks: list[tuple[int, int, int]] = []
+    _match(a, b, 0, len(a), 0, len(b), blocks)
+    return blocks
 
 
 def _match(a, b, alo, ahi, blo, bhi, blocks, depth: int = 0) -> None:
