@@ -470,11 +470,30 @@ class RefineLsp:
                 T.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
             ))  # fmt: skip
         elif text != self.text:
+            # As an editor does after applying an edit: the changed ranges only (bottom-up,
+            # each against the text the previous one left), so the server reparses
+            # incrementally.
+            from refine_lsp.core import diff_edits
+
+            lines = self.text.split("\n")
+            changes = [
+                T.TextDocumentContentChangePartial(
+                    range=T.Range(
+                        T.Position(e.span.start.line,
+                                   _utf16(lines[e.span.start.line], e.span.start.col)
+                                   if e.span.start.line < len(lines) else 0),
+                        T.Position(e.span.end.line,
+                                   _utf16(lines[e.span.end.line], e.span.end.col)
+                                   if e.span.end.line < len(lines) else 0),
+                    ),
+                    text=e.new_text,
+                )
+                for e in reversed(diff_edits(self.text, text))
+            ]  # fmt: skip
             self.version += 1
             self.text = text
             self.client.text_document_did_change(T.DidChangeTextDocumentParams(
-                T.VersionedTextDocumentIdentifier(uri=uri, version=self.version),
-                [T.TextDocumentContentChangeWholeDocument(text=text)],
+                T.VersionedTextDocumentIdentifier(uri=uri, version=self.version), changes
             ))  # fmt: skip
 
     def extract(self, text: str, r: Range, path: str) -> dict:
