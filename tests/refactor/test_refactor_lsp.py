@@ -89,3 +89,39 @@ async def test_refusal_is_shown_as_disabled_reason(client):
     action = next(a for a in actions if a.kind == "refactor.extract.function")
     assert action.disabled is not None
     assert "return" in action.disabled.reason
+
+
+ELIF = (
+    "def size(xs, limit):\n"
+    "    if not xs:\n"
+    "        return 0\n"
+    "    elif len(xs) > limit:\n"
+    "        return limit\n"
+    "    return 1\n"
+)
+
+
+async def test_extract_variable_from_an_elif_condition(client):
+    path = client.root / "size.py"
+    path.write_text(ELIF)
+    uri = path.as_uri()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, ELIF))
+    )
+    rng = lsp.Range(lsp.Position(3, 9), lsp.Position(3, 16))  # `len(xs)`
+    actions = await _actions(client, uri, rng, [lsp.CodeActionKind.RefactorExtract])
+    action = next(
+        a for a in actions if a.kind == "refactor.extract.variable" and "occurrences" not in a.title
+    )
+    assert action.disabled is None
+    resolved = await client.code_action_resolve_async(action)
+    assert _apply(ELIF, resolved.edit) == (
+        "def size(xs, limit):\n"
+        "    if not xs:\n"
+        "        return 0\n"
+        "    else:\n"
+        "        len_result = len(xs)\n"
+        "        if len_result > limit:\n"
+        "            return limit\n"
+        "    return 1\n"
+    )
