@@ -193,3 +193,23 @@ def test_one_run_path_is_taken_where_kept_imports_are_used():
         "from typing import TYPE_CHECKING\n\n",
     )
     assert fix_keeping("import readline\n", ["--select", "I001,F401"], None) is None
+
+
+def test_a_file_whose_spared_import_is_unused_skips_the_one_run_path_next_time(monkeypatch):
+    import importlib
+
+    imports = importlib.import_module("refine_lsp.refactor.imports")
+    import collections
+
+    monkeypatch.setattr(imports, "_SPARED_UNUSED", collections.OrderedDict())
+    runs = []
+    real = imports.run_ruff
+    monkeypatch.setattr(imports, "run_ruff", lambda *a: runs.append(a[1]) or real(*a))
+    source = "import readline\nimport sys, os\nprint(os)\n"
+    expected = "import os\nimport readline\n\nprint(os)\n# spared-unused case\n"
+    assert organize_imports(source + "# spared-unused case\n") == expected
+    first = len(runs)
+    runs.clear()
+    assert organize_imports(source + "# spared-unused case\n") == expected
+    assert len(runs) == first - 1  # the one-run attempt is not repeated
+    assert organize_imports(expected) == expected

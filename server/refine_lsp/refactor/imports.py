@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
+from collections import OrderedDict
 
 from .model import Refusal
 
@@ -130,13 +132,35 @@ def _spared(statement, text: bytes) -> bool:
     return False
 
 
+_SPARED_UNUSED: OrderedDict[tuple, None] = OrderedDict()  # kept imports seen unused
+_SPARED_UNUSED_SIZE = 64
+_SPARED_LOCK = threading.Lock()
+
+
 def fix_keeping(source: str, args: list[str], path: str | None, tree=None) -> str | None:
     """One ruff run with unused imports fixable (`args` select F401): its result when it
     left every import the keep-policy spares as it was, else None (the caller takes the
-    general path). The usual case once a file's kept imports are used."""
+    general path). The usual case once a file's kept imports are used.
+
+    A file whose spared imports were unused last time (a side-effect import, say) goes
+    straight to the general path while they stay the same, instead of paying this run on
+    every save.
+    """
     kept = kept_import_lines(source, tree)
+    key = (path, tuple(args), tuple(kept))
+    if kept:
+        with _SPARED_LOCK:
+            if key in _SPARED_UNUSED:
+                _SPARED_UNUSED.move_to_end(key)
+                return None
     fixed, found = fix_and_report(source, args, path)
-    if found is None or any(fixed.count(k) != source.count(k) for k in kept):
+    if found is None:
+        return None
+    if any(fixed.count(k) != source.count(k) for k in kept):
+        with _SPARED_LOCK:
+            _SPARED_UNUSED[key] = None
+            while len(_SPARED_UNUSED) > _SPARED_UNUSED_SIZE:
+                _SPARED_UNUSED.popitem(last=False)
         return None
     return fixed
 
