@@ -1,8 +1,11 @@
 """Extract function / method: whole statements become a new function and a call to it.
 
 Parameters are the names the selection reads that are bound before it; return values are
-the names it binds that are read after it. Anything that would change behaviour (control
-flow leaving the selection, generators, global/nonlocal, names maybe unbound) is refused.
+the names it binds that are read after it. A selection that yields becomes a generator the
+call delegates to with `yield from`, which forwards values, `send()` and `throw()` and
+returns what the generator returns (PEP 380). Anything that would change behaviour (control
+flow leaving the selection, `yield` in an async function, global/nonlocal, names maybe
+unbound) is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_
 from .usage import definitely_bound, maybe_unbound_at, usage_of
 
 RETURN = "The selection contains a `return` that would leave the extracted function only"
-YIELD = "The selection contains `yield`: the extracted code would become a generator"
+YIELD = (
+    "The selection contains `yield` in an async function: it cannot be delegated with `yield from`"
+)
 JUMP = "The selection contains `{}` for a loop outside the selection"
 GLOBAL = "The selection contains a `global`/`nonlocal` statement"
 DECLARED = "`{}` is declared global/nonlocal in the enclosing function and assigned here"
@@ -50,7 +55,7 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     owner = container.parent
     if owner is not None and owner.type == "class_definition":
         return offer("extract.function", CLASS_BODY)
-    reason = _ts_refusal(stmts, container)
+    reason = _ts_refusal(stmts, container, func)
     title = None
     if func is not None and _is_method(func) and _reads_first_param(view, func, stmts):
         title = "Extract method"
@@ -77,14 +82,14 @@ def _reads_first_param(view: SourceView, func, stmts) -> bool:
     )
 
 
-def _ts_refusal(stmts, container) -> str | None:
+def _ts_refusal(stmts, container, func=None) -> str | None:
     ends_with_return = exits.ts_always_exits(stmts) or exits.ts_at_tail(container, stmts)
     for st in stmts:
         for node in [st, *walk(st, skip=_NESTED)]:
             t = node.type
             if t == "return_statement" and not ends_with_return:
                 return RETURN
-            if t == "yield":
+            if t == "yield" and (func is None or _is_async(func)):
                 return YIELD
             if t in ("global_statement", "nonlocal_statement"):
                 return GLOBAL
@@ -93,6 +98,10 @@ def _ts_refusal(stmts, container) -> str | None:
                 if loop is None or loop.type in _NESTED or not _inside(loop, stmts):
                     return JUMP.format(t.split("_")[0])
     return None
+
+
+def _is_async(func) -> bool:
+    return any(c.type == "async" for c in func.children[:2])
 
 
 def _inside(node, stmts) -> bool:
@@ -190,7 +199,8 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     )
     if facts.returns and not ends_with_return:
         raise Refusal(RETURN)
-    if facts.yields:
+    generator = facts.yields
+    if generator and (func is None or func.asynchronous is not None or facts.awaits):
         raise Refusal(YIELD)
     if facts.jumps:
         raise Refusal(JUMP.format(facts.jumps[0]))
@@ -292,7 +302,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     new_def = _build_def(
         fname, self_name, decorator, params, outputs, selected, facts.awaits, ends_with_return
     )
-    call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return)
+    call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return, generator)
     call = call.with_changes(leading_lines=selected[0].leading_lines)
     new_body = body[:i] + [call] + body[j:]
     tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
@@ -436,13 +446,16 @@ def _build_def(fname, self_name, decorator, params, outputs, selected, is_async,
     )
 
 
-def _build_call(fname, self_name, params, outputs, is_async, ends):
+def _build_call(fname, self_name, params, outputs, is_async, ends, generator=False):
     func = cst.Name(fname)
     if self_name:
         func = cst.Attribute(cst.Name(self_name), cst.Name(fname))
     call: cst.BaseExpression = cst.Call(func, [cst.Arg(cst.Name(p)) for p in params])
     if is_async:
         call = cst.Await(call)
+    if generator:  # `return (yield from ...)`; elsewhere no parentheses are needed
+        parens = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if ends else {}
+        call = cst.Yield(cst.From(call), **parens)
     if ends:
         small = cst.Return(call)
     elif outputs:
