@@ -340,6 +340,16 @@ def test_maybe_unbound_output_passes_old_value(marks):
 REFUSALS = [
     ("def f(x):\n    ⟦if x:\n        return 1⟧\n    return 2\n", ef.RETURN),
     ("async def f(xs):\n    ⟦yield 1⟧\n", ef.YIELD),
+    (
+        "def f(it):\n    try:\n        while True:\n            ⟦b = next(it)\n"
+        "            yield b⟧\n    except StopIteration:\n        return\n",
+        ef.GUARDED_YIELD,
+    ),  # fmt: skip
+    (
+        "def f(path):\n    with open(path) as lines:\n        for line in lines:\n"
+        "            ⟦yield line.strip()⟧\n",
+        ef.GUARDED_YIELD,
+    ),  # fmt: skip
     ("def f(xs):\n    for x in xs:\n        ⟦if x:\n            break⟧\n", ef.JUMP.format("break")),
     ("def f(xs):\n    for x in xs:\n        ⟦continue⟧\n", ef.JUMP.format("continue")),
     ("def f():\n    ⟦global G\n    G = 1⟧\n", ef.GLOBAL),
@@ -447,3 +457,12 @@ def test_extracted_generator_behaves_the_same_under_send(marks):
             return seen, stop.value
 
     assert drive(after) == drive(source) == ([1, 2, 3], 66)
+
+
+def test_listing_disables_a_yield_inside_try_or_with(marks):
+    source, span = marks(
+        "def f(path):\n    with open(path) as lines:\n        for line in lines:\n"
+        "            ⟦yield line.strip()⟧\n"
+    )
+    offer = next(o for o in list_refactorings(source, span) if o.id == "extract.function")
+    assert offer.disabled_reason == ef.GUARDED_YIELD

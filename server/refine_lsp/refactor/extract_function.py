@@ -26,6 +26,10 @@ RETURN = "The selection contains a `return` that would leave the extracted funct
 YIELD = (
     "The selection contains `yield` in an async function: it cannot be delegated with `yield from`"
 )
+GUARDED_YIELD = (
+    "The selection yields inside a `try`/`with` of the function: a StopIteration it raises "
+    "would reach it as a RuntimeError from the extracted generator (PEP 479)"
+)
 JUMP = "The selection contains `{}` for a loop outside the selection"
 GLOBAL = "The selection contains a `global`/`nonlocal` statement"
 DECLARED = "`{}` is declared global/nonlocal in the enclosing function and assigned here"
@@ -91,6 +95,8 @@ def _ts_refusal(stmts, container, func=None) -> str | None:
                 return RETURN
             if t == "yield" and (func is None or _is_async(func)):
                 return YIELD
+            if t == "yield" and _guarded(stmts[0], func):
+                return GUARDED_YIELD
             if t in ("global_statement", "nonlocal_statement"):
                 return GLOBAL
             if t in ("break_statement", "continue_statement"):
@@ -98,6 +104,16 @@ def _ts_refusal(stmts, container, func=None) -> str | None:
                 if loop is None or loop.type in _NESTED or not _inside(loop, stmts):
                     return JUMP.format(t.split("_")[0])
     return None
+
+
+def _guarded(node, func) -> bool:
+    """Inside a `try` or `with` statement of ``func``."""
+    for a in ancestors(node.parent):
+        if a == func:
+            return False
+        if a.type in ("try_statement", "with_statement"):
+            return True
+    return False
 
 
 def _is_async(func) -> bool:
@@ -202,6 +218,10 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     generator = facts.yields
     if generator and (func is None or func.asynchronous is not None or facts.awaits):
         raise Refusal(YIELD)
+    if generator and any(
+        isinstance(a, (cst.Try, cst.TryStar, cst.With)) for a in _ancestors(chunk, owner, func)
+    ):
+        raise Refusal(GUARDED_YIELD)
     if facts.jumps:
         raise Refusal(JUMP.format(facts.jumps[0]))
     if facts.globals:
