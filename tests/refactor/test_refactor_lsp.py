@@ -50,6 +50,16 @@ def _apply(text: str, edit: lsp.WorkspaceEdit) -> str:
     return text
 
 
+def _open(client, name: str, text: str) -> str:
+    path = client.root / name
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text))
+    )
+    return uri
+
+
 async def _actions(client, uri, rng, only):
     return await client.text_document_code_action_async(
         lsp.CodeActionParams(
@@ -59,12 +69,7 @@ async def _actions(client, uri, rng, only):
 
 
 async def test_extract_function_listed_then_resolved(client):
-    path = client.root / "shapes.py"
-    path.write_text(SOURCE)
-    uri = path.as_uri()
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, SOURCE))
-    )
+    uri = _open(client, "shapes.py", SOURCE)
     rng = lsp.Range(lsp.Position(1, 0), lsp.Position(3, 0))
     actions = await _actions(client, uri, rng, [lsp.CodeActionKind.RefactorExtract])
     action = next(a for a in actions if a.kind == "refactor.extract.function")
@@ -78,12 +83,7 @@ async def test_extract_function_listed_then_resolved(client):
 
 
 async def test_refusal_is_shown_as_disabled_reason(client):
-    path = client.root / "sign.py"
-    path.write_text(SOURCE)
-    uri = path.as_uri()
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, SOURCE))
-    )
+    uri = _open(client, "sign.py", SOURCE)
     rng = lsp.Range(lsp.Position(7, 4), lsp.Position(8, 16))
     actions = await _actions(client, uri, rng, [lsp.CodeActionKind.RefactorExtract])
     action = next(a for a in actions if a.kind == "refactor.extract.function")
@@ -102,12 +102,7 @@ ELIF = (
 
 
 async def test_extract_variable_from_an_elif_condition(client):
-    path = client.root / "size.py"
-    path.write_text(ELIF)
-    uri = path.as_uri()
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, ELIF))
-    )
+    uri = _open(client, "size.py", ELIF)
     rng = lsp.Range(lsp.Position(3, 9), lsp.Position(3, 16))  # `len(xs)`
     actions = await _actions(client, uri, rng, [lsp.CodeActionKind.RefactorExtract])
     action = next(
