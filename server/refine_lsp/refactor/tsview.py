@@ -23,18 +23,6 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
 
 
-@lru_cache(maxsize=1)
-def _imports_query() -> tree_sitter.Query:
-    language = tree_sitter.Language(tree_sitter_python.language())
-    return tree_sitter.Query(language, "(import_statement) @i (import_from_statement) @i")
-
-
-def imports_query(root: tree_sitter.Node) -> list[tree_sitter.Node]:
-    """Every `import` and `from ... import` statement under `root` (not `__future__` ones)."""
-    found = tree_sitter.QueryCursor(_imports_query()).captures(root).get("i", [])
-    return sorted(found, key=lambda n: n.start_byte)
-
-
 def parse(source: str) -> tree_sitter.Tree:
     return _parser().parse(source.encode("utf-8", "surrogatepass"))
 
