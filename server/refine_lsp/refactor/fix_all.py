@@ -38,10 +38,11 @@ def fix_all(source: str, rules: list[str], path: str | None = None, tree=None) -
     `tree` is the tree-sitter parse of `source` when the caller has one (the server does).
     The tree-based rewrite runs first, on the text the tree belongs to (it changes no import
     and no line break, so the tree still describes the imports afterwards). Then one ruff run
-    applies the safe fixes and sorts imports; it removes unused imports too when the keep
-    policy spares none of the file's imports. Otherwise that run reports the unused ones, and
-    only when some of them may go (side-effect, TYPE_CHECKING and commented imports stay) do
-    two more runs remove them and fix and sort again.
+    applies the safe fixes, removes unused imports and sorts; that is the result when it left
+    every import the keep policy spares as it was (`fix_keeping`). Otherwise one run applies
+    the other fixes, sorts and reports unused imports, and only when some of them may go
+    (side-effect, TYPE_CHECKING and commented imports stay) do two more runs remove them and
+    fix and sort again.
     """
     enabled = set(rules)
     organize = "organize-imports" in enabled
