@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
 from refine_lsp.refactor import rewrite_bool_return as rb
 from refine_lsp.refactor import rewrite_comprehension as rc
@@ -121,3 +123,24 @@ def test_fix_all_compare_to_none_only_in_tested_positions():
         f(a == None)
         """
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["None", "==", "!=", "=", " ", "\n", "x", "_", "é", "(", "Nonex"])))
+def test_none_hits_are_where_a_comparison_with_none_is_written(parts):
+    """Every `None` word with `==`/`!=` beside it (whitespace between allowed), as the regex
+    `[=!]=\\s*None\\b|\\bNone\\s*[=!]=` would find around it."""
+    import re
+
+    from refine_lsp.refactor.rewrite_none_compare import _none_hits
+
+    data = "".join(parts).encode()
+    op_before = re.compile(rb"[=!]=\s*\Z")
+    op_after = re.compile(rb"None\s*[=!]=")
+    word = re.compile(rb"\bNone\b")
+    expected = [
+        m.start()
+        for m in word.finditer(data)
+        if op_before.search(data[: m.start()]) or op_after.match(data, m.start())
+    ]
+    assert _none_hits(data) == expected
