@@ -133,7 +133,8 @@ _RANGES = {
 
 def _build(cls: type, raw: Any, path: str, errors: list[str]) -> Any:
     obj = cls()
-    if raw is None:
+    # Lua's empty table encodes as [] (Neovim), so an empty list stands for an empty object.
+    if raw is None or (isinstance(raw, list) and not raw):
         return obj
     if not isinstance(raw, dict):
         errors.append(
