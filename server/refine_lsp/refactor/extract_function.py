@@ -14,13 +14,13 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from ..core import Span
-from . import exits
+from . import exits, selection_flow
 from . import names as naming
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .statements import NOT_WHOLE, cst_statements, ts_statements
 from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_rows, walk
-from .usage import definitely_bound, maybe_unbound_at, usage_of
+from .usage import block_statements, usage_of
 
 RETURN = "The selection contains a `return` that would leave the extracted function only"
 YIELD = (
@@ -40,6 +40,14 @@ DYNAMIC = "The selection calls `{}()`, which sees the local variables"
 SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
 PARAM_UNBOUND = "`{}` may be unassigned where the selection starts: it cannot be passed"
 CLOSURE = "`{}` is read by a nested function, which would not see the value assigned here"
+CLOSURE_CELL = (
+    "A function or lambda in the selection reads `{}`, which is assigned again later: "
+    "it would see its own copy"
+)
+RAISE_LOSES = (
+    "`{}` is assigned in the selection and read where an exception from it is caught: "
+    "the assignment would be lost when it raises"
+)
 PRIVATE_STATIC = "Class-private names in a static method cannot be moved out of the class"
 
 _NESTED = {"function_definition", "class_definition", "lambda"}
@@ -240,60 +248,12 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
         for a in sc.assignments:
             if a.name in use.declared and a.node in chunk.positions and inside(chunk.start(a.node)):
                 raise Refusal(DECLARED.format(a.name))
-    params, outputs = [], []
-    for n in sorted(use.reads, key=lambda n: min(use.reads[n])):
-        r_in = [p for p in use.reads[n] if inside(p)]
-        b_in = [p for p in use.binds.get(n, []) if inside(p)]
-        b_out = [p for p in use.binds.get(n, []) if not inside(p)]
-        if not r_in:
-            continue
-        read_first = not b_in or min(r_in) <= min(b_in)
-        if n in use.outer and not b_in:
-            params.append(n)
-        elif read_first and b_out and (b_in or not module_level):
-            params.append(n)
-    for n in sorted(use.binds, key=lambda n: min(use.binds[n])):
-        b_in = [p for p in use.binds[n] if inside(p)]
-        if not b_in:
-            continue
-        if n in use.declared:
-            raise Refusal(DECLARED.format(n))
-        later = [p for p in use.reads.get(n, []) if not inside(p)]
-        if module_level:
-            needed = bool(later)
-        else:
-            needed = any(
-                p > e
-                or p in use.nested_reads.get(n, [])
-                or any(chunk.start(lp) <= p <= chunk.end(lp) for lp in loops)
-                for p in later
-            )
-        if loops and n in params:
-            needed = True  # the next iteration reads what this one assigned
-        if needed:
-            outputs.append(n)
+    params, outputs = _bindings(chunk, func, selected, use, inside, loops, module_level)
     if ends_with_return:
         for n in outputs:
             if any(not inside(p) for p in use.nested_reads.get(n, [])):
                 raise Refusal(CLOSURE.format(n))
         outputs = []
-    sure = definitely_bound(selected)
-    if module_level:
-        outputs += [n for n in sorted(sure) if n not in outputs and n in use.binds]
-        outputs.sort(key=lambda n: min(p for p in use.binds[n] if inside(p)))
-    for n in sorted(facts.deleted):
-        if any(not inside(p) and p > s for p in use.reads.get(n, [])):
-            raise Refusal(DELETED.format(n))
-    for n in outputs:
-        if n not in sure:
-            before = [p for p in use.binds.get(n, []) if p < s]
-            if not before:
-                raise Refusal(MAYBE_UNBOUND.format(n))
-            if n not in params:
-                params.append(n)
-    for n in params:
-        if maybe_unbound_at(chunk, owner, i, func, use, n):
-            raise Refusal(PARAM_UNBOUND.format(n))
 
     # A method chunk is the method alone (dedented): its class is outside the chunk.
     chunk_method = (
@@ -351,6 +311,60 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     else:
         return _insert_after_top_level(view, trimmed, chunk, tree, new_def)
     return chunk.splice(tree)
+
+
+def _bindings(chunk, func, selected, use, inside, loops, module_level):
+    """Parameters and return values, from the flow of the body around the selection."""
+    body = chunk.module.body if func is None else block_statements(func.body)
+    fl = selection_flow.analyse(body, selection_flow.param_names(func), selected)
+    local = fl.local - use.declared
+    nested_after = {n for n, ps in use.nested_reads.items() if any(not inside(p) for p in ps)}
+    nested_in = {n for n, ps in use.nested_reads.items() if any(inside(p) for p in ps)}
+    params: list[str] = []
+    for n in fl.order:
+        if n in use.outer and n not in fl.may_def:
+            params.append(n)  # a variable of an enclosing function: the new one cannot see it
+        elif n in fl.upward and n in local:
+            if module_level and n not in fl.may_def:
+                continue  # a global the new function reads as it is
+            # Passing a maybe-unassigned name raises at the call: the same error, when the
+            # selection reads it before anything else happens.
+            if n not in fl.maybe_entry and n in fl.may_def:
+                continue  # unassigned on every path: the new function's local raises the same
+            if n not in fl.assigned_entry and n not in fl.read_first:
+                raise Refusal(PARAM_UNBOUND.format(n))
+            params.append(n)
+    for n in sorted(nested_in & local):
+        rebound = [
+            p for p in use.binds.get(n, []) if not inside(p) and p > chunk.start(selected[0])
+        ]
+        if loops or rebound:
+            raise Refusal(CLOSURE_CELL.format(n))
+    outputs: list[str] = []
+    for n in fl.order:
+        if n not in fl.may_def or n not in local or n in fl.deletes:
+            continue
+        needed = n in fl.live_after or n in nested_after
+        if module_level:
+            needed = needed or n in fl.must_def or n in use.nested_reads
+        if needed:
+            outputs.append(n)
+    for n in sorted(fl.deletes & fl.live_after):
+        raise Refusal(DELETED.format(n))
+    lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
+    if fl.catches_outside and lost:
+        raise Refusal(RAISE_LOSES.format(sorted(lost)[0]))
+    for n in outputs:
+        if n in fl.must_def:
+            continue
+        if n not in fl.assigned_entry:
+            raise Refusal(MAYBE_UNBOUND.format(n))
+        if n not in params:
+            params.append(n)
+    far = (1 << 30, 0)
+    params.sort(key=lambda n: min(use.reads.get(n) or [far]))
+    outputs.sort(key=lambda n: min([p for p in use.binds.get(n, []) if inside(p)] or [far]))
+    return params, outputs
 
 
 def _insert_after_top_level(view, trimmed, chunk, tree, new_def) -> str:
