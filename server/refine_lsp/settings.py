@@ -85,6 +85,8 @@ class Acceptance:
     # Store source text of suggestions in the events store (off: features and outcome only).
     store_source: bool = False
     db_path: str | None = None
+    # Write decisions and learned state to the events store; headless runs turn this off.
+    record: bool = True
 
 
 @dataclass

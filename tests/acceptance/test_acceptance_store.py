@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from refine_lsp.acceptance.events import AcceptanceEvent
@@ -118,11 +119,15 @@ def test_event_validation():
         AcceptanceEvent("", "code_action", "applied", 1.0)
 
 
-def test_default_db_path_follows_the_cache_dir(monkeypatch, tmp_path):
+def test_default_db_path_is_the_state_dir_one(monkeypatch, tmp_path):
     from refine_lsp.acceptance.store import default_db_path
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert default_db_path() == str(tmp_path / "refine-lsp" / "acceptance.sqlite3")
+    monkeypatch.delenv("REFINE_LSP_STATE_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert default_db_path() == str(tmp_path / "refine-lsp" / "events.sqlite3")
+    monkeypatch.setenv("REFINE_LSP_STATE_DIR", str(tmp_path / "s"))
+    assert default_db_path() == str(tmp_path / "s" / "events.sqlite3")
+    assert default_db_path("~/x.db") == str(Path.home() / "x.db")
 
 
 def test_records_from_several_threads(tmp_path):

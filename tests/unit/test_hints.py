@@ -1,62 +1,172 @@
-"""Refinement hints fade for a user who keeps ignoring them, and stay for one who applies them."""
+"""Refinement hints fade only on real decisions: a dismissal, or an edit of the flagged line
+that does not take the fix. Closing a file, a wholesale change or a headless run teach nothing."""
 
-from refine_lsp.core import Finding, Pos, Severity, Span
+from refine_lsp.core import Finding, Pos, Severity, Span, TextEdit
 from refine_lsp.hints import HintLedger, close_ledger, gate_hints
 from refine_lsp.settings import parse_settings
 from refine_lsp.suggestions import Suggestions
 
+URI = "file:///a.py"
 
-def make(tmp_path) -> Suggestions:
-    settings, _ = parse_settings({"acceptance": {"dbPath": str(tmp_path / "events.db")}})
+
+def make(tmp_path, **acceptance) -> Suggestions:
+    settings, _ = parse_settings({"acceptance": {"dbPath": str(tmp_path / "e.db"), **acceptance}})
     return Suggestions(settings)
 
 
-def finding(code="UP031", line=0, fix=True):
+def up031(text: str, line: int = 1) -> Finding:
+    """A UP031 finding on ``line`` of ``text`` whose fix rewrites `"%s" % x` as an f-string."""
+    src = text.splitlines()[line]
+    start, end = src.index('"'), len(src) - 1
     return Finding(
-        Span(Pos(line, 0), Pos(line, 5)),
+        Span(Pos(line, start), Pos(line, end)),
         Severity.warning,
-        code,
-        "Use format specifiers",
+        "UP031",
+        "Use format specifiers instead of percent format",
         "ruff",
-        f"ruff:{code}" if fix else None,
-        {"edits": []},
+        "ruff:UP031",
+        {"edits": [TextEdit(Span(Pos(line, start), Pos(line, end)), 'f"hi {name}"')]},
     )
 
 
-def test_refinements_become_hints_and_defects_stay(tmp_path):
+BEFORE = 'def f(name):\n    print("hi %s" % name)\n    return name\n'
+FIXED = 'def f(name):\n    print(f"hi {name}")\n    return name\n'
+OTHER = 'def f(name):\n    print("hello", name)\n    return name\n'
+
+
+def review(sug, ledger, text, findings=None):
+    return gate_hints(sug, ledger, URI, text, up031_list(text) if findings is None else findings)
+
+
+def up031_list(text):
+    return [up031(text)] if "%" in text else []
+
+
+def hint_counts(sug):
+    return sug.store.counts().get("refinement_hint", {})
+
+
+def test_refinements_become_hints_and_defects_are_never_gated(tmp_path):
+    sug = make(tmp_path)
+    sug.hints.mute("UP031")
+    sug.hints.mute("F401")
+    unused = Finding(Span(Pos(0, 0), Pos(0, 1)), Severity.warning, "F401", "unused", "ruff", "x")
+    error = Finding(Span(Pos(0, 0), Pos(0, 1)), Severity.error, "UP999", "syntax", "ruff", "x")
+    out = review(sug, HintLedger(), BEFORE, [up031(BEFORE), unused, error])
+    # The muted refinement is hidden; the warning and the error are published as reported.
+    assert [(f.code, f.severity) for f in out] == [
+        ("F401", Severity.warning),
+        ("UP999", Severity.error),
+    ]
+    sug2 = make(tmp_path / "2")
+    ledger = HintLedger()
+    [hint] = review(sug2, ledger, BEFORE)
+    assert hint.severity == Severity.hint and hint.data["suggestion_id"]
+    review(sug2, ledger, BEFORE)  # reviewing again is not a second showing
+    assert hint_counts(sug2) == {"shown": 1}
+
+
+def test_closing_the_file_is_no_decision(tmp_path):
+    sug = make(tmp_path)
+    for _ in range(40):
+        ledger = HintLedger()
+        assert len(review(sug, ledger, BEFORE)) == 1
+        close_ledger(sug, ledger)
+    assert hint_counts(sug) == {"shown": 40}
+    assert sug.hints.rate("UP031")[0] == sug.hints.rate("never-seen")[0]
+    assert not sug.pending
+
+
+def test_editing_the_line_without_the_fix_rejects_and_typing_the_fix_applies(tmp_path):
     sug = make(tmp_path)
     ledger = HintLedger()
-    out = gate_hints(sug, ledger, "file:///a.py", "x\n", [finding(), finding("F401")])
-    assert [(f.code, f.severity) for f in out] == [
-        ("UP031", Severity.hint),
-        ("F401", Severity.warning),
-    ]
-    assert out[0].data["suggestion_id"]
-    # Reviewing again does not count the same hint as shown twice.
-    gate_hints(sug, ledger, "file:///a.py", "x\n", [finding()])
-    assert sug.store.counts()["refinement_hint"] == {"shown": 1}
+    [hint] = review(sug, ledger, BEFORE)
+    assert review(sug, ledger, OTHER) == []  # rewritten another way
+    assert hint_counts(sug) == {"shown": 1, "rejected": 1}
+    [again] = review(sug, ledger, BEFORE)
+    assert again.data["suggestion_id"] != hint.data["suggestion_id"]
+    assert review(sug, ledger, FIXED) == []  # typed the fix by hand
+    assert hint_counts(sug) == {"shown": 2, "rejected": 1, "applied": 1}
 
 
-def test_ignored_kind_fades_and_applied_kind_stays(tmp_path):
+def test_quick_fix_applied_counts_once(tmp_path):
     sug = make(tmp_path)
-    ignored_rounds = None
-    for i in range(60):
+    ledger = HintLedger()
+    [hint] = review(sug, ledger, BEFORE)
+    assert sug.settle(hint.data["suggestion_id"], "applied")  # the code action's command
+    review(sug, ledger, FIXED)
+    assert hint_counts(sug) == {"shown": 1, "applied": 1}
+
+
+def test_no_decision_when_the_rule_stops_or_the_document_is_replaced(tmp_path):
+    sug = make(tmp_path)
+    ledger = HintLedger()
+    review(sug, ledger, BEFORE)
+    assert review(sug, ledger, BEFORE, findings=[]) == []  # e.g. the rule was deselected
+    review(sug, ledger, BEFORE)
+    assert review(sug, ledger, "import os\n") == []  # a branch switch or a revert
+    assert hint_counts(sug) == {"shown": 2}
+
+
+def test_an_edit_on_the_line_that_keeps_the_hint_is_the_same_hint(tmp_path):
+    sug = make(tmp_path)
+    ledger = HintLedger()
+    [hint] = review(sug, ledger, BEFORE)
+    edited = BEFORE.replace("% name)", "% name)  # greet")
+    [same] = review(sug, ledger, edited)
+    assert same.data["suggestion_id"] == hint.data["suggestion_id"]
+    assert hint_counts(sug) == {"shown": 1}
+
+
+def test_kind_rejected_by_edits_fades_says_why_and_comes_back(tmp_path):
+    sug = make(tmp_path)
+    ledger = HintLedger()
+    rounds = 0
+    while review(sug, ledger, BEFORE) and rounds < 60:
+        review(sug, ledger, OTHER)
+        rounds += 1
+    assert 5 < rounds < 60
+    assert [f.code for f in ledger.hidden_at(1)] == ["UP031"]  # "Show hidden hints" here
+    summary = sug.hidden_summary([ledger])
+    [row] = summary["hints"]
+    assert row["kind"] == "UP031" and row["state"] == "fading" and row["hidden_now"] == 1
+    assert row["rejected"] > 5 and "below the threshold 10%" in row["why"]
+    assert "refine-lsp acceptance reset --kind UP031" in row["bring_back"]
+    assert summary["message"] == "1 hint hidden"
+    assert sug.reset("UP031", [ledger])["reset"] == ["UP031"]
+    assert len(review(sug, ledger, BEFORE)) == 1
+    assert sug.hidden_summary([ledger])["hints_hidden_now"] == 0
+
+
+def test_hide_hints_like_this_dismisses_and_hides_the_kind_until_reset(tmp_path):
+    sug = make(tmp_path)
+    ledger, other = HintLedger(), HintLedger()
+    [hint] = review(sug, ledger, BEFORE)
+    gate_hints(sug, other, "file:///b.py", BEFORE, [up031(BEFORE)])
+    result = sug.dismiss_hint(hint.data["suggestion_id"], ledgers=[ledger, other])
+    assert result["hidden"] == "UP031" and "reset --kind UP031" in result["message"]
+    assert review(sug, ledger, BEFORE) == []
+    assert gate_hints(sug, other, "file:///b.py", BEFORE, [up031(BEFORE)]) == []
+    assert hint_counts(sug) == {"shown": 2, "dismissed": 1}
+    [row] = sug.hidden_summary([ledger, other])["hints"]
+    assert row["state"] == "hidden by you" and row["hidden_now"] == 2
+    sug.close()
+    again = make(tmp_path)  # the choice persists across sessions
+    assert gate_hints(again, HintLedger(), URI, BEFORE, [up031(BEFORE)]) == []
+    again.reset()
+    assert len(gate_hints(again, HintLedger(), URI, BEFORE, [up031(BEFORE)])) == 1
+
+
+def test_applied_kind_stays(tmp_path):
+    sug = make(tmp_path)
+    for _ in range(30):
         ledger = HintLedger()
-        shown = gate_hints(sug, ledger, "file:///a.py", f"v{i}\n", [finding("UP031")])
-        if not shown:
-            ignored_rounds = i
-            break
-        close_ledger(sug, ledger)  # the file closed with the hint ignored
-    assert ignored_rounds is not None and 5 < ignored_rounds < 60
-    for i in range(60):
-        ledger = HintLedger()
-        [hint] = gate_hints(sug, ledger, "file:///b.py", f"w{i}\n", [finding("SIM108")])
+        [hint] = review(sug, ledger, BEFORE)
         assert sug.settle(hint.data["suggestion_id"], "applied")
         close_ledger(sug, ledger)
-    counts = sug.store.counts()["refinement_hint"]
-    assert counts["applied"] == 60 and counts["rejected"] == ignored_rounds
+    assert hint_counts(sug) == {"shown": 30, "applied": 30}
 
 
 def test_without_the_gate_every_hint_is_shown():
-    out = gate_hints(None, HintLedger(), "file:///a.py", "x\n", [finding()] * 3)
+    out = gate_hints(None, HintLedger(), URI, BEFORE, [up031(BEFORE)] * 3)
     assert len(out) == 3 and all(f.severity == Severity.hint for f in out)

@@ -7,7 +7,7 @@ imported on first use. How the server drives it, per user:
         AcceptanceEvent, EventStore, HintGate, LogProbs, UserSession, default_db_path,
         default_gate)
 
-    store = EventStore(settings.acceptance.db_path or default_db_path(),
+    store = EventStore(default_db_path(settings.acceptance.db_path),
                        store_source=settings.acceptance.store_source)
     gate = default_gate(settings.acceptance.keep_accepted)   # shipped prior, this user
     gate.load_state(store.load_state("gate"))                # earlier online corrections
@@ -36,9 +36,10 @@ imported on first use. How the server drives it, per user:
     store.record(AcceptanceEvent(sid, kind, "accepted" | "rejected", now, f2))
     store.save_state("gate", gate.state())            # e.g. on shutdown / every N decisions
 
-    # refinement hints: per kind (e.g. the rule id)
-    hints = HintGate(); hints.load_state(store.load_state("hints"))
-    if hints.should_show(rule_id): ...;  later hints.record(rule_id, applied)
+    # refinement hints: per kind (the rule id), through one ledger per document
+    # (acceptance/hints.py): gate_hints on each review, close_ledger on didClose (no
+    # decision). Only an applied fix, an in-place edit that does not take it, or an explicit
+    # "Hide hints like this" teaches the gate. What was hidden: acceptance/hidden.py.
 
 `gate.set_keep(k)` re-derives the thresholds when `acceptance.keepAccepted` changes.
 Stage 2 uses a model with log-probability features when ``lp`` was given and a model
@@ -49,7 +50,7 @@ Source text reaches the store only when `store_source` is True.
 
 Offline: `refine_lsp.acceptance.cli.main(argv)` implements `refine-lsp acceptance evaluate
 --train A.jsonl (--test B.jsonl | --cv users) [--keep 0.95] [--json] [--plot FILE.png]`
-and `refine-lsp acceptance stats [--db PATH]`.
+`refine-lsp acceptance stats [--db PATH]` and `refine-lsp acceptance reset [--kind K]`.
 """
 
 from refine_lsp.acceptance.events import EVENTS, KINDS, AcceptanceEvent

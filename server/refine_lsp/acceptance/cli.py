@@ -4,7 +4,12 @@
     refine-lsp acceptance evaluate --train A.jsonl --cv users [--keep 0.95] [--json]
     refine-lsp acceptance evaluate ... --plot FILE.png      (needs matplotlib)
     refine-lsp acceptance ceiling --train A.jsonl [--keep 0.95] [--json]
-    refine-lsp acceptance stats [--db PATH]
+    refine-lsp acceptance stats [--db PATH] [--json]
+    refine-lsp acceptance reset [--kind KIND] [--db PATH]
+
+`stats` and `reset` use the server's events store (events.sqlite3 in the state dir:
+$REFINE_LSP_STATE_DIR, else $XDG_STATE_HOME/refine-lsp, else ~/.local/state/refine-lsp)
+unless --db is given. `stats` never writes to it.
 
 `ceiling` reports upper bounds on what a model on these features can reach (in-sample fit,
 oracle threshold) and a learning curve over the number of training users (ceiling.py).
@@ -21,6 +26,7 @@ import os
 import sys
 
 from refine_lsp.acceptance.cups import TelemetryError, load_decisions
+from refine_lsp.acceptance.store import EVENTS_FILE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,9 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     ce.add_argument("--train", required=True, help="events file (CUPS JSON lines)")
     ce.add_argument("--keep", type=float, default=0.95, help="share of accepted to keep")
     ce.add_argument("--json", action="store_true", help="print one JSON object last")
-    st = sub.add_parser("stats", help="counts from the local events store")
-    st.add_argument("--db", help="events database (default: acceptance.dbPath's default)")
-    st.add_argument("--json", action="store_true")
+    where = f"default: {EVENTS_FILE} in the state dir, as the server uses"
+    st = sub.add_parser(
+        "stats", help="what the gate hid (hints per rule, completions), why, and how to undo"
+    )
+    st.add_argument("--db", help=f"events database ({where})")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    rs = sub.add_parser("reset", help="forget what was learned, so hidden suggestions show")
+    rs.add_argument("--kind", help="a rule id (e.g. UP031) or inline_completion; default all")
+    rs.add_argument("--db", help=f"events database ({where})")
     return parser
 
 
@@ -68,6 +80,8 @@ def main(argv: list[str]) -> int:
         return _ceiling(args)
     if args.command == "stats":
         return _stats(args)
+    if args.command == "reset":
+        return _reset(args)
     _parser().print_help()
     return 2
 
@@ -184,19 +198,31 @@ def _plot(path: str, folds: list, result: dict) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from refine_lsp.acceptance.store import EventStore, default_db_path
+    import sqlite3
 
-    path = os.path.expanduser(args.db or default_db_path())
-    if not os.path.exists(path):
-        print(f"refine-lsp acceptance: no events database at {path}", file=sys.stderr)
+    from refine_lsp.acceptance.hidden import format_summary, hidden_summary
+    from refine_lsp.acceptance.hints import HintGate
+    from refine_lsp.acceptance.store import default_db_path, read_only
+
+    path = default_db_path(args.db)
+    try:
+        counts, state = read_only(path)
+    except FileNotFoundError:
+        print(
+            f"refine-lsp acceptance: no events database at {path} (nothing recorded yet)",
+            file=sys.stderr,
+        )
         return 1
-    store = EventStore(path)
-    counts = store.counts()
-    store.close()
+    except (OSError, sqlite3.Error) as exc:
+        print(f"refine-lsp acceptance: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    hints = HintGate()
+    hints.load_state(state.get("hints") or {})
+    totals = state.get("completions") or {}
+    summary = hidden_summary(hints, counts, totals, totals, db=path)
     if args.json:
-        print(json.dumps({"db": path, "counts": counts}, sort_keys=True))
+        print(json.dumps({"db": path, "counts": counts, "hidden": summary}, sort_keys=True))
         return 0
-    print(f"events database: {path}")
     if not counts:
         print("no events recorded yet")
     for kind, by_event in sorted(counts.items()):
@@ -205,6 +231,28 @@ def _stats(args: argparse.Namespace) -> int:
         rate = f"{won / shown:.1%}" if shown else "n/a"
         detail = ", ".join(f"{e} {n}" for e, n in sorted(by_event.items()))
         print(f"{kind}: {detail}; accepted of shown {rate}")
+    print(format_summary(summary))
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from refine_lsp.acceptance.hidden import reset_store
+    from refine_lsp.acceptance.store import EventStore, default_db_path
+
+    path = default_db_path(args.db)
+    if not os.path.exists(path):
+        print(f"refine-lsp acceptance: no events database at {path}: nothing to reset")
+        return 0
+    store = EventStore(path)
+    try:
+        done = reset_store(store, args.kind)
+    finally:
+        store.close()
+    if not done:
+        print(f"refine-lsp acceptance: nothing was learned for {args.kind} in {path}")
+        return 0
+    print(f"reset in {path}: {', '.join(done)}")
+    print("a running server keeps its own copy: use the command refineLsp.acceptanceReset there")
     return 0
 
 

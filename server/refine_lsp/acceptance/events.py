@@ -6,9 +6,23 @@ import math
 from dataclasses import dataclass, field
 
 KINDS = ("inline_completion", "refinement_hint", "code_action")
-EVENTS = ("generated", "shown", "accepted", "partially_accepted", "rejected", "applied")
+EVENTS = (
+    "generated",
+    "shown",
+    "accepted",
+    "partially_accepted",
+    "rejected",
+    "applied",
+    "dismissed",
+)
 # Events that settle a shown suggestion, and whether each counts as an acceptance.
-OUTCOMES = {"accepted": True, "partially_accepted": True, "applied": True, "rejected": False}
+OUTCOMES = {
+    "accepted": True,
+    "partially_accepted": True,
+    "applied": True,
+    "rejected": False,
+    "dismissed": False,  # "Hide hints like this": a rejection the user made explicit
+}
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,43 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def default_db_path() -> str:
-    """Where the events live when ``acceptance.dbPath`` is not set: the user cache dir."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "refine-lsp", "acceptance.sqlite3")
+EVENTS_FILE = "events.sqlite3"
+
+
+def default_db_path(db_path: str | None = None) -> str:
+    """The events store's path: ``acceptance.dbPath`` (or --db) when given, else
+    ``events.sqlite3`` in the state dir (paths.state_dir). Server and CLI both use this."""
+    if db_path:
+        return os.path.expanduser(db_path)
+    from refine_lsp.paths import state_dir
+
+    return str(state_dir() / EVENTS_FILE)
+
+
+def read_only(path: str) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+    """(counts, state) of an existing store, read without writing anything to it.
+
+    Raises OSError when the file is missing and sqlite3.Error when it is unreadable."""
+    if path != ":memory:" and not os.path.exists(path):
+        raise FileNotFoundError(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+    try:
+        counts: dict[str, dict[str, int]] = {}
+        for kind, ev, n in db.execute(
+            "SELECT kind, event, count(*) FROM events GROUP BY kind, event"
+        ):
+            counts.setdefault(kind, {})[ev] = n
+        state: dict[str, dict] = {}
+        for key, value in db.execute("SELECT key, value FROM state"):
+            try:
+                loaded = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(loaded, dict):
+                state[key] = loaded
+        return counts, state
+    finally:
+        db.close()
 
 
 @dataclass
