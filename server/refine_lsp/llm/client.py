@@ -97,7 +97,22 @@ def _is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, (lm.Timeout, TimeoutError, asyncio.TimeoutError))
 
 
+def _inner_model_error(exc: BaseException | None) -> ModelError | None:
+    """A ModelError raised inside a custom provider (the local model process), which
+    litellm re-raises wrapped in an APIConnectionError."""
+    for _ in range(4):
+        if exc is None or isinstance(exc, ModelError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _retryable(exc: BaseException) -> bool:
+    inner = _inner_model_error(exc)
+    if inner is not None:
+        # A hung model process was restarted: try again. A dead one is not retried here (a
+        # SIGILL would only repeat); the next call starts a new process.
+        return isinstance(inner, ModelTimeout)
     lm = litellm()
     if _is_timeout(exc) or isinstance(exc, lm.APIConnectionError):
         return True
@@ -123,8 +138,9 @@ def _backoff(attempt: int, base_s: float, exc: BaseException) -> float:
 
 
 def _to_model_error(exc: BaseException, model: str, attempts: int) -> ModelError:
-    if isinstance(exc, ModelError):
-        return exc
+    inner = _inner_model_error(exc)
+    if inner is not None:
+        return inner
     lm = litellm()
     status = _status(exc)
     what = f"{model}: {redact(exc)}"

