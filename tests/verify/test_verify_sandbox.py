@@ -7,19 +7,12 @@ import os
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from procs import cmdline_pids, wait_until
 from refine_lsp.verify.sandbox import Sandbox, SandboxError, copy_workspace, run_command
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def _tree_hash(root: Path) -> dict[str, str]:
@@ -30,53 +23,51 @@ def _tree_hash(root: Path) -> dict[str, str]:
     }
 
 
-# A parent that starts a child that starts a grandchild; all three write their pid and sleep.
+# A parent that starts a child that starts a grandchild; all three carry the marker in argv.
 SPAWNER = r"""
 import os, subprocess, sys, time
 depth = int(sys.argv[1])
-with open(f"pid{depth}", "w") as f:
-    f.write(str(os.getpid()))
 if depth < 2:
-    subprocess.Popen([sys.executable, __file__, str(depth + 1)])
+    subprocess.Popen([sys.executable, __file__, str(depth + 1), sys.argv[2]])
 time.sleep(60)
 """
 
 
-def _pids(root: Path) -> list[int]:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        files = [root / f"pid{d}" for d in range(3)]
-        if all(f.exists() and f.read_text() for f in files):
-            return [int(f.read_text()) for f in files]
-        time.sleep(0.05)
-    raise AssertionError("the process tree did not start")
+def _tree_started(marker: str) -> list[int]:
+    # Host pids from /proc: inside a pid namespace the tree sees other numbers.
+    grandchild = f"spawn.py 2 {marker}"
+    assert wait_until(lambda: cmdline_pids(grandchild)), "the process tree did not start"
+    return cmdline_pids(marker)
 
 
 def test_timeout_kills_the_whole_tree(tmp_path):
-    with Sandbox(None, {"spawn.py": SPAWNER}) as sb:
-        res = {}
-        t = threading.Thread(
-            target=lambda: res.update(r=sb.run([sys.executable, "spawn.py", "0"], timeout_s=3))
-        )
-        t.start()
-        pids = _pids(sb.root)
-        t.join()
-        assert res["r"].timed_out and res["r"].returncode is None
-        time.sleep(0.2)
-        assert [p for p in pids if _alive(p)] == []
-
-
-def test_cancel_kills_the_whole_tree_promptly():
-    cancel = threading.Event()
+    marker = f"spawn-{uuid.uuid4().hex}"
     with Sandbox(None, {"spawn.py": SPAWNER}) as sb:
         res = {}
         t = threading.Thread(
             target=lambda: res.update(
-                r=sb.run([sys.executable, "spawn.py", "0"], timeout_s=60, cancel=cancel)
+                r=sb.run([sys.executable, "spawn.py", "0", marker], timeout_s=3)
             )
         )
         t.start()
-        pids = _pids(sb.root)
+        _tree_started(marker)
+        t.join()
+        assert res["r"].timed_out and res["r"].returncode is None
+        assert cmdline_pids(marker) == []
+
+
+def test_cancel_kills_the_whole_tree_promptly():
+    cancel = threading.Event()
+    marker = f"spawn-{uuid.uuid4().hex}"
+    with Sandbox(None, {"spawn.py": SPAWNER}) as sb:
+        res = {}
+        t = threading.Thread(
+            target=lambda: res.update(
+                r=sb.run([sys.executable, "spawn.py", "0", marker], timeout_s=60, cancel=cancel)
+            )
+        )
+        t.start()
+        _tree_started(marker)
         cancel.set()
         set_at = time.monotonic()
         t.join()
@@ -84,8 +75,7 @@ def test_cancel_kills_the_whole_tree_promptly():
         assert res["r"].cancelled
         # Well within the 200 ms the server promises, with slack for a loaded machine.
         assert returned_after < 2.0
-        time.sleep(0.2)
-        assert [p for p in pids if _alive(p)] == []
+        assert cmdline_pids(marker) == []
 
 
 def test_memory_limit_is_enforced():

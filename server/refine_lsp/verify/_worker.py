@@ -3,7 +3,9 @@
 Reads one JSON request per line on stdin: write these candidate files, run pytest on these
 node ids in a forked child (so pytest is imported once and every candidate gets a fresh
 interpreter state), restore the files, answer one JSON line on stdout. A child that runs
-past its time limit is killed with its whole process group.
+past its time limit is killed with its whole process group. The worker is a child
+subreaper: whatever a test left running (a plain fork, a double-forked setsid daemon) is
+re-parented to it and killed before the reply, so nothing outlives its request.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 import time
 
 import pytest  # noqa: F401  imported once here, inherited by every forked child
+import refine_lsp_reaper as reaper  # a copy of verify/_reaper.py beside this file
 
 _POLL_S = 0.002
 
@@ -87,11 +90,13 @@ def _handle(req: dict) -> dict:
             os.waitpid(pid, 0)
             break
         time.sleep(_POLL_S)
-    # Whatever the child left running in its group goes too.
+    # Whatever the child left running goes too: in its group, and anywhere below us.
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    if reaper.has_children():
+        reaper.kill_descendants()
     for rel, text in saved.items():
         if text is None:
             try:
@@ -141,6 +146,7 @@ def _warm_up() -> None:
 
 def main() -> None:
     sys.dont_write_bytecode = True
+    reaper.set_subreaper()
     _warm_up()
     # Everything imported so far is long-lived: keep it out of every child's collections.
     import gc

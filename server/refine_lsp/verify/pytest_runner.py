@@ -14,11 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sandbox import Cancelled, Sandbox, kill_tree, limits_preexec, max_parallel, sandbox_env
+from .containment import ContainedProcess
+from .sandbox import Cancelled, Sandbox, max_parallel
 from .verdict import Feedback, Verdict
 
 _HERE = Path(__file__).parent
@@ -47,6 +48,8 @@ class TestRun:
     timed_out: bool = False
     error: str = ""
     seconds: float = 0.0
+    # Which isolation the tests ran under (Isolation.description), for the loop summary.
+    isolation: str = ""
 
     @property
     def passing(self) -> set[str]:
@@ -123,8 +126,9 @@ class PytestWorker:
         support.mkdir(exist_ok=True)
         shutil.copy(_HERE / "_trace_plugin.py", support / "refine_lsp_trace.py")
         shutil.copy(_HERE / "_worker.py", support / "refine_lsp_worker.py")
+        shutil.copy(_HERE / "_reaper.py", support / "refine_lsp_reaper.py")
         self.support = support
-        self.proc: subprocess.Popen | None = None
+        self.proc: ContainedProcess | None = None
         self.replies: queue.Queue = queue.Queue()
 
     def _start(self) -> None:
@@ -132,18 +136,19 @@ class PytestWorker:
         # The sandbox copy comes first on the path, so an editable install of the user's
         # package (pointing at the real directory) never shadows the copy.
         path = [str(self.support), str(root), str(root / "src")]
-        self.proc = subprocess.Popen(
+        self.proc = self.sandbox.containment.spawn(
             [self.python, "-u", str(self.support / "refine_lsp_worker.py")],
-            cwd=root,
+            root,
+            self.sandbox.env({**self.env, "PYTHONPATH": ":".join(path)}),
+            memory_mb=self.sandbox.memory_mb,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=sandbox_env({**self.env, "PYTHONPATH": ":".join(path)}),
-            start_new_session=True,
-            preexec_fn=limits_preexec(self.sandbox.memory_mb),
         )
         self.replies = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True).start()
+        threading.Thread(
+            target=self._read, args=(self.proc.popen, self.replies), daemon=True
+        ).start()
 
     @staticmethod
     def _read(proc: subprocess.Popen, replies: queue.Queue) -> None:
@@ -160,12 +165,14 @@ class PytestWorker:
         timeout_s: float = 10.0,
         cancel: threading.Event | None = None,
     ) -> TestRun:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is not None and self.proc.poll() is not None:
+            self.close()  # it died: sweep what it left before starting afresh
+        if self.proc is None:
             self._start()
         req = {"args": args, "files": dict(files or {}), "trace": trace, "timeout": timeout_s}
         try:
-            self.proc.stdin.write((json.dumps(req) + "\n").encode())
-            self.proc.stdin.flush()
+            self.proc.popen.stdin.write((json.dumps(req) + "\n").encode())
+            self.proc.popen.stdin.flush()
         except (BrokenPipeError, OSError):
             self.close()
             return TestRun(error="test worker died")
@@ -185,14 +192,17 @@ class PytestWorker:
                 self.close()
                 return TestRun(error="test worker died (memory limit?)")
             try:
-                return _parse(json.loads(line))
+                run = _parse(json.loads(line))
             except ValueError:
                 continue
+            run.isolation = self.sandbox.isolation
+            return run
 
     def close(self) -> None:
+        """End the worker and every process it or a test started (guard, then marker sweep)."""
         if self.proc is not None:
-            kill_tree(self.proc)
-            self.proc = None
+            proc, self.proc = self.proc, None
+            proc.kill()
 
 
 @dataclass
@@ -219,11 +229,33 @@ class TestPool:
         timeout_s: float = 10.0,
         python: str | None = None,
         env: Mapping[str, str] | None = None,
+        target: Path | None = None,
+        secret_env: Iterable[str | None] = (),
+        isolation: str = "auto",
     ):
+        """``target``: the file under work, refused outside ``workspace``; ``secret_env``:
+        variable names never passed to the tests (the configured API key's);
+        ``isolation``: "auto" (strongest available) or "tracking"."""
         self.timeout_s = timeout_s
         self.runs = 0
         n = max(1, workers or max_parallel())
-        self.sandboxes = [Sandbox(workspace, files, memory_mb=memory_mb) for _ in range(n)]
+        self.sandboxes: list[Sandbox] = []
+        try:
+            for _ in range(n):
+                self.sandboxes.append(
+                    Sandbox(
+                        workspace,
+                        files,
+                        memory_mb=memory_mb,
+                        target=target,
+                        secret_env=secret_env,
+                        isolation=isolation,
+                    )
+                )
+        except BaseException:
+            for s in self.sandboxes:
+                s.close()
+            raise
         self.workers = [PytestWorker(s, python, env) for s in self.sandboxes]
         for w in self.workers:
             # Start (and warm up) every worker now, concurrently, not on first use.
@@ -235,6 +267,17 @@ class TestPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def isolation(self) -> str:
+        """The isolation the tests run under, in words (for the loop summary)."""
+        return self.sandboxes[0].isolation
+
+    def kill_all(self) -> int:
+        """Kill every process the workers and the tests started; how many survived (0)."""
+        for w in self.workers:
+            w.close()
+        return sum(len(s.kill_all()) for s in self.sandboxes)
 
     def close(self) -> None:
         for w in self.workers:

@@ -1,15 +1,15 @@
 """Run user code away from the user's files: a temporary copy, time and memory limits.
 
-Every command starts in a new session (its own process group), so a timeout or a cancel
-kills the whole tree, grandchildren included, with one ``killpg``.
+Every command runs contained (see ``containment``): below a guard that kills every process
+it started, double forks and setsid daemons included, and where bubblewrap works in its
+own pid and mount namespaces with the real files read-only. The isolation in force is
+reported on every result.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -18,6 +18,10 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from .containment import Containment, detect_isolation, limits_preexec
+
+__all__ = ["limits_preexec"]  # re-exported for older callers
 
 # Never copied: version control, environments and caches are large and never needed by tests.
 _SKIP_DIRS = {
@@ -42,12 +46,19 @@ _MAX_FILE_BYTES = 20 * 1024 * 1024
 _POLL_S = 0.02
 
 
+# Copying any of these would copy the system or the user's whole home: never a workspace.
+_NEVER_WORKSPACES = {"/", "/usr", "/var", "/opt", "/home", "/srv", "/mnt", "/media", "/tmp"}
+_SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/bin", "/sbin", "/lib", "/lib64")
+# Environment variables with these in their names never reach user code.
+_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+
+
 class Cancelled(Exception):
     """The caller's cancel event was set; every process started for it is gone."""
 
 
 class SandboxError(Exception):
-    """The sandbox could not be set up (unreadable workspace, full disk...)."""
+    """The sandbox could not be set up (unreadable workspace, full disk, refused path...)."""
 
 
 @dataclass
@@ -58,6 +69,10 @@ class RunResult:
     seconds: float
     timed_out: bool = False
     cancelled: bool = False
+    # Which isolation was in force (Isolation.description), for the user to read.
+    isolation: str = ""
+    # Processes that carried the run's marker after it was killed (0 when contained).
+    survivors: int = 0
 
     @property
     def ok(self) -> bool:
@@ -77,11 +92,36 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     return skipped
 
 
-def copy_workspace(workspace: Path | None, files: Mapping[str, str] | None = None) -> Path:
+def workspace_refusal(workspace: Path, target: Path | None = None) -> str | None:
+    """Why ``workspace`` (holding ``target``) must not be copied into a sandbox; None if fine."""
+    ws = Path(os.path.realpath(workspace))
+    text = ws.as_posix()
+    if target is not None:
+        t = Path(os.path.realpath(target))
+        if t != ws and ws not in t.parents:
+            return f"{target} is outside the workspace {workspace}"
+    if text in _NEVER_WORKSPACES or any(
+        text == d or text.startswith(d + "/") for d in _SYSTEM_TREES
+    ):
+        return f"{workspace} is a system directory, not a project; open the project's folder"
+    home = os.path.realpath(os.path.expanduser("~"))
+    if text == home or text == os.path.realpath(tempfile.gettempdir()):
+        return f"{workspace} is the home or temporary directory, not a project"
+    return None
+
+
+def copy_workspace(
+    workspace: Path | None, files: Mapping[str, str] | None = None, *, target: Path | None = None
+) -> Path:
     """A fresh temporary directory holding a copy of ``workspace`` plus ``files`` (relpath -> text).
 
+    Refuses (SandboxError) a ``target`` file outside ``workspace`` and system directories.
     The caller owns the directory and removes it (see :class:`Sandbox`).
     """
+    if workspace is not None:
+        why = workspace_refusal(Path(workspace), target)
+        if why is not None:
+            raise SandboxError(f"refusing to build a sandbox: {why}")
     root = Path(tempfile.mkdtemp(prefix="refine-sbx-"))
     dest = root / "ws"
     try:
@@ -90,51 +130,40 @@ def copy_workspace(workspace: Path | None, files: Mapping[str, str] | None = Non
         else:
             dest.mkdir()
         for rel, text in (files or {}).items():
-            target = (dest / rel).resolve()
-            if dest.resolve() not in target.parents:
+            target_path = (dest / rel).resolve()
+            if dest.resolve() not in target_path.parents:
                 raise SandboxError(f"file outside the sandbox: {rel}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-    except (OSError, shutil.Error) as exc:
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            target_path.write_text(text, encoding="utf-8")
+    except (OSError, shutil.Error, SandboxError) as exc:
         shutil.rmtree(root, ignore_errors=True)
+        if isinstance(exc, SandboxError):
+            raise
         raise SandboxError(f"cannot copy the workspace: {exc}") from exc
     return dest
 
 
-def limits_preexec(memory_mb: int | None) -> Callable[[], None]:
-    def preexec() -> None:
-        if memory_mb:
-            limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        # No core dumps from crashing user code.
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def sandbox_env(
+    extra: Mapping[str, str] | None = None, secret_env: Iterable[str | None] = ()
+) -> dict[str, str]:
+    """The environment user code gets: ours minus secrets, plus ``extra``.
 
-    return preexec
-
-
-def kill_tree(proc: subprocess.Popen) -> None:
-    """SIGKILL the process group that ``proc`` leads (it was started in a new session)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def sandbox_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    ``secret_env`` names variables removed whatever their names (the configured API key
+    variable, refineLsp.model.apiKeyEnv); any variable holding the same value goes too.
+    """
+    named = {n for n in secret_env if n}
+    values = {os.environ[n] for n in named if len(os.environ.get(n, "")) >= 8}
     env = {
         k: v
         for k, v in os.environ.items()
-        # Keys and tokens stay out of user code.
-        if not any(s in k.upper() for s in ("KEY", "TOKEN", "SECRET", "PASSWORD"))
+        if k not in named and v not in values and not any(s in k.upper() for s in _SECRET_WORDS)
     }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONHASHSEED"] = "0"
     env.pop("PYTHONPATH", None)
     env.update(extra or {})
+    for n in named:
+        env.pop(n, None)
     return env
 
 
@@ -147,58 +176,82 @@ def run_command(
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
+    containment: Containment | None = None,
+    secret_env: Iterable[str | None] = (),
 ) -> RunResult:
-    """Run ``argv`` in ``cwd`` (already a sandbox copy) and wait, killing the tree on limits."""
-    start = time.monotonic()
-    out_f = tempfile.TemporaryFile()
-    err_f = tempfile.TemporaryFile()
+    """Run ``argv`` in ``cwd`` (already a sandbox copy) and wait; on exit, timeout or cancel
+    everything it started is killed. Without ``containment``, one is made for this run
+    (temporary HOME beside it; ``cwd`` is the only writable place under bwrap)."""
+    own = None
+    if containment is None:
+        own = Path(tempfile.mkdtemp(prefix="refine-run-"))
+        containment = Containment(own, [own, Path(cwd)], detect_isolation())
     try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=out_f,
-            stderr=err_f,
-            env=sandbox_env(env),
-            start_new_session=True,
-            preexec_fn=limits_preexec(memory_mb),
+        return _run_contained(
+            argv, cwd, containment, timeout_s, memory_mb, cancel, env, stdin, secret_env
         )
-    except OSError as exc:
-        return RunResult(None, "", f"cannot start {argv[0]}: {exc}", 0.0)
-    if stdin is not None:
+    finally:
+        if own is not None:
+            shutil.rmtree(own, ignore_errors=True)
+
+
+def _run_contained(argv, cwd, containment, timeout_s, memory_mb, cancel, env, stdin, secret_env):
+    isolation = containment.isolation.description
+    program = argv[0] if argv else ""
+    if not program or shutil.which(program, path=(env or {}).get("PATH")) is None:
+        return RunResult(None, "", f"cannot start {program}: not found", 0.0, isolation=isolation)
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
         try:
-            proc.stdin.write(stdin.encode())
-            proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-    timed_out = cancelled = False
-    while proc.poll() is None:
-        if cancel is not None and cancel.is_set():
-            cancelled = True
-            break
-        if time.monotonic() - start > timeout_s:
-            timed_out = True
-            break
-        time.sleep(_POLL_S)
-    # Kill the group even after a normal exit: a daemonised grandchild must not outlive us.
-    kill_tree(proc)
-    out_f.seek(0)
-    err_f.seek(0)
-    result = RunResult(
-        proc.returncode if not (timed_out or cancelled) else None,
-        out_f.read().decode(errors="replace"),
-        err_f.read().decode(errors="replace"),
-        time.monotonic() - start,
-        timed_out,
-        cancelled,
-    )
-    out_f.close()
-    err_f.close()
-    return result
+            proc = containment.spawn(
+                argv,
+                Path(cwd),
+                sandbox_env(env, secret_env),
+                memory_mb=memory_mb,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=out_f,
+                stderr=err_f,
+            )
+        except OSError as exc:
+            return RunResult(None, "", f"cannot start {program}: {exc}", 0.0, isolation=isolation)
+        if stdin is not None:
+            try:
+                proc.popen.stdin.write(stdin.encode())
+                proc.popen.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        timed_out = cancelled = False
+        while proc.poll() is None:
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            if time.monotonic() - start > timeout_s:
+                timed_out = True
+                break
+            time.sleep(_POLL_S)
+        # Kill even after a normal exit: a daemonised grandchild must not outlive the run.
+        survivors = proc.kill()
+        out_f.seek(0)
+        err_f.seek(0)
+        return RunResult(
+            proc.popen.returncode if not (timed_out or cancelled) else None,
+            out_f.read().decode(errors="replace"),
+            err_f.read().decode(errors="replace"),
+            time.monotonic() - start,
+            timed_out,
+            cancelled,
+            isolation,
+            len(survivors),
+        )
 
 
 class Sandbox:
-    """A temporary copy of a workspace; a context manager that removes it on exit."""
+    """A temporary copy of a workspace; a context manager that removes it on exit.
+
+    ``target``: the file the work is about; refused (SandboxError) outside ``workspace``.
+    ``secret_env``: variable names never passed to user code (the configured API key's).
+    ``isolation``: "auto" (the strongest available) or "tracking" (never bwrap).
+    """
 
     def __init__(
         self,
@@ -206,9 +259,20 @@ class Sandbox:
         files: Mapping[str, str] | None = None,
         *,
         memory_mb: int | None = 1024,
+        target: Path | None = None,
+        secret_env: Iterable[str | None] = (),
+        isolation: str = "auto",
     ):
-        self.root = copy_workspace(workspace, files)
+        self.root = copy_workspace(workspace, files, target=target)
         self.memory_mb = memory_mb
+        self.secret_env = tuple(n for n in secret_env if n)
+        base = self.root.parent
+        self.containment = Containment(base, [base], detect_isolation(isolation))
+
+    @property
+    def isolation(self) -> str:
+        """The isolation in force for this sandbox's commands, in words."""
+        return self.containment.isolation.description
 
     def __enter__(self) -> Sandbox:
         return self
@@ -216,13 +280,21 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def kill_all(self) -> list[int]:
+        """Kill every process this sandbox started; the pids that survived (empty if contained)."""
+        return self.containment.kill_all()
+
     def close(self) -> None:
+        self.kill_all()
         shutil.rmtree(self.root.parent, ignore_errors=True)
 
     def write(self, rel: str, text: str) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return sandbox_env(extra, self.secret_env)
 
     def run(
         self,
@@ -241,6 +313,8 @@ class Sandbox:
             cancel=cancel,
             env=env,
             stdin=stdin,
+            containment=self.containment,
+            secret_env=self.secret_env,
         )
 
 
