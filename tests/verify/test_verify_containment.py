@@ -251,3 +251,26 @@ def test_the_configured_api_key_never_reaches_the_tests(tmp_path, monkeypatch):
     with TestPool(ws, workers=1, timeout_s=30, env=ENV, secret_env=["MY_LLM_CREDS"]) as pool:
         run = pool.run(TestRequest([]))
     assert run.passing == {"test_env.py::test_env"}, run
+
+
+def test_the_loop_passes_model_api_key_env_to_its_sandboxes(tmp_path, monkeypatch):
+    from refine_lsp.refine.session import Session
+    from refine_lsp.settings import Settings
+
+    monkeypatch.setenv("LLM_CREDS", "sk-live-0123456789")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "mod.py").write_text("def f():\n    return 1\n")
+    (ws / "test_mod.py").write_text(
+        "import os\nfrom mod import f\n\n\ndef test_f():\n"
+        "    assert f() == 1 and 'LLM_CREDS' not in os.environ\n"
+    )
+    settings = Settings()
+    settings.model.api_key_env = "LLM_CREDS"
+    session = Session("fix", ws, ws / "mod.py", 0, settings, worker_env=ENV, workers=1)
+    try:
+        run, related = session.baseline()
+        assert run.passing == {"test_mod.py::test_f"}, run
+        assert session.pool.isolation == run.isolation != ""
+    finally:
+        session.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -12,7 +13,15 @@ from pathlib import Path
 
 import pytest
 from procs import cmdline_pids, wait_until
-from refine_lsp.verify.sandbox import Sandbox, SandboxError, copy_workspace, run_command
+from refine_lsp.verify.containment import detect_isolation
+from refine_lsp.verify.pytest_runner import TestPool
+from refine_lsp.verify.sandbox import (
+    Sandbox,
+    SandboxError,
+    copy_workspace,
+    run_command,
+    sandbox_env,
+)
 
 
 def _tree_hash(root: Path) -> dict[str, str]:
@@ -130,3 +139,53 @@ def test_missing_program_is_a_clear_error(tmp_path):
     r = run_command(["/nonexistent/program"], tmp_path, timeout_s=5)
     assert r.returncode is None and "cannot start" in r.stderr
     assert os.listdir(tmp_path) == []
+
+
+def _sandbox_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("refine-sbx-*")}
+
+
+@pytest.mark.parametrize(
+    ("workspace", "target", "reason"),
+    [
+        ("/etc", "/etc/passwd", "system directory"),
+        ("/", "/etc/passwd", "system directory"),
+        (None, "/etc/passwd", "outside the workspace"),  # None: the test's own project
+    ],
+)
+def test_a_file_outside_the_workspace_is_refused(tmp_path, workspace, target, reason):
+    ws = Path(workspace) if workspace else tmp_path
+    (tmp_path / "mod.py").write_text("X = 1\n")
+    before = _sandbox_dirs()
+    with pytest.raises(SandboxError, match=reason):
+        Sandbox(ws, target=Path(target))
+    with pytest.raises(SandboxError, match=reason):
+        TestPool(ws, workers=1, target=Path(target))
+    assert _sandbox_dirs() == before  # nothing was copied
+
+
+def test_the_configured_key_variable_is_stripped_by_name(monkeypatch, tmp_path):
+    # No KEY/TOKEN/SECRET/PASSWORD in the name: only the configured name can catch it.
+    monkeypatch.setenv("LLM_CREDS", "sk-live-abcdef123456")
+    monkeypatch.setenv("COPY_OF_CREDS", "sk-live-abcdef123456")
+    monkeypatch.setenv("PLAIN", "kept")
+    show = "import os; print(sorted(k for k in os.environ if k in ('LLM_CREDS','COPY_OF_CREDS','PLAIN')))"
+    r = run_command([sys.executable, "-c", show], tmp_path, timeout_s=30, secret_env=["LLM_CREDS"])
+    assert r.stdout.strip() == "['PLAIN']", r.stderr
+    env = sandbox_env({"LLM_CREDS": "passed-by-mistake"}, secret_env=["LLM_CREDS", None])
+    assert "LLM_CREDS" not in env and "COPY_OF_CREDS" not in env and env["PLAIN"] == "kept"
+    (tmp_path / "show.py").write_text(show + "\n")
+    with Sandbox(tmp_path, secret_env=["LLM_CREDS"]) as sb:
+        assert sb.run([sys.executable, "show.py"], timeout_s=30).stdout.strip() == "['PLAIN']"
+
+
+def test_every_result_says_which_isolation_was_in_force(tmp_path):
+    with Sandbox(None, {"a.py": "print(1)\n"}, isolation="tracking") as sb:
+        r = sb.run([sys.executable, "a.py"], timeout_s=30)
+    assert r.ok and r.survivors == 0
+    assert r.isolation.startswith("process tracking only") and r.isolation == sb.isolation
+    auto = detect_isolation()
+    with Sandbox(None, {"a.py": "print(1)\n"}) as sb:
+        r = sb.run([sys.executable, "a.py"], timeout_s=30)
+    assert r.ok and r.isolation == auto.description
+    assert r.isolation.startswith("bwrap:" if auto.kind == "bwrap" else "process tracking only")

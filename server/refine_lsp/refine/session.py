@@ -95,6 +95,8 @@ class Session:
                 timeout_s=r.test_timeout_s,
                 env=self.worker_env,
                 workers=self.workers,
+                target=self.file,
+                secret_env=[self.settings.model.api_key_env],
             )
         return self._pool
 
@@ -155,7 +157,11 @@ class Session:
     def props_sandbox(self) -> Sandbox:
         if self._props is None:
             self._props = Sandbox(
-                self.workspace, self.overlay or None, memory_mb=self.settings.refine.memory_mb
+                self.workspace,
+                self.overlay or None,
+                memory_mb=self.settings.refine.memory_mb,
+                target=self.file,
+                secret_env=[self.settings.model.api_key_env],
             )
         return self._props
 
