@@ -3,6 +3,7 @@ timeout, a cancel or a shutdown, and they cannot write to the real HOME or works
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -132,6 +133,7 @@ def test_cancel_kills_the_fork_child_and_the_daemons(tmp_path, mode):
         assert isinstance(box.get("exc"), Cancelled)
         # Before the pool closes: the cancel itself ended them.
         assert cmdline_pids(mark) == []
+        assert pool.survivors == 0
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -274,3 +276,24 @@ def test_the_loop_passes_model_api_key_env_to_its_sandboxes(tmp_path, monkeypatc
         assert session.pool.isolation == run.isolation != ""
     finally:
         session.close()
+
+
+def test_denied_namespaces_fall_back_to_tracking_and_say_why(tmp_path, monkeypatch):
+    import refine_lsp.verify.containment as containment
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text(
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
+    )
+    (fake / "bwrap").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    monkeypatch.setattr(containment, "_detected", {})
+    iso = containment.detect_isolation()
+    assert iso.kind == "tracking"
+    assert "No permissions to creating new namespace" in iso.description
+    ws, mark = _project(tmp_path)
+    with TestPool(ws, workers=1, timeout_s=30, env=ENV) as pool:
+        run = pool.run(TestRequest([]))
+        assert run.passing and cmdline_pids(mark) == []
+    assert run.isolation == iso.description

@@ -129,6 +129,8 @@ class PytestWorker:
         shutil.copy(_HERE / "_reaper.py", support / "refine_lsp_reaper.py")
         self.support = support
         self.proc: ContainedProcess | None = None
+        # Processes still carrying the worker's marker after it was killed (0 when contained).
+        self.survivors = 0
         self.replies: queue.Queue = queue.Queue()
 
     def _start(self) -> None:
@@ -202,7 +204,7 @@ class PytestWorker:
         """End the worker and every process it or a test started (guard, then marker sweep)."""
         if self.proc is not None:
             proc, self.proc = self.proc, None
-            proc.kill()
+            self.survivors += len(proc.kill())
 
 
 @dataclass
@@ -272,6 +274,11 @@ class TestPool:
     def isolation(self) -> str:
         """The isolation the tests run under, in words (for the loop summary)."""
         return self.sandboxes[0].isolation
+
+    @property
+    def survivors(self) -> int:
+        """Processes that outlived a kill so far (0 when contained): say it if ever not."""
+        return sum(w.survivors for w in self.workers)
 
     def kill_all(self) -> int:
         """Kill every process the workers and the tests started; how many survived (0)."""
