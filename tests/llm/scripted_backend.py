@@ -51,3 +51,26 @@ class ScriptedBackend:
 
     def env(self, name: str, timeout_s: float | None = None) -> str | None:
         return os.environ.get(name)
+
+    def generate(
+        self,
+        path: str,
+        messages: list[dict],
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """The local provider's method: the last message's content says what to do."""
+        said = messages[-1]["content"]
+        if said.startswith("CRASH:"):
+            self.crash(said.removeprefix("CRASH:"))
+        if said.startswith("SLEEP:"):
+            self.sleep(float(said.removeprefix("SLEEP:")))
+        return {
+            "text": f"echo: {said}",
+            "prompt_tokens": len(said.split()),
+            "completion_tokens": len(said.split()) + 1,
+            "finish_reason": "stop",
+        }

