@@ -1,8 +1,11 @@
-"""Where refine-lsp keeps its own state: never inside the user's project."""
+"""Where things are, each defined once: refine-lsp's own state (never inside the user's
+project), the events store, the project root of a file, and the folders nobody reviews,
+indexes or copies into a sandbox."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -15,7 +18,38 @@ def state_dir(*parts: str) -> Path:
     return path
 
 
+def events_db_path() -> Path:
+    """The acceptance events store the server writes and `refine-lsp acceptance` reads."""
+    return state_dir() / "events.sqlite3"
+
+
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "pytest.ini", "tox.ini")
+
+# Version control, environments, caches and build output: never reviewed, indexed or copied.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        "build",
+        "dist",
+        ".hypothesis",
+    }
+)
+
+
+def skipped_dir(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(".egg-info")
 
 
 def find_project_root(file: Path, stop: Path | None = None) -> Path:
@@ -27,3 +61,24 @@ def find_project_root(file: Path, stop: Path | None = None) -> Path:
         if stop is not None and parent == stop.resolve():
             return parent
     return file.parent
+
+
+def workspace_root(file: Path, folders: Iterable[Path] = ()) -> Path | None:
+    """The root the loop works in for ``file``: the innermost workspace folder (as the editor
+    sent them) that contains it; with no folders, the nearest project marker. None when
+    folders are known and none contains the file (the loop refuses such files)."""
+    file, folders = file.resolve(), [f.resolve() for f in folders]
+    inside = [f for f in folders if _contains(f, file)]
+    if inside:
+        return max(inside, key=lambda f: len(f.parts))
+    if folders:
+        return None
+    return find_project_root(file)
+
+
+def _contains(folder: Path, file: Path) -> bool:
+    try:
+        file.relative_to(folder)
+    except ValueError:
+        return False
+    return True

@@ -10,7 +10,7 @@ import pytest_lsp
 from lsp_helpers import apply_workspace_edit, encoding_of
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from refine_lsp.headless import fix_code_action_union
+from refine_lsp.cli.review import fix_code_action_union
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "shop"
 

@@ -6,8 +6,8 @@ import threading
 import time
 
 import pytest
+from refine_lsp.cli import main as cli_main
 from refine_lsp.refine.actions import add_property_tests, make_faster, refine_with_checks
-from refine_lsp.refine.cli import main as cli_main
 from refine_lsp.refine.loop import fix_failing_tests
 from refine_lsp.refine.memory import Memory
 from refine_lsp.refine.session import LoopError

@@ -1,5 +1,6 @@
 """Deterministic refactorings: plain text and spans in, new text out (no pygls here).
 
+One registration entry per refactoring (REFACTORINGS: id, kind, title, list, compute).
 - ``list_refactorings`` is cheap (tree-sitter only) and runs on every codeAction request.
 - ``compute_refactoring`` does the libcst work for one offer in codeAction/resolve and
   returns the whole new text, identical to the old one outside the changed region.
@@ -7,12 +8,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import tree_sitter
 
-from ..core import Span
+from refine_lsp.actions import kinds
+from refine_lsp.text import Span
+
 from . import (
     extract_function,
     extract_variable,
@@ -24,14 +29,15 @@ from . import (
 )
 from .fix_all import FIX_ALL_RULES, fix_all
 from .imports import organize_imports
-from .model import KINDS, Offer, Refusal
+from .model import Offer, Refusal
 from .names import suggest_name
 from .tsview import SourceView
 
 __all__ = [
     "FIX_ALL_RULES",
-    "KINDS",
+    "REFACTORINGS",
     "Offer",
+    "Refactoring",
     "Refusal",
     "compute_refactoring",
     "fix_all",
@@ -44,17 +50,94 @@ UNKNOWN = "Unknown refactoring `{}`"
 INTERNAL = "The refactoring failed on this code ({}); nothing was changed"
 log = logging.getLogger(__name__)
 
+Lister = Callable[[SourceView, Span], "Offer | list[Offer] | None"]
 
-def _listers() -> list[Callable[[SourceView, Span], Offer | list[Offer] | None]]:
-    return [
-        extract_function.list_offer,
-        extract_variable.list_offers,
-        inline_variable.list_offer,
-        rewrite_bool_return.list_offer,
-        rewrite_none_compare.list_offer,
-        rewrite_comprehension.list_offer,
-        rewrite_fstring.list_offer,
-    ]
+
+@dataclass(frozen=True)
+class Refactoring:
+    """One registration entry: ``list`` finds offers cheaply with tree-sitter (None when the
+    entry is listed by another's lister), ``compute(source, span, view, name)`` returns the
+    whole new text or raises Refusal."""
+
+    id: str
+    kind: str
+    title: str
+    list: Lister | None
+    compute: Callable[..., str]
+
+
+def _unnamed(compute: Callable[..., str]) -> Callable[..., str]:
+    return lambda source, span, view, name=None: compute(source, span, view)
+
+
+REFACTORINGS: dict[str, Refactoring] = {
+    r.id: r
+    for r in (
+        Refactoring(
+            "extract.function",
+            kinds.REFACTOR_EXTRACT_FUNCTION,
+            "Extract function",
+            extract_function.list_offer,
+            extract_function.compute,
+        ),
+        Refactoring(
+            "extract.variable",
+            kinds.REFACTOR_EXTRACT_VARIABLE,
+            "Extract variable",
+            extract_variable.list_offers,
+            functools.partial(extract_variable.compute, all_occurrences=False),
+        ),
+        Refactoring(
+            "extract.variable.all",
+            kinds.REFACTOR_EXTRACT_VARIABLE,
+            "Extract variable (all occurrences)",
+            None,  # listed by extract.variable when there are several occurrences
+            functools.partial(extract_variable.compute, all_occurrences=True),
+        ),
+        Refactoring(
+            "inline.variable",
+            kinds.REFACTOR_INLINE,
+            "Inline variable",
+            inline_variable.list_offer,
+            _unnamed(inline_variable.compute),
+        ),
+        Refactoring(
+            "rewrite.bool-return",
+            kinds.REFACTOR_REWRITE,
+            "Return the condition directly",
+            rewrite_bool_return.list_offer,
+            _unnamed(rewrite_bool_return.compute),
+        ),
+        Refactoring(
+            "rewrite.compare-to-none",
+            kinds.REFACTOR_REWRITE,
+            "Compare to None with `is`",
+            rewrite_none_compare.list_offer,
+            _unnamed(rewrite_none_compare.compute),
+        ),
+        Refactoring(
+            "rewrite.comprehension",
+            kinds.REFACTOR_REWRITE,
+            "Convert loop to list comprehension",
+            rewrite_comprehension.list_offer,
+            _unnamed(rewrite_comprehension.compute),
+        ),
+        Refactoring(
+            "rewrite.fstring",
+            kinds.REFACTOR_REWRITE,
+            "Convert to f-string",
+            rewrite_fstring.list_offer,
+            _unnamed(rewrite_fstring.compute),
+        ),
+        Refactoring(
+            "source.organize-imports",
+            kinds.ORGANIZE_IMPORTS,
+            "Organize imports",
+            None,  # a source action of its own (actions.providers.OrganizeImports)
+            lambda source, span, view, name=None: organize_imports(source),
+        ),
+    )
+}
 
 
 def list_refactorings(source: str, span: Span, tree: tree_sitter.Tree | None = None) -> list[Offer]:
@@ -64,7 +147,7 @@ def list_refactorings(source: str, span: Span, tree: tree_sitter.Tree | None = N
     """
     view = SourceView(source, tree)
     offers: list[Offer] = []
-    for lister in _listers():
+    for lister in (r.list for r in REFACTORINGS.values() if r.list is not None):
         try:
             found = lister(view, span)
         except Exception:  # noqa: BLE001 - one broken lister must not hide the others
@@ -98,23 +181,7 @@ def compute_refactoring(
 
 
 def _compute(source, span, offer_id, tree, name) -> str:
-    view = SourceView(source, tree)
-    if offer_id == "extract.function":
-        return extract_function.compute(source, span, view, name=name)
-    if offer_id in ("extract.variable", "extract.variable.all"):
-        return extract_variable.compute(
-            source, span, view, all_occurrences=offer_id.endswith(".all"), name=name
-        )
-    if offer_id == "inline.variable":
-        return inline_variable.compute(source, span, view)
-    if offer_id == "rewrite.bool-return":
-        return rewrite_bool_return.compute(source, span, view)
-    if offer_id == "rewrite.compare-to-none":
-        return rewrite_none_compare.compute(source, span, view)
-    if offer_id == "rewrite.comprehension":
-        return rewrite_comprehension.compute(source, span, view)
-    if offer_id == "rewrite.fstring":
-        return rewrite_fstring.compute(source, span, view)
-    if offer_id == "source.organize-imports":
-        return organize_imports(source)
-    raise Refusal(UNKNOWN.format(offer_id))
+    entry = REFACTORINGS.get(offer_id)
+    if entry is None:
+        raise Refusal(UNKNOWN.format(offer_id))
+    return entry.compute(source, span, SourceView(source, tree), name=name)

@@ -1,53 +1,18 @@
-"""What the refactorings hand to the server: offers (cheap to list) and refusals (why not)."""
+"""What the refactorings hand out: the one Offer type and the one refusal of refine_lsp.actions.
+
+``offer(id)`` reads the kind and title from the registration table in refactor/__init__.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from refine_lsp.actions.offer import Offer
+from refine_lsp.actions.offer import Refused as Refusal
 
-
-@dataclass(frozen=True)
-class Offer:
-    """One refactoring the editor may show at a selection.
-
-    ``disabled_reason`` set means the editor shows the action greyed out with that reason,
-    so the user learns why the refactoring would not keep behaviour.
-    """
-
-    id: str
-    kind: str
-    title: str
-    disabled_reason: str | None = None
-
-
-class Refusal(Exception):
-    """The refactoring would not keep behaviour (or cannot apply); ``str(exc)`` says why."""
-
-
-KINDS = {
-    "extract.function": "refactor.extract.function",
-    "extract.variable": "refactor.extract.variable",
-    "extract.variable.all": "refactor.extract.variable",
-    "inline.variable": "refactor.inline",
-    "rewrite.bool-return": "refactor.rewrite",
-    "rewrite.compare-to-none": "refactor.rewrite",
-    "rewrite.comprehension": "refactor.rewrite",
-    "rewrite.fstring": "refactor.rewrite",
-    "source.organize-imports": "source.organizeImports",
-}
-
-TITLES = {
-    "extract.function": "Extract function",
-    "extract.method": "Extract method",
-    "extract.variable": "Extract variable",
-    "extract.variable.all": "Extract variable (all occurrences)",
-    "inline.variable": "Inline variable",
-    "rewrite.bool-return": "Return the condition directly",
-    "rewrite.compare-to-none": "Compare to None with `is`",
-    "rewrite.comprehension": "Convert loop to list comprehension",
-    "rewrite.fstring": "Convert to f-string",
-    "source.organize-imports": "Organize imports",
-}
+__all__ = ["Offer", "Refusal", "offer"]
 
 
 def offer(offer_id: str, disabled_reason: str | None = None, title: str | None = None) -> Offer:
-    return Offer(offer_id, KINDS[offer_id], title or TITLES[offer_id], disabled_reason)
+    from . import REFACTORINGS  # the table imports the modules that call this
+
+    entry = REFACTORINGS[offer_id]
+    return Offer("refactor", offer_id, entry.kind, title or entry.title, {}, disabled_reason)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 
-from refine_lsp.verify.checks import ruff_bin, ruff_findings
+from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable, run_ruff
+from refine_lsp.verify.checks import ruff_findings
 from refine_lsp.verify.properties import module_name, timing_verdict
 from refine_lsp.verify.pytest_runner import TestRequest
 
@@ -124,19 +124,16 @@ def _faster(s: Session) -> object:
 
 
 def _ruff_fixed(s: Session) -> str | None:
-    binary = ruff_bin()
-    if binary is None:
-        return None
     try:
-        proc = subprocess.run(
-            [binary, "check", "--fix", "--no-cache", "--stdin-filename", str(s.file), "-"],
-            input=s.source,
-            capture_output=True,
-            text=True,
+        proc = run_ruff(
+            ["check", "--fix", "--no-cache"],
+            s.source,
+            filename=s.file,
             cwd=s.workspace,
-            timeout=s.settings.ruff.timeout_s,
+            timeout_s=s.settings.ruff.timeout_s,
+            ok_codes=(),
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (RuffUnavailable, RuffFailed):
         return None
     new = proc.stdout
     if not new or new == s.source:

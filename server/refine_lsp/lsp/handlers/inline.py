@@ -1,44 +1,31 @@
-"""textDocument/inlineCompletion, gated by the acceptance model, and the events that
-settle a suggestion: the item's accept command, refineLsp/suggestionRejected, and timeouts."""
+"""textDocument/inlineCompletion, gated by the acceptance model, and the notification that
+settles a suggestion as rejected (accepting is the item's command: lsp/commands/suggestions.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from refine_lsp.core import offset_of
-from refine_lsp.server import RefineLanguageServer
+from refine_lsp.actions import kinds
+from refine_lsp.text import offset_of
 
-if TYPE_CHECKING:
-    from refine_lsp.suggestions import Suggestions
+from ..server import RefineServer
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = "refineLsp.suggestionAccepted"
-REJECTED = "refineLsp/suggestionRejected"
-STATS = "refineLsp.acceptanceStats"
 CACHE_SIZE = 64
 
 
-def suggestions(ls: RefineLanguageServer) -> Suggestions:
-    """Created on first use: the events store and the prior are not part of start-up."""
-    if ls.suggestions is None:
-        from refine_lsp.suggestions import Suggestions
-
-        ls.suggestions = Suggestions(ls.settings)
-    return ls.suggestions
-
-
-async def _complete(ls: RefineLanguageServer, params: lsp.InlineCompletionParams):
-    settings = ls.settings
+async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams):
+    s = ls.session
+    settings = s.settings
     if not settings.inline.enabled or not settings.model.solver:
         return None  # no model configured: nothing to suggest, nothing to call
     uri = params.text_document.uri
-    doc = ls.documents.get(uri)
+    doc = s.documents.get(uri)
     if doc is None:
         return None
     version = doc.version
@@ -47,15 +34,15 @@ async def _complete(ls: RefineLanguageServer, params: lsp.InlineCompletionParams
         if doc.version != version:
             return None  # the user typed on; a newer request follows
     key = (uri, version, params.position.line, params.position.character)
-    if key in ls.inline_cache:
-        return ls.inline_cache[key]
+    if key in s.inline_cache:
+        return s.inline_cache[key]
 
     try:
-        sug = suggestions(ls)
+        sug = s.suggestions()
     except Exception as exc:  # a broken prior or store: no suggestions rather than a crash
         log.exception("acceptance model unavailable")
         ls.notify(f"inline suggestions are off: the acceptance model could not load ({exc})")
-        ls.settings.inline.enabled = False
+        settings.inline.enabled = False
         return None
     sug.expire(uri)  # a new request settles the one shown before
     snapshot = doc.snapshot()
@@ -106,38 +93,24 @@ async def _complete(ls: RefineLanguageServer, params: lsp.InlineCompletionParams
                     insert_text=completion.text,
                     range=lsp.Range(params.position, params.position),
                     command=lsp.Command(
-                        title="Accept suggestion", command=ACCEPTED, arguments=[sid]
+                        title="Accept suggestion",
+                        command=kinds.SUGGESTION_ACCEPTED,
+                        arguments=[sid],
                     ),
                 )
             ]
         )
-    if len(ls.inline_cache) >= CACHE_SIZE:
-        ls.inline_cache.pop(next(iter(ls.inline_cache)))
-    ls.inline_cache[key] = result
+    if len(s.inline_cache) >= CACHE_SIZE:
+        s.inline_cache.pop(next(iter(s.inline_cache)))
+    s.inline_cache[key] = result
     return result
 
 
-def register(server: RefineLanguageServer) -> None:
-    @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
-    async def inline_completion(ls: RefineLanguageServer, params: lsp.InlineCompletionParams):
-        return await _complete(ls, params)
-
-    @server.command(ACCEPTED)
-    def accepted(ls: RefineLanguageServer, sid: str, *rest):
-        how = rest[0] if rest else None
-        event = {"partial": "partially_accepted", "applied": "applied"}.get(how, "accepted")
-        return {"recorded": suggestions(ls).settle(str(sid), event)}
-
-    @server.feature(REJECTED)
-    def rejected(ls: RefineLanguageServer, params) -> None:
-        sid = getattr(params, "id", None)
-        if sid is None and isinstance(params, dict):
-            sid = params.get("id")
-        if not isinstance(sid, str):
-            log.warning("%s without an id: %r", REJECTED, params)
-            return
-        suggestions(ls).settle(sid, "rejected")
-
-    @server.command(STATS)
-    def stats(ls: RefineLanguageServer, *args):
-        return suggestions(ls).counts()
+def suggestion_rejected(ls: RefineServer, params) -> None:
+    sid = getattr(params, "id", None)
+    if sid is None and isinstance(params, dict):
+        sid = params.get("id")
+    if not isinstance(sid, str):
+        log.warning("%s without an id: %r", kinds.SUGGESTION_REJECTED, params)
+        return
+    ls.session.suggestions().settle(sid, "rejected")

@@ -1,4 +1,4 @@
-"""``refine-lsp fix FILE:LINE`` and ``refine-lsp refine FILE:LINE``, headless.
+"""``refine-lsp fix|refine|faster|properties FILE:LINE``: the loop's modes, headless.
 
 A text progress bar goes to stderr; the summary and a unified diff go to stdout. Nothing is
 written unless ``--apply``. LINE is one-based, as editors and tracebacks show it.
@@ -12,26 +12,10 @@ import sys
 import threading
 from pathlib import Path
 
+from refine_lsp.paths import find_project_root
+from refine_lsp.refine.modes import MODES
+from refine_lsp.refine.session import LoopError
 from refine_lsp.settings import Settings
-
-from .actions import add_property_tests, make_faster, refine_with_checks
-from .loop import fix_failing_tests
-from .session import LoopError
-
-ACTIONS = {
-    "fix": fix_failing_tests,
-    "refine": refine_with_checks,
-    "faster": make_faster,
-    "properties": add_property_tests,
-}
-_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "pytest.ini", "tox.ini")
-
-
-def find_workspace(file: Path) -> Path:
-    for parent in file.resolve().parents:
-        if any((parent / m).exists() for m in _MARKERS):
-            return parent
-    return file.resolve().parent
 
 
 def parse_location(text: str) -> tuple[Path, int]:
@@ -60,15 +44,15 @@ class ProgressBar:
         self.stream.flush()
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="refine-lsp", description=__doc__.splitlines()[0])
-    p.add_argument("action", choices=sorted(ACTIONS))
+def configure(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("location", help="FILE:LINE (line from 1) inside the function to work on")
     p.add_argument("--workspace", type=Path, default=None, help="project root (default: found)")
     p.add_argument("--apply", action="store_true", help="write the verified edit to the file")
     p.add_argument("--memory", type=Path, default=None, help="directory for the loop's memory")
     p.add_argument("--seconds", type=float, default=None, help="time budget")
-    a = p.parse_args(argv)
+
+
+def run(a: argparse.Namespace) -> int:
     try:
         file, line = parse_location(a.location)
     except ValueError as exc:
@@ -80,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if a.seconds:
         settings.refine.max_seconds = a.seconds
-    workspace = a.workspace or find_workspace(file)
+    workspace = a.workspace or find_project_root(file)
     bar = ProgressBar()
     cancel = threading.Event()
     try:
-        result = ACTIONS[a.action](
+        result = MODES[a.command].run()(
             workspace, file, line, settings, bar, cancel, memory_dir=a.memory
         )
     except LoopError as exc:
@@ -106,7 +90,3 @@ def main(argv: list[str] | None = None) -> int:
         result.file.write_text(result.new_source, encoding="utf-8")
         print(f"applied to {result.file}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,9 @@
-"""`refine-lsp review`: the real server, driven headless through a real LSP client."""
+"""`refine-lsp review`: the real server, driven headless through a real LSP client (this and
+lsp/ are the only modules importing pygls)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -10,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
-from refine_lsp.handlers.commands import python_files, read_source
+from refine_lsp.text.files import python_files, read_source
 
 CAPABILITIES = lsp.ClientCapabilities(
     general=lsp.GeneralClientCapabilities(position_encodings=[lsp.PositionEncodingKind.Utf8]),
@@ -124,6 +126,16 @@ async def review_files(files: list[Path], settings: dict | None = None) -> list[
         client.exit(None)
         await client.stop()
     return results
+
+
+def configure(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("paths", nargs="+", help="Python files or directories")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--settings", help="JSON settings (the refineLsp section) to send")
+
+
+def run(args: argparse.Namespace) -> int:
+    return review_paths(args.paths, as_json=args.json, settings=args.settings)
 
 
 def review_paths(paths: list[str], as_json: bool = False, settings: str | None = None) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from refine_lsp.core import Finding, Span, TextEdit
-from refine_lsp.documents import Document
+from refine_lsp.text import Finding, Span, TextEdit
+from refine_lsp.text.document import Document
 
 SEVERITY = {
     1: lsp.DiagnosticSeverity.Error,

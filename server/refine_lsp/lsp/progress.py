@@ -11,18 +11,20 @@ import asyncio
 import logging
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from refine_lsp.server import EXECUTE_PARAMS, RefineLanguageServer
+from .protocol import EXECUTE_PARAMS
+
+if TYPE_CHECKING:
+    from .server import RefineServer
 
 log = logging.getLogger(__name__)
 
 
 class LongWork:
-    def __init__(
-        self, ls: RefineLanguageServer, title: str, token: lsp.ProgressToken | None = None
-    ):
+    def __init__(self, ls: RefineServer, title: str, token: lsp.ProgressToken | None = None):
         self.ls = ls
         self.title = title
         self.token = token
@@ -36,7 +38,7 @@ class LongWork:
         if self.token is None:
             params = EXECUTE_PARAMS.get()
             self.token = params.work_done_token if params is not None else None
-        if self.token is None and self.ls.supports("window.work_done_progress"):
+        if self.token is None and self.ls.session.client.work_done_progress:
             self.token = str(uuid.uuid4())
             try:
                 await self.ls.work_done_progress.create_async(self.token)

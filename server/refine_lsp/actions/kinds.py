@@ -1,0 +1,41 @@
+"""Every code-action kind, command id and custom method refine-lsp answers: defined here once.
+
+The LSP layer registers what is named here, the VS Code extension's package.json contributes
+the same ids (tests/test_tables.py), and providers tag their offers with these kinds.
+"""
+
+from __future__ import annotations
+
+# Code-action kinds (LSP kinds are hierarchical: "refactor" includes "refactor.extract.*").
+QUICKFIX = "quickfix"
+REFACTOR = "refactor"
+REFACTOR_EXTRACT = "refactor.extract"
+REFACTOR_EXTRACT_FUNCTION = "refactor.extract.function"
+REFACTOR_EXTRACT_VARIABLE = "refactor.extract.variable"
+REFACTOR_INLINE = "refactor.inline"
+REFACTOR_REWRITE = "refactor.rewrite"
+ORGANIZE_IMPORTS = "source.organizeImports"
+FIX_ALL = "source.fixAll.refine"
+LOOP = "refactor.rewrite.refine"  # the review-refine loop's verified actions
+
+# What the server declares in its codeActionProvider capability.
+CODE_ACTION_KINDS = (
+    QUICKFIX,
+    REFACTOR_EXTRACT,
+    REFACTOR_INLINE,
+    REFACTOR_REWRITE,
+    ORGANIZE_IMPORTS,
+    FIX_ALL,
+    LOOP,
+)
+
+# workspace/executeCommand ids.
+RUN_LOOP = "refineLsp.runLoop"
+REVIEW_WORKSPACE = "refineLsp.reviewWorkspace"
+SUGGESTION_ACCEPTED = "refineLsp.suggestionAccepted"
+ACCEPTANCE_STATS = "refineLsp.acceptanceStats"
+COMMANDS = (RUN_LOOP, REVIEW_WORKSPACE, SUGGESTION_ACCEPTED, ACCEPTANCE_STATS)
+
+# refine-lsp's own methods.
+SUGGESTION_REJECTED = "refineLsp/suggestionRejected"  # notification {id}
+SERVER_STATS = "refineLsp/stats"  # request: server-side timings

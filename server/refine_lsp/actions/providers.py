@@ -1,0 +1,175 @@
+"""The code-action providers: ruff's quick fixes, the libcst refactorings, organize imports,
+fix-all on save, and the loop's verified actions. Listing is cheap; resolve computes the text."""
+
+from __future__ import annotations
+
+from refine_lsp.refine.modes import MODES
+from refine_lsp.settings import Settings
+from refine_lsp.syntax.query import enclosing_function, function_name
+from refine_lsp.text import Pos, Span, TextEdit, apply_edits
+from refine_lsp.text.document import DocumentSnapshot
+
+from . import kinds
+from .offer import ActionContext, Offer, Refused
+
+
+def _edit_to_json(e: TextEdit) -> list:
+    return [e.span.start.line, e.span.start.col, e.span.end.line, e.span.end.col, e.new_text]
+
+
+def _edit_from_json(v: list) -> TextEdit:
+    return TextEdit(Span(Pos(v[0], v[1]), Pos(v[2], v[3])), v[4])
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return not (a.end < b.start or b.end < a.start)
+
+
+def _path(snapshot: DocumentSnapshot) -> str | None:
+    """The file's path, so ruff applies the project's configuration."""
+    return str(snapshot.path) if snapshot.path is not None else None
+
+
+class RuffQuickFix:
+    """ruff's own fixes for the findings under the cursor."""
+
+    name = "ruff.fix"
+    kinds = (kinds.QUICKFIX,)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        out = []
+        for f in ctx.findings:
+            if f.source != "ruff" or not f.fix_id or not _overlaps(f.span, ctx.span):
+                continue
+            applicability = f.data.get("applicability", "unsafe")
+            title = f"Ruff ({f.code}): {f.data.get('fix_message')}"
+            if applicability != "safe":
+                title += " (unsafe fix)"
+            out.append(
+                Offer(
+                    self.name,
+                    f"ruff.fix.{f.code}",
+                    kinds.QUICKFIX,
+                    title,
+                    {
+                        "edits": [_edit_to_json(e) for e in f.data["edits"]],
+                        "suggestion_id": f.data.get("suggestion_id"),
+                    },
+                    preferred=applicability == "safe",
+                    findings=(f,),
+                )
+            )
+        return out
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        return apply_edits(snapshot.text, [_edit_from_json(e) for e in args["edits"]])
+
+
+class Refactorings:
+    """The libcst refactorings (refine_lsp.refactor), imported on first use."""
+
+    name = "refactor"
+    kinds = (kinds.REFACTOR_EXTRACT, kinds.REFACTOR_INLINE, kinds.REFACTOR_REWRITE)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        from refine_lsp import refactor
+
+        span = ctx.span
+        where = [span.start.line, span.start.col, span.end.line, span.end.col]
+        return [
+            Offer(
+                self.name,
+                o.id,
+                o.kind,
+                o.title,
+                {**o.args, "id": o.id, "span": where},
+                disabled_reason=o.disabled_reason,
+            )
+            for o in refactor.list_refactorings(ctx.snapshot.text, span, ctx.snapshot.tree)
+            if o.kind != kinds.ORGANIZE_IMPORTS
+        ]
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        from refine_lsp import refactor
+
+        s = args["span"]
+        return refactor.compute_refactoring(
+            snapshot.text, Span(Pos(s[0], s[1]), Pos(s[2], s[3])), args["id"], tree=snapshot.tree
+        )
+
+
+class OrganizeImports:
+    name = "imports"
+    kinds = (kinds.ORGANIZE_IMPORTS,)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        return [
+            Offer(self.name, "source.organize-imports", kinds.ORGANIZE_IMPORTS, "Organize imports")
+        ]
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        from refine_lsp import refactor
+
+        return refactor.organize_imports(snapshot.text, path=_path(snapshot), tree=snapshot.tree)
+
+    def save_key(self, settings: Settings) -> tuple:
+        return ()
+
+
+class FixAll:
+    """The safe rewrites the user enabled (settings.fixAll.rules); never model-backed."""
+
+    name = "fixall"
+    kinds = (kinds.FIX_ALL,)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        if not ctx.settings.fix_all.rules:
+            return []
+        return [
+            Offer(self.name, "source.fix-all", kinds.FIX_ALL, "Fix all safe issues (refine-lsp)")
+        ]
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        from refine_lsp import refactor
+
+        return refactor.fix_all(
+            snapshot.text, list(settings.fix_all.rules), path=_path(snapshot), tree=snapshot.tree
+        )
+
+    def save_key(self, settings: Settings) -> tuple | None:
+        return tuple(settings.fix_all.rules) if settings.fix_all.rules else None
+
+
+class LoopActions:
+    """The loop's actions inside a function of a file (saved or not); each runs as the
+    RUN_LOOP command, with progress and cancel, and applies only a verified edit."""
+
+    name = "refine"
+    kinds = (kinds.LOOP,)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        snapshot = ctx.snapshot
+        if snapshot.tree is None or snapshot.path is None:
+            return []
+        fn = enclosing_function(snapshot.tree, (ctx.span.start.line, 0))
+        if fn is None:
+            return []
+        name = function_name(fn) or "function"
+        return [
+            Offer(
+                self.name,
+                f"loop.{mode.id}",
+                f"{kinds.LOOP}.{mode.id}",
+                f"{mode.title}: {name}",
+                {"mode": mode.id, "line": ctx.span.start.line},
+                command=kinds.RUN_LOOP,
+            )
+            for mode in MODES.values()
+        ]
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        raise Refused("this action runs as a command")
+
+
+def default_providers() -> list:
+    return [RuffQuickFix(), Refactorings(), OrganizeImports(), FixAll(), LoopActions()]

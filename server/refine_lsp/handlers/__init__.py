@@ -1,1 +1,0 @@
-"""One module per group of LSP methods; each exposes register(server)."""

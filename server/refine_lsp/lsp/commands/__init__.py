@@ -1,0 +1,1 @@
+"""One module per workspace/executeCommand id (ids: refine_lsp.actions.kinds)."""

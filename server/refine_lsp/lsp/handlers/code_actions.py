@@ -1,0 +1,60 @@
+"""textDocument/codeAction (cheap listing) and codeAction/resolve (the edit)."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+
+from refine_lsp.actions import ActionContext
+
+from ..convert import domain_span
+from ..resolve import ActionRefused, ActionStale, runs_as_command, to_code_action, with_edit
+from ..server import RefineServer
+
+log = logging.getLogger(__name__)
+
+
+async def code_action(ls: RefineServer, params: lsp.CodeActionParams):
+    s = ls.session
+    doc = s.documents.get(params.text_document.uri)
+    if doc is None or not doc.parsed:
+        return []
+    invoked = params.context.trigger_kind != lsp.CodeActionTriggerKind.Automatic
+    ctx = ActionContext(
+        doc.snapshot(),
+        domain_span(doc, params.range),
+        s.current_findings(doc.uri, doc.version),
+        s.settings,
+        invoked=invoked,
+    )
+    offers = s.registry.offers(ctx, params.context.only)
+    actions = [
+        to_code_action(doc, o) for o in offers if s.client.disabled_actions or not o.disabled_reason
+    ]
+    if s.client.resolve_edit:
+        return actions
+    # A client without resolve gets the edits now: slower, but it still works. What cannot
+    # be computed is left out silently here: the user did not pick it.
+    out = []
+    for a in actions:
+        if a.disabled or runs_as_command(a):
+            out.append(a)
+            continue
+        try:
+            out.append(await with_edit(ls, a))
+        except JsonRpcException:
+            continue
+    return out
+
+
+async def code_action_resolve(ls: RefineServer, action: lsp.CodeAction):
+    try:
+        return await with_edit(ls, action)
+    except ActionStale:
+        ls.notify(f"'{action.title}' was listed for an older version of the file; ask again")
+        raise
+    except ActionRefused as exc:
+        ls.notify(f"'{action.title}' refused: {exc}", lsp.MessageType.Info)
+        raise

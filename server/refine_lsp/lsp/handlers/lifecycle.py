@@ -1,0 +1,38 @@
+"""initialize, initialized and workspace/didChangeConfiguration."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as lsp
+
+from ..client_config import SECTION, refresh_configuration, warm_model, warm_refactorings
+from ..scheduler import review_all_open
+from ..server import RefineServer
+
+log = logging.getLogger(__name__)
+
+
+def initialize(ls: RefineServer, params: lsp.InitializeParams) -> None:
+    ls.session.initialize(params)
+    ls.configure(None)
+
+
+async def initialized(ls: RefineServer, params: lsp.InitializedParams) -> None:
+    ls.session.documents.encoding = ls.position_encoding()
+    log.info("position encoding %s", ls.session.documents.encoding)
+    await refresh_configuration(ls)
+    warm_model(ls)
+    warm_refactorings()
+
+
+async def did_change_configuration(
+    ls: RefineServer, params: lsp.DidChangeConfigurationParams
+) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and SECTION in settings:
+        ls.configure(settings[SECTION])
+    else:  # the "pull" model: the notification only says something changed
+        await refresh_configuration(ls)
+    warm_model(ls)
+    review_all_open(ls)
