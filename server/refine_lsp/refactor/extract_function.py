@@ -40,6 +40,10 @@ DYNAMIC = "The selection calls `{}()`, which sees the local variables"
 SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
 PARAM_UNBOUND = "`{}` may be unassigned where the selection starts: it cannot be passed"
 CLOSURE = "`{}` is read by a nested function, which would not see the value assigned here"
+BECOMES_GLOBAL = (
+    "`{}` is read outside the selection where it is never assigned: without the assignment "
+    "it would be looked up as a global"
+)
 CLOSURE_CELL = (
     "A function or lambda in the selection reads `{}`, which is assigned again later: "
     "it would see its own copy"
@@ -244,10 +248,15 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     loops = [a for a in _ancestors(chunk, owner, func) if isinstance(a, (cst.For, cst.While))]
     module_level = isinstance(scope, GlobalScope)
 
+    # A name the function declares `global` stays global in the new function, declared so.
+    declared_global = _declared_globals(func)
+    globals_: set[str] = set()
     for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
         for a in sc.assignments:
             if a.name in use.declared and a.node in chunk.positions and inside(chunk.start(a.node)):
-                raise Refusal(DECLARED.format(a.name))
+                if sc is not scope or a.name not in declared_global:
+                    raise Refusal(DECLARED.format(a.name))
+                globals_.add(a.name)
     params, outputs = _bindings(chunk, func, selected, use, inside, loops, module_level)
     if ends_with_return:
         for n in outputs:
@@ -280,7 +289,15 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     default = _default_name(outputs, func, source)
     fname = naming.suggest_name(name, source, default)
     new_def = _build_def(
-        fname, self_name, decorator, params, outputs, selected, facts.awaits, ends_with_return
+        fname,
+        self_name,
+        decorator,
+        params,
+        outputs,
+        selected,
+        facts.awaits,
+        ends_with_return,
+        sorted(globals_),
     )
     call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return, generator)
     call = call.with_changes(leading_lines=selected[0].leading_lines)
@@ -349,6 +366,11 @@ def _bindings(chunk, func, selected, use, inside, loops, module_level):
             needed = needed or n in fl.must_def or n in use.nested_reads
         if needed:
             outputs.append(n)
+    for n in fl.order:
+        if n in fl.may_def and n in local and n not in outputs and n not in fl.params_of_body:
+            outside_binds = [p for p in use.binds.get(n, []) if not inside(p)]
+            if not outside_binds and any(not inside(p) for p in use.reads.get(n, [])):
+                raise Refusal(BECOMES_GLOBAL.format(n))
     for n in sorted(fl.deletes & fl.live_after):
         raise Refusal(DELETED.format(n))
     lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
@@ -465,9 +487,35 @@ def _names_expr(names_):
     return cst.Tuple([cst.Element(cst.Name(n)) for n in names_], lpar=[], rpar=[])
 
 
-def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends):
+def _declared_globals(func) -> set[str]:
+    """Names in `global` statements of ``func`` itself (not of functions nested in it)."""
+    found: set[str] = set()
+    if func is None:
+        return found
+
+    class Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, node) -> bool:
+            return node is func
+
+        def visit_ClassDef(self, node) -> bool:
+            return False
+
+        def visit_Lambda(self, node) -> bool:
+            return False
+
+        def visit_Global(self, node: cst.Global) -> None:
+            found.update(n.name.value for n in node.names)
+
+    func.visit(Visitor())
+    return found
+
+
+def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends, globals_):
     stmts = list(selected)
     stmts[0] = stmts[0].with_changes(leading_lines=[])
+    if globals_:
+        declare = cst.Global([cst.NameItem(cst.Name(n)) for n in globals_])
+        stmts.insert(0, cst.SimpleStatementLine([declare]))
     if outputs and not ends:
         stmts.append(cst.SimpleStatementLine([cst.Return(_names_expr(outputs))]))
     names_ = ([self_name] if self_name else []) + params

@@ -29,6 +29,7 @@ class SelectionFlow:
     maybe_entry: set[str] = field(default_factory=set)
     local: set[str] = field(default_factory=set)  # every name the body binds, params included
     falls_through: bool = True
+    params_of_body: frozenset = frozenset()
     read_first: set[str] = field(default_factory=set)  # read before anything else can happen
 
 
@@ -45,7 +46,7 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
     g = Graph(body, params)
     inside = g.blocks_of(selected)
     entry = g.stmt_entry[id(selected[0])]
-    out = SelectionFlow()
+    out = SelectionFlow(params_of_body=params)
     seen = set()
     for k in sorted(inside):
         for kind, name in g.blocks[k].events:
@@ -76,7 +77,8 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
                 out.live_on_raise |= live[h]
     must = g.assigned(must=True)
     may = g.assigned(must=False)
-    out.assigned_entry = set(must[entry] or ())
+    # Unreachable code runs never: whatever it reads counts as assigned.
+    out.assigned_entry = set(must[entry]) if must[entry] is not None else set(out.local)
     out.maybe_entry = set(may[entry] or ())
     within = g.assigned(must=True, entry_names=set(), inside=inside, start=entry)
     ends = [g.block_out(k, within[k]) for k, _ in exits if within[k] is not None]
