@@ -38,8 +38,26 @@ def last_json(capsys) -> dict:
 def check_shape(result: dict) -> None:
     assert set(result) >= {"decisions", "keep", "ours", "baseline"}
     for side in ("ours", "baseline"):
-        assert set(result[side]) >= {"auc", "accepted_kept", "rejected_hidden", "calls_saved"}
-        assert all(0.0 <= result[side][k] <= 1.0 for k in result[side])
+        assert set(result[side]) >= {
+            "auc",
+            "auc_ci95",
+            "accepted_kept",
+            "rejected_hidden",
+            "calls_saved",
+        }
+        low, high = result[side]["auc_ci95"]
+        assert low <= result[side]["auc"] <= high
+        assert all(0.0 <= v <= 1.0 for k, v in result[side].items() if k != "auc_ci95")
+    assert set(result["at_keep"]) == {"0.85", "0.90", "0.95"}
+    for sides in result["at_keep"].values():
+        for side in ("ours", "baseline"):
+            assert set(sides[side]) == {
+                "curve_rejected_hidden",
+                "accepted_kept",
+                "rejected_hidden",
+                "calls_saved",
+            }
+            assert all(0.0 <= v <= 1.0 for v in sides[side].values())
 
 
 @needs_data

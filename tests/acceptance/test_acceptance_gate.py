@@ -70,6 +70,29 @@ def test_two_stage_thresholds_keep_the_requested_share():
         thresholds_for_keep(pairs, 0.0)
 
 
+def test_stage1_share_of_the_loss_follows_expected_utility():
+    """Expensive calls push the loss into stage 1 (no call is made); either way the two
+    stages keep the requested share, at no more expected cost than the fixed half-split."""
+    rng = random.Random(4)
+    accepted = [(rng.gauss(1, 1), rng.gauss(1.5, 1)) for _ in range(600)]
+    rejected = [(rng.gauss(0, 1), rng.gauss(0, 1)) for _ in range(1200)]
+
+    def outcome(t1, t2):
+        kept = sum(a >= t1 and b >= t2 for a, b in accepted) / len(accepted)
+        calls = sum(a >= t1 for a, _ in accepted + rejected)
+        shown_rejected = sum(a >= t1 and b >= t2 for a, b in rejected)
+        return kept, calls, shown_rejected
+
+    half = outcome(*thresholds_for_keep(accepted, 0.9))
+    seen = []
+    for call_cost in (0.0, 10.0):
+        kept, calls, shown = outcome(*thresholds_for_keep(accepted, 0.9, rejected, call_cost, 1.0))
+        assert kept == pytest.approx(0.9, abs=0.01)
+        assert call_cost * calls + shown <= call_cost * half[1] + half[2]
+        seen.append(calls)
+    assert seen[1] < seen[0] - 100  # dear calls: stage 1 takes more of the loss
+
+
 def test_shipped_prior_loads_and_gates():
     prior = shipped_prior()
     assert prior.info["decisions"] > 500 and len(prior.stage2.names) > len(prior.stage1.names)
@@ -92,7 +115,7 @@ def test_prior_json_round_trip_and_errors():
     prior = shipped_prior()
     again = AcceptancePrior.from_json(prior.to_json())
     assert again.stage2.names == prior.stage2.names
-    with pytest.raises(ValueError, match="version 2"):
+    with pytest.raises(ValueError, match="version 3"):
         AcceptancePrior.from_json({"version": 7})
 
 

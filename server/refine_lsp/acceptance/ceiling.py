@@ -31,7 +31,6 @@ boosted depth-2 trees (0.773) and faster online rates.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
 from refine_lsp.acceptance.cups import Decision
@@ -42,12 +41,11 @@ from refine_lsp.acceptance.evaluate import (
     feature_names,
     online_scores,
 )
-from refine_lsp.acceptance.metrics import auc, threshold_for_keep
+from refine_lsp.acceptance.metrics import auc, bootstrap_auc, threshold_for_keep
 from refine_lsp.acceptance.model import fit_logistic
 
 # L2 of the nearly unregularized in-sample fit (a little, so that Newton's method converges).
 LOOSE_L2 = 0.01
-BOOTSTRAP_SAMPLES = 200
 LEARNING_CURVE_USERS = (3, 6, 10)
 
 
@@ -56,20 +54,6 @@ def oracle_rejected_hidden(scores: Sequence[float], labels: Sequence[int], keep:
     t = threshold_for_keep(scores, labels, keep)
     rejected = [s for s, y in zip(scores, labels, strict=True) if not y]
     return sum(1 for s in rejected if s < t) / len(rejected) if rejected else 0.0
-
-
-def bootstrap_auc(
-    scores: Sequence[float], labels: Sequence[int], samples: int = BOOTSTRAP_SAMPLES
-) -> tuple[float, float]:
-    """95% interval of the AUC, resampling decisions (fixed seed: the report is repeatable)."""
-    rng = random.Random(0)
-    n = len(scores)
-    values = []
-    for _ in range(samples):
-        pick = [rng.randrange(n) for _ in range(n)]
-        values.append(auc([scores[i] for i in pick], [labels[i] for i in pick]))
-    values.sort()
-    return values[int(0.025 * (samples - 1))], values[int(0.975 * (samples - 1))]
 
 
 def _names(decisions: Sequence[Decision]) -> tuple[list[str], list[str], list[str]]:

@@ -14,8 +14,11 @@ unless --db is given. `stats` never writes to it.
 `ceiling` reports upper bounds on what a model on these features can reach (in-sample fit,
 oracle threshold) and a learning curve over the number of training users (ceiling.py).
 With --json the last line printed is one JSON object:
-{"decisions", "keep", "ours": {"auc", "accepted_kept", "rejected_hidden", "calls_saved"},
- "baseline": {...the same}}.
+{"decisions", "keep", "ours": {"auc", "auc_ci95", "accepted_kept", "rejected_hidden",
+ "calls_saved", ...}, "baseline": {...the same}, "at_keep": {"0.85": {"ours": {
+ "curve_rejected_hidden", "accepted_kept", "rejected_hidden", "calls_saved"}, "baseline": ...},
+ "0.90": ..., "0.95": ...}}. Our gate is scored by progressive validation: each decision
+is scored before the gate learns from it, as the server runs it.
 """
 
 from __future__ import annotations
@@ -156,14 +159,31 @@ def _ceiling(args: argparse.Namespace) -> int:
 
 def _table(result: dict) -> str:
     lines = [f"decisions: {result['decisions']}   keep: {result['keep']}"]
-    head = ("auc", "accepted kept", "rejected hidden", "calls saved")
-    lines.append(f"{'':10}" + "".join(f"{h:>17}" for h in head))
+    head = ("auc (95% CI)", "accepted kept", "rejected hidden", "calls saved")
+    lines.append(f"{'':10}{head[0]:>22}" + "".join(f"{h:>17}" for h in head[1:]))
     for name in ("ours", "baseline"):
         r = result[name]
+        ci = r.get("auc_ci95") or [r["auc"], r["auc"]]
+        auc_text = f"{r['auc']:.3f} ({ci[0]:.3f}-{ci[1]:.3f})"
         lines.append(
-            f"{name:10}{r['auc']:>17.3f}{r['accepted_kept']:>17.1%}"
+            f"{name:10}{auc_text:>22}{r['accepted_kept']:>17.1%}"
             f"{r['rejected_hidden']:>17.1%}{r['calls_saved']:>17.1%}"
         )
+    at = result.get("at_keep") or {}
+    if at:
+        lines.append(
+            "rejected hidden read off each model's own curve, and the gate as run"
+            " (accepted kept / rejected hidden / calls saved):"
+        )
+    for k, sides in at.items():
+        parts = []
+        for name in ("ours", "baseline"):
+            r = sides[name]
+            parts.append(
+                f"{name} {r['curve_rejected_hidden']:.1%} (run: {r['accepted_kept']:.1%}"
+                f" / {r['rejected_hidden']:.1%} / {r['calls_saved']:.1%})"
+            )
+        lines.append(f"  keep {k}: " + "; ".join(parts))
     return "\n".join(lines)
 
 

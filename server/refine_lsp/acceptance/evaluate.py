@@ -12,12 +12,18 @@ saved call.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from refine_lsp.acceptance.baseline import baseline_names
 from refine_lsp.acceptance.cups import Decision
 from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior
-from refine_lsp.acceptance.metrics import auc, gate_rates, threshold_for_keep
+from refine_lsp.acceptance.metrics import (
+    auc,
+    bootstrap_auc,
+    curve_rejected_hidden,
+    gate_rates,
+    threshold_for_keep,
+)
 from refine_lsp.acceptance.model import LogisticModel, fit_logistic
 
 # User-level rates are left to the online per-user bias: as fixed features they describe
@@ -160,8 +166,16 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
             if d.accepted:
                 prior.accepted_logits.append((trace.stage1, trace.stage2))
                 prior.accepted_logits_plain.append((trace.stage1, trace.stage2_plain))
-    prior.accepted_logits.sort()
-    prior.accepted_logits_plain.sort()
+            else:
+                prior.rejected_logits.append((trace.stage1, trace.stage2))
+                prior.rejected_logits_plain.append((trace.stage1, trace.stage2_plain))
+    for pairs in (
+        prior.accepted_logits,
+        prior.accepted_logits_plain,
+        prior.rejected_logits,
+        prior.rejected_logits_plain,
+    ):
+        pairs.sort()
     prior.info.update(
         {
             "decisions": len(decisions),
@@ -193,39 +207,89 @@ def fit_baseline(
     return model, accepted
 
 
+# Kept shares the report reads every model at, besides the user's own setting.
+REPORT_KEEPS = (0.85, 0.90, 0.95)
+
+
 @dataclass
 class FoldResult:
-    scored: list[Scored]
+    scored: list[Scored]  # at the user's keep
     ours_show: list[bool]
     ours_called: list[bool]
     baseline_show: list[bool]
+    # keep -> (scored, ours shown, ours called, baseline shown), for REPORT_KEEPS
+    at: dict[float, tuple[list[Scored], list[bool], list[bool], list[bool]]] = field(
+        default_factory=dict
+    )
 
 
 def run_fold(
-    train: Sequence[Decision], test: Sequence[Decision], keep: float, inner_folds: int = INNER_FOLDS
+    train: Sequence[Decision],
+    test: Sequence[Decision],
+    keep: float,
+    inner_folds: int = INNER_FOLDS,
+    keeps: Sequence[float] = REPORT_KEEPS,
 ) -> FoldResult:
     prior = fit_prior(train, inner_folds)
     base, base_accepted = fit_baseline(train, inner_folds)
-    tb = threshold_for_keep(base_accepted, [1] * len(base_accepted), keep)
-    # As in the server: the gate learns only the outcomes of suggestions it showed.
-    traces = online_scores(prior, test, keep, learn_all=False)
-    scored = [
-        Scored(
-            d.accepted,
-            t.stage1,
-            t.stage2,
-            prior.stage2.logit(d.stage2),
-            t.stage2_plain,
-            base.logit(d.baseline),
+    runs = {}
+    for k in dict.fromkeys([keep, *keeps]):
+        tb = threshold_for_keep(base_accepted, [1] * len(base_accepted), k)
+        # As in the server: the gate learns only the outcomes of suggestions it showed,
+        # each decision scored before it learns from it (progressive validation).
+        traces = online_scores(prior, test, k, learn_all=False)
+        scored = [
+            Scored(
+                d.accepted,
+                t.stage1,
+                t.stage2,
+                prior.stage2.logit(d.stage2),
+                t.stage2_plain,
+                base.logit(d.baseline),
+            )
+            for d, t in zip(test, traces, strict=True)
+        ]
+        runs[k] = (
+            scored,
+            [t.shown for t in traces],
+            [t.called for t in traces],
+            [s.baseline >= tb for s in scored],
         )
-        for d, t in zip(test, traces, strict=True)
-    ]
-    return FoldResult(
-        scored,
-        [t.shown for t in traces],
-        [t.called for t in traces],
-        [s.baseline >= tb for s in scored],
-    )
+    return FoldResult(*runs[keep], at={k: runs[k] for k in keeps})
+
+
+def _side(scores: list[float], labels: list[int], show: list[bool], called: list[bool]) -> dict:
+    kept, hidden = gate_rates(show, labels)
+    low, high = bootstrap_auc(scores, labels)
+    return {
+        "auc": round(auc(scores, labels), 4),
+        "auc_ci95": [round(low, 4), round(high, 4)],
+        "accepted_kept": round(kept, 4),
+        "rejected_hidden": round(hidden, 4),
+        "calls_saved": round(1 - sum(called) / max(len(called), 1), 4),
+    }
+
+
+def _at_keep(folds: Sequence[FoldResult], k: float) -> dict:
+    scored = [s for f in folds for s in f.at[k][0]]
+    labels = [1 if s.accepted else 0 for s in scored]
+    out = {}
+    for name, i_show, i_called, score in (
+        ("ours", 1, 2, lambda s: s.ours2),
+        ("baseline", 3, 3, lambda s: s.baseline),
+    ):
+        show = [x for f in folds for x in f.at[k][i_show]]
+        called = [x for f in folds for x in f.at[k][i_called]]
+        kept, hidden = gate_rates(show, labels)
+        out[name] = {
+            "curve_rejected_hidden": round(
+                curve_rejected_hidden([score(s) for s in scored], labels, k), 4
+            ),
+            "accepted_kept": round(kept, 4),
+            "rejected_hidden": round(hidden, 4),
+            "calls_saved": round(1 - sum(called) / max(len(called), 1), 4),
+        }
+    return out
 
 
 def summarize(folds: Sequence[FoldResult], keep: float) -> dict:
@@ -235,27 +299,22 @@ def summarize(folds: Sequence[FoldResult], keep: float) -> dict:
     ours_show = [x for f in folds for x in f.ours_show]
     called = [x for f in folds for x in f.ours_called]
     base_show = [x for f in folds for x in f.baseline_show]
-    ok, oh = gate_rates(ours_show, labels)
-    bk, bh = gate_rates(base_show, labels)
-    n = max(len(scored), 1)
-    return {
-        "decisions": len(scored),
-        "keep": keep,
-        "ours": {
-            "auc": round(auc([s.ours2 for s in scored], labels), 4),
-            "accepted_kept": round(ok, 4),
-            "rejected_hidden": round(oh, 4),
-            "calls_saved": round(1 - sum(called) / n, 4),
+    ours = _side([s.ours2 for s in scored], labels, ours_show, called)
+    ours.update(
+        {
             "stage1_auc": round(auc([s.ours1 for s in scored], labels), 4),
             "auc_without_adaptation": round(auc([s.ours2_static for s in scored], labels), 4),
             "auc_without_logprobs": round(auc([s.ours2_plain for s in scored], labels), 4),
-        },
-        "baseline": {
-            "auc": round(auc([s.baseline for s in scored], labels), 4),
-            "accepted_kept": round(bk, 4),
-            "rejected_hidden": round(bh, 4),
-            "calls_saved": round(1 - sum(base_show) / n, 4),
-        },
+        }
+    )
+    keeps = sorted(set().union(*(f.at for f in folds))) if folds else []
+    return {
+        "decisions": len(scored),
+        "keep": keep,
+        "ours": ours,
+        # the baseline runs before the model call: everything it hides is a saved call
+        "baseline": _side([s.baseline for s in scored], labels, base_show, base_show),
+        "at_keep": {f"{k:.2f}": _at_keep(folds, k) for k in keeps},
     }
 
 

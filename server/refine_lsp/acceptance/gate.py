@@ -3,8 +3,9 @@
 Stage 1 scores context, timing and history features before any model call; below its
 threshold no call is made. Stage 2 adds the suggestion's features and decides whether to
 show it. Both thresholds follow from one number the user understands, ``keep_accepted``:
-the share of would-be-accepted suggestions to keep, measured on the prior's training data
-(stage 1 spends half of the allowed loss, stage 2 the rest).
+the share of would-be-accepted suggestions to keep, measured on the prior's training data.
+Stage 1 takes the share of the allowed loss of least expected cost (model calls against
+rejected suggestions shown, in seconds of the user's time), stage 2 the rest.
 
 The gate adapts online to its user: each decision nudges a per-user bias (recalibration)
 and, more slowly, the weights, by stochastic gradient steps pulled back toward the prior so
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from refine_lsp.acceptance.model import LogisticModel, sigmoid
 
@@ -26,7 +27,7 @@ WEIGHT_RATE = 0.01
 PRIOR_PULL = 0.1
 # Limit on the learned per-user bias, in logits.
 MAX_BIAS = 3.0
-PRIOR_VERSION = 2
+PRIOR_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -45,25 +46,58 @@ def _quantile_threshold(scores: Sequence[float], keep: float) -> float:
     return ordered[index]
 
 
+# Costs of the two mistakes stage 1 trades, in seconds of the user's time, from the CUPS
+# timings (../shared/data/cups): a model call costs its latency (median request-to-display
+# 0.36 s; money on top where the user sets it); a shown suggestion that is rejected costs
+# its reading time (mean time on screen before a rejection, capped at 10 s: 1.66 s).
+CALL_COST_S = 0.36
+REJECTED_COST_S = 1.66
+# Stage-1 keep shares tried between keep and 1 when choosing by expected utility.
+STAGE1_GRID = 40
+
+
+def _stage2_threshold(pairs: Sequence[tuple[float, float]], t1: float, keep: float) -> float:
+    """Stage-2 threshold keeping, with stage 1 at ``t1``, ``keep`` of ``pairs`` in total."""
+    survivors = [b for a, b in pairs if a >= t1]
+    need = keep * len(pairs) / max(len(survivors), 1)
+    return _quantile_threshold(survivors, min(need, 1.0))
+
+
 def thresholds_for_keep(
-    accepted_logits: Sequence[tuple[float, float]], keep: float
+    accepted_logits: Sequence[tuple[float, float]],
+    keep: float,
+    rejected_logits: Sequence[tuple[float, float]] = (),
+    call_cost: float = CALL_COST_S,
+    rejected_cost: float = REJECTED_COST_S,
 ) -> tuple[float, float]:
     """(stage-1, stage-2) logit thresholds keeping ``keep`` of the accepted examples.
 
-    ``accepted_logits`` are (stage-1 logit, stage-2 logit) pairs of accepted training
-    examples. Stage 1 alone keeps 1 - (1 - keep) / 2 of them; stage 2 then keeps enough of
-    the survivors for the two together to keep ``keep``.
+    ``accepted_logits``/``rejected_logits`` are (stage-1 logit, stage-2 logit) pairs of
+    training decisions, out of fold. With rejected pairs, stage 1's share of the allowed
+    loss is the one of least expected cost: model calls made times ``call_cost`` plus
+    rejected suggestions shown times ``rejected_cost`` (the accepted kept are the same for
+    every split). Without them, stage 1 alone keeps 1 - (1 - keep) / 2.
     """
     if not 0.0 < keep <= 1.0:
         raise ValueError(f"keep_accepted must be in (0, 1], got {keep!r}")
     if not accepted_logits:
         return float("-inf"), float("-inf")
-    keep1 = 1.0 - (1.0 - keep) / 2.0
-    t1 = _quantile_threshold([a for a, _ in accepted_logits], keep1)
-    survivors = [b for a, b in accepted_logits if a >= t1]
-    need = keep * len(accepted_logits) / max(len(survivors), 1)
-    t2 = _quantile_threshold(survivors, min(need, 1.0))
-    return t1, t2
+    first = [a for a, _ in accepted_logits]
+    if not rejected_logits or keep >= 1.0:
+        t1 = _quantile_threshold(first, 1.0 - (1.0 - keep) / 2.0)
+        return t1, _stage2_threshold(accepted_logits, t1, keep)
+    n = len(accepted_logits) + len(rejected_logits)
+    best: tuple[float, float, float] | None = None
+    for i in range(STAGE1_GRID + 1):
+        keep1 = 1.0 - (1.0 - keep) * i / STAGE1_GRID
+        t1 = _quantile_threshold(first, keep1)
+        t2 = _stage2_threshold(accepted_logits, t1, keep)
+        calls = sum(a >= t1 for a, _ in accepted_logits) + sum(a >= t1 for a, _ in rejected_logits)
+        shown_rejected = sum(a >= t1 and b >= t2 for a, b in rejected_logits)
+        cost = (call_cost * calls + rejected_cost * shown_rejected) / n
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, t1, t2)
+    return best[1], best[2]
 
 
 class OnlineLogistic:
@@ -126,6 +160,9 @@ class AcceptancePrior:
     accepted_logits: list[tuple[float, float]]
     accepted_logits_plain: list[tuple[float, float]]
     info: dict
+    # The same for rejected training decisions: what stage 1's expected utility needs.
+    rejected_logits: list[tuple[float, float]] = field(default_factory=list)
+    rejected_logits_plain: list[tuple[float, float]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         def pairs(values: list[tuple[float, float]]) -> list[list[float]]:
@@ -139,11 +176,13 @@ class AcceptancePrior:
             "stage2_plain": self.stage2_plain.to_json(),
             "accepted_logits": pairs(self.accepted_logits),
             "accepted_logits_plain": pairs(self.accepted_logits_plain),
+            "rejected_logits": pairs(self.rejected_logits),
+            "rejected_logits_plain": pairs(self.rejected_logits_plain),
         }
 
     @classmethod
     def from_json(cls, data: Mapping) -> AcceptancePrior:
-        if not isinstance(data, Mapping) or data.get("version") != PRIOR_VERSION:
+        if not isinstance(data, Mapping) or data.get("version") not in (2, PRIOR_VERSION):
             raise ValueError(f"acceptance prior: expected an object with version {PRIOR_VERSION}")
         try:
             return cls(
@@ -153,6 +192,8 @@ class AcceptancePrior:
                 [(float(a), float(b)) for a, b in data["accepted_logits"]],
                 [(float(a), float(b)) for a, b in data["accepted_logits_plain"]],
                 dict(data.get("info") or {}),
+                [(float(a), float(b)) for a, b in data.get("rejected_logits", ())],
+                [(float(a), float(b)) for a, b in data.get("rejected_logits_plain", ())],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"acceptance prior: invalid ({exc})") from exc
@@ -161,21 +202,38 @@ class AcceptancePrior:
 class AcceptanceGate:
     """Two-stage gate for one user: `stage1`, `stage2`, then `learn` from the outcome."""
 
-    def __init__(self, prior: AcceptancePrior, keep_accepted: float = 0.95) -> None:
+    def __init__(
+        self,
+        prior: AcceptancePrior,
+        keep_accepted: float = 0.95,
+        call_cost: float = CALL_COST_S,
+        rejected_cost: float = REJECTED_COST_S,
+    ) -> None:
         self.prior = prior
         self.stage1_model = OnlineLogistic(prior.stage1)
         self.stage2_model = OnlineLogistic(prior.stage2)
         self.stage2_plain_model = OnlineLogistic(prior.stage2_plain)
+        self.call_cost, self.rejected_cost = call_cost, rejected_cost
         self.set_keep(keep_accepted)
 
-    def set_keep(self, keep_accepted: float) -> None:
-        """Re-derive the thresholds (e.g. after the setting changed)."""
+    def set_keep(
+        self,
+        keep_accepted: float,
+        call_cost: float | None = None,
+        rejected_cost: float | None = None,
+    ) -> None:
+        """Re-derive the thresholds (e.g. after a setting changed)."""
         self.keep_accepted = keep_accepted
+        if call_cost is not None:
+            self.call_cost = call_cost
+        if rejected_cost is not None:
+            self.rejected_cost = rejected_cost
+        p = self.prior
         self.threshold1, self.threshold2 = thresholds_for_keep(
-            self.prior.accepted_logits, keep_accepted
+            p.accepted_logits, keep_accepted, p.rejected_logits, self.call_cost, self.rejected_cost
         )
-        _, self.threshold2_plain = thresholds_for_keep(
-            self.prior.accepted_logits_plain, keep_accepted
+        self.threshold2_plain = _stage2_threshold(
+            p.accepted_logits_plain, self.threshold1, keep_accepted
         )
 
     def stage1(self, features: Mapping[str, float]) -> GateDecision:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
+
+BOOTSTRAP_SAMPLES = 200
 
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
@@ -42,3 +45,25 @@ def gate_rates(shown: Sequence[bool], labels: Sequence[int]) -> tuple[float, flo
     kept = sum(acc) / len(acc) if acc else 1.0
     hidden = (len(rej) - sum(rej)) / len(rej) if rej else 0.0
     return kept, hidden
+
+
+def bootstrap_auc(
+    scores: Sequence[float], labels: Sequence[int], samples: int = BOOTSTRAP_SAMPLES
+) -> tuple[float, float]:
+    """95% interval of the AUC, resampling decisions (fixed seed: the report is repeatable)."""
+    rng = random.Random(0)
+    n = len(scores)
+    values = []
+    for _ in range(samples):
+        pick = [rng.randrange(n) for _ in range(n)]
+        values.append(auc([scores[i] for i in pick], [labels[i] for i in pick]))
+    values.sort()
+    return values[int(0.025 * (samples - 1))], values[int(0.975 * (samples - 1))]
+
+
+def curve_rejected_hidden(scores: Sequence[float], labels: Sequence[int], keep: float) -> float:
+    """Rejected hidden at ``keep`` read off this model's own trade-off curve (threshold on
+    these scores): how well it ranks, apart from how well its threshold transfers."""
+    t = threshold_for_keep(scores, labels, keep)
+    rejected = [s for s, y in zip(scores, labels, strict=True) if not y]
+    return sum(1 for s in rejected if s < t) / len(rejected) if rejected else 0.0
