@@ -149,6 +149,8 @@ class LoopActions:
 
     def offers(self, ctx: ActionContext) -> list[Offer]:
         snapshot = ctx.snapshot
+        if not ctx.invoked:
+            return []  # minutes of work: offered when the user opens the menu, no lightbulb
         if snapshot.tree is None or snapshot.path is None:
             return []
         fn = enclosing_function(snapshot.tree, (ctx.span.start.line, 0))

@@ -84,6 +84,10 @@ def call_kwargs(
     key = _api_key(config)
     if key is not None:
         kwargs["api_key"] = key
+    elif config.api_base and model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+        # A local OpenAI-compatible server (vLLM, llama.cpp, LM Studio) needs no key, but the
+        # OpenAI SDK refuses to send a request without one.
+        kwargs["api_key"] = "no-key-configured"
     return kwargs
 
 

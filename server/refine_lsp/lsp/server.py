@@ -27,6 +27,17 @@ class RefineServer(LanguageServer):
         log.warning(message)
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"refine-lsp: {message}"))
 
+    def notify_once(
+        self, cause: str, message: str, kind: lsp.MessageType = lsp.MessageType.Warning
+    ) -> None:
+        """A message shown the first time ``cause`` happens (a model error, say), logged
+        every time: the user learns why once, and is not nagged on every keystroke."""
+        if cause in self.session.told:
+            log.warning(message)
+            return
+        self.session.told.add(cause)
+        self.notify(message, kind)
+
     def configure(self, raw: Any) -> None:
         errors = self.session.configure(raw)
         for error in errors:

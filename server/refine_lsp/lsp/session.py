@@ -88,6 +88,7 @@ class Session:
         self.inline_cache: dict[tuple, object] = {}
         self.hint_ledgers: dict = {}  # uri -> refine_lsp.hints.HintLedger
         self.model_warm = False
+        self.told: set[str] = set()  # causes already shown to the user (notify_once)
         self._suggestions: Suggestions | None = None
 
     def initialize(self, params: lsp.InitializeParams) -> None:
@@ -104,6 +105,8 @@ class Session:
         """initializationOptions overlaid with what the client's configuration says now;
         returns one message per invalid setting (its default is kept)."""
         settings, errors = parse_settings(merge(self.init_options, raw))
+        if settings.model != self.settings.model:
+            self.told = {c for c in self.told if not c.startswith("model:")}  # new model, news
         self.settings = settings
         if self._suggestions is not None:
             self._suggestions.reconfigure(settings)

@@ -28,6 +28,10 @@ class Summary:
     message: str = ""
     verdicts: list[dict] = field(default_factory=list)
     model_errors: list[str] = field(default_factory=list)
+    # The folder the tests ran in (the workspace folder holding the file) and the sandbox's
+    # isolation in words, so the user can tell what was verified and where.
+    root: str = ""
+    isolation: str = ""
     # Advisory findings about the offered edit (not verifier failures), shown to the user.
     warnings: list[str] = field(default_factory=list)
 
@@ -43,10 +47,15 @@ class Summary:
         if self.speedup is not None:
             parts.append(f"{self.speedup:.1f}x faster")
         parts += [f"warning: {w}" for w in self.warnings]
+        if self.model_errors:
+            shown = "; ".join(dict.fromkeys(self.model_errors))  # each cause once, in order
+            parts.append(f"model errors ({len(self.model_errors)}): {shown}")
         parts.append(
             f"{self.model_calls} model calls, {self.tokens} tokens, {self.test_runs} test runs, "
             f"{self.seconds:.1f} s"
         )
+        if self.root:
+            parts.append(f"root {self.root}" + (f" ({self.isolation})" if self.isolation else ""))
         return "; ".join(parts)
 
 

@@ -199,4 +199,7 @@ class Session:
         s.model_calls = self.usage.calls
         s.tokens = self.usage.tokens
         s.model_errors = list(self.usage.errors)
+        s.root = str(self.workspace)
+        if self._pool is not None:
+            s.isolation = self._pool.isolation
         return LoopResult(self.file, self.source, new_source, s, description, **kw)

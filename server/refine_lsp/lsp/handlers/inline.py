@@ -69,7 +69,8 @@ async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams
             max_suffix_chars=settings.inline.max_suffix_chars,
         )
     except llm.ModelError as exc:
-        log.warning("inline completion failed: %s", exc)
+        cause = f"model:{type(exc).__name__}:{getattr(exc, 'status_code', None)}"
+        ls.notify_once(cause, f"inline suggestions failed ({settings.model.solver}): {exc}")
         return None
     if completion is None or doc.version != version:
         return None
