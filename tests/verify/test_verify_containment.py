@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import uuid
@@ -15,7 +16,7 @@ import pytest
 from procs import cmdline_pids, wait_until
 from refine_lsp.verify.containment import detect_isolation, kill_all_sandboxes, marked_processes
 from refine_lsp.verify.pytest_runner import TestPool, TestRequest
-from refine_lsp.verify.sandbox import Cancelled
+from refine_lsp.verify.sandbox import Cancelled, Sandbox, SandboxError
 
 ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BWRAP = detect_isolation()
@@ -146,6 +147,30 @@ def test_kill_all_sandboxes_on_shutdown(tmp_path, mode):
         assert cmdline_pids(mark) == []
         box["thread"].join(30)
         assert box["run"].error  # the run reports its worker's end; nothing hangs
+
+
+def test_shutdown_kills_and_refuses_new_work(tmp_path, monkeypatch):
+    """After shutdown's kill, a loop still running in a thread cannot start a fresh worker."""
+    import refine_lsp.verify.containment as containment
+
+    monkeypatch.setattr(containment, "_refusing", False)  # restored for the other tests
+    ws, mark = _project(tmp_path, after="time.sleep(120)")
+    with TestPool(ws, workers=1, timeout_s=60, env=ENV) as pool:
+        box = _run_in_thread(pool)
+        assert wait_until(lambda: len(cmdline_pids(mark)) >= 5), "the hostile test did not start"
+        assert kill_all_sandboxes(refuse_new=True) == 0
+        assert cmdline_pids(mark) == []
+        box["thread"].join(30)
+        assert "shut down" in box["run"].error
+        with pytest.raises(SandboxError, match="shut down"):
+            pool.run(TestRequest([]))
+        assert cmdline_pids(mark) == []
+    private = tmp_path / "tmp"  # other sessions' sandboxes come and go in the real one
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    with pytest.raises(SandboxError, match="shutting down"):
+        Sandbox(ws)
+    assert list(private.iterdir()) == []
 
 
 SERVER = """

@@ -141,10 +141,6 @@ def test_missing_program_is_a_clear_error(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def _sandbox_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("refine-sbx-*")}
-
-
 @pytest.mark.parametrize(
     ("workspace", "target", "reason"),
     [
@@ -153,15 +149,18 @@ def _sandbox_dirs() -> set[str]:
         (None, "/etc/passwd", "outside the workspace"),  # None: the test's own project
     ],
 )
-def test_a_file_outside_the_workspace_is_refused(tmp_path, workspace, target, reason):
-    ws = Path(workspace) if workspace else tmp_path
-    (tmp_path / "mod.py").write_text("X = 1\n")
-    before = _sandbox_dirs()
+def test_a_file_outside_the_workspace_is_refused(tmp_path, monkeypatch, workspace, target, reason):
+    ws = Path(workspace) if workspace else tmp_path / "ws"
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "mod.py").write_text("X = 1\n")
+    private = tmp_path / "tmp"  # other sessions' sandboxes come and go in the real one
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     with pytest.raises(SandboxError, match=reason):
         Sandbox(ws, target=Path(target))
     with pytest.raises(SandboxError, match=reason):
         TestPool(ws, workers=1, target=Path(target))
-    assert _sandbox_dirs() == before  # nothing was copied
+    assert list(private.iterdir()) == []  # nothing was copied
 
 
 def test_the_configured_key_variable_is_stripped_by_name(monkeypatch, tmp_path):

@@ -34,6 +34,11 @@ TOKEN_VAR = "REFINE_SANDBOX_TOKEN"
 _REAPER = Path(__file__).with_name("_reaper.py")
 
 
+class SandboxError(Exception):
+    """The sandbox could not be set up (unreadable workspace, full disk, refused path,
+    server shutting down...)."""
+
+
 @dataclass(frozen=True)
 class Isolation:
     kind: str  # "bwrap" | "tracking"
@@ -158,7 +163,10 @@ class Containment:
         self.token = secrets.token_hex(8)
         self.base = Path(base)
         self.writable = [Path(p) for p in writable]
+        if _refusing:
+            raise SandboxError("the server is shutting down: no new sandboxes")
         self.isolation = isolation
+        self.closed = False
         self._count = itertools.count()
         self._procs: set[ContainedProcess] = set()
         self._lock = threading.Lock()
@@ -196,6 +204,8 @@ class Containment:
         stdout=None,
         stderr=None,
     ) -> ContainedProcess:
+        if self.closed or _refusing:
+            raise SandboxError("the sandbox was shut down: no new processes")
         token = f"{self.token}-{next(self._count)}"
         full_env = {**env, **self.env(), TOKEN_VAR: token}
         if self.isolation.kind == "bwrap":
@@ -209,9 +219,11 @@ class Containment:
         with self._lock:
             self._procs.discard(proc)
 
-    def kill_all(self) -> list[int]:
-        """Kill everything this sandbox started; the pids that survived (empty when contained)."""
+    def kill_all(self, *, close: bool = False) -> list[int]:
+        """Kill everything this sandbox started; the pids that survived (empty when contained).
+        ``close``: also refuse to start anything more in it."""
         with self._lock:
+            self.closed = self.closed or close
             procs = list(self._procs)
         for p in procs:
             p.kill()
@@ -293,14 +305,18 @@ class ContainedProcess:
 
 
 _LIVE: weakref.WeakSet[Containment] = weakref.WeakSet()
+_refusing = False
 
 
-def kill_all_sandboxes() -> int:
-    """Kill every process any live sandbox started (for cancel-all, shutdown and exit);
-    the number that survived (0 when contained)."""
+def kill_all_sandboxes(*, refuse_new: bool = False) -> int:
+    """Kill every process any live sandbox started; the number that survived (0 when
+    contained). ``refuse_new`` (shutdown, exit): from now on no sandbox starts anything,
+    so a loop still running in a thread cannot start a fresh worker (SandboxError)."""
+    global _refusing
+    _refusing = _refusing or refuse_new
     survivors = 0
     for c in list(_LIVE):
-        survivors += len(c.kill_all())
+        survivors += len(c.kill_all(close=refuse_new))
     return survivors
 
 

@@ -192,6 +192,8 @@ class PytestWorker:
                 continue
             if line is None:
                 self.close()
+                if self.sandbox.containment.closed:
+                    return TestRun(error="stopped: the sandbox was shut down")
                 return TestRun(error="test worker died (memory limit?)")
             try:
                 run = _parse(json.loads(line))

@@ -19,9 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .containment import Containment, detect_isolation, limits_preexec
-
-__all__ = ["limits_preexec"]  # re-exported for older callers
+from .containment import Containment, SandboxError, detect_isolation
 
 # Never copied: version control, environments and caches are large and never needed by tests.
 _SKIP_DIRS = {
@@ -55,10 +53,6 @@ _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 class Cancelled(Exception):
     """The caller's cancel event was set; every process started for it is gone."""
-
-
-class SandboxError(Exception):
-    """The sandbox could not be set up (unreadable workspace, full disk, refused path...)."""
 
 
 @dataclass
@@ -183,10 +177,10 @@ def run_command(
     everything it started is killed. Without ``containment``, one is made for this run
     (temporary HOME beside it; ``cwd`` is the only writable place under bwrap)."""
     own = None
-    if containment is None:
-        own = Path(tempfile.mkdtemp(prefix="refine-run-"))
-        containment = Containment(own, [own, Path(cwd)], detect_isolation())
     try:
+        if containment is None:
+            own = Path(tempfile.mkdtemp(prefix="refine-run-"))
+            containment = Containment(own, [own, Path(cwd)], detect_isolation())
         return _run_contained(
             argv, cwd, containment, timeout_s, memory_mb, cancel, env, stdin, secret_env
         )
@@ -267,7 +261,11 @@ class Sandbox:
         self.memory_mb = memory_mb
         self.secret_env = tuple(n for n in secret_env if n)
         base = self.root.parent
-        self.containment = Containment(base, [base], detect_isolation(isolation))
+        try:
+            self.containment = Containment(base, [base], detect_isolation(isolation))
+        except BaseException:
+            shutil.rmtree(base, ignore_errors=True)
+            raise
 
     @property
     def isolation(self) -> str:
