@@ -112,3 +112,26 @@ async def test_loop_actions_only_when_the_user_opens_the_menu(client):
         "Make faster (keeps tests green): area",
         "Add property tests: area",
     ]
+
+
+async def test_loop_actions_disabled_with_the_reason_where_the_file_does_not_parse(client):
+    uri = await start(client)
+    broken = TEXT + "\ndef other(:\n    pass\n"
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            lsp.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [lsp.TextDocumentContentChangeWholeDocument(broken)],
+        )
+    )
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri),
+            range=lsp.Range(lsp.Position(1, 4), lsp.Position(1, 4)),
+            context=lsp.CodeActionContext(diagnostics=[]),
+        )
+    )
+    loop = [a for a in actions if str(a.kind).startswith("refactor.rewrite.refine")]
+    assert len(loop) == 4
+    assert {a.disabled.reason for a in loop} == {
+        "the file has a syntax error at line 4; fix it first"
+    }

@@ -157,6 +157,12 @@ class LoopActions:
         if fn is None:
             return []
         name = function_name(fn) or "function"
+        # The loop imports and runs the file: where it does not parse, say so here rather
+        # than offer a run that can only fail.
+        broken = None
+        if snapshot.tree.root_node.has_error:
+            first = _first_error_line(snapshot.tree.root_node)
+            broken = f"the file has a syntax error at line {first + 1}; fix it first"
         return [
             Offer(
                 self.name,
@@ -164,6 +170,7 @@ class LoopActions:
                 f"{kinds.LOOP}.{mode.id}",
                 f"{mode.title}: {name}",
                 {"mode": mode.id, "line": ctx.span.start.line},
+                disabled_reason=broken,
                 command=kinds.RUN_LOOP,
             )
             for mode in MODES.values()
@@ -171,6 +178,17 @@ class LoopActions:
 
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         raise Refused("this action runs as a command")
+
+
+def _first_error_line(node) -> int:
+    """Line of the first ERROR or MISSING node (tree-sitter marks where parsing failed)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return n.start_point[0]
+        stack.extend(c for c in reversed(n.children) if c.has_error or c.is_missing)
+    return node.start_point[0]
 
 
 def default_providers() -> list:
