@@ -48,7 +48,7 @@ sys.setrecursionlimit(400)
 for line in sys.stdin:
     src = json.loads(line)
     buf, err = io.StringIO(), None
-    signal.setitimer(signal.ITIMER_REAL, LIMIT)
+    signal.setitimer(signal.ITIMER_REAL, __SECONDS__)
     try:
         with contextlib.redirect_stdout(buf):
             exec(compile(src, "<fuzz>", "exec"), {"__name__": "__main__"})
@@ -60,7 +60,7 @@ for line in sys.stdin:
         signal.setitimer(signal.ITIMER_REAL, 0)
     sys.__stdout__.write(json.dumps({"out": buf.getvalue()[-20000:], "err": err}) + "\n")
     sys.__stdout__.flush()
-""".replace("LIMIT", str(RUN_SECONDS))
+""".replace("__SECONDS__", str(RUN_SECONDS))
 
 
 class Runner:

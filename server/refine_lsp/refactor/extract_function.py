@@ -254,7 +254,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
         for a in sc.assignments:
             if a.name in use.declared and a.node in chunk.positions and inside(chunk.start(a.node)):
-                if sc is not scope or a.name not in declared_global:
+                if a.name not in declared_global:
                     raise Refusal(DECLARED.format(a.name))
                 globals_.add(a.name)
     params, outputs = _bindings(chunk, func, selected, use, inside, loops, module_level)
@@ -368,8 +368,7 @@ def _bindings(chunk, func, selected, use, inside, loops, module_level):
             outputs.append(n)
     for n in fl.order:
         if n in fl.may_def and n in local and n not in outputs and n not in fl.params_of_body:
-            outside_binds = [p for p in use.binds.get(n, []) if not inside(p)]
-            if not outside_binds and any(not inside(p) for p in use.reads.get(n, [])):
+            if n not in fl.bound_outside and n in fl.read_outside:
                 raise Refusal(BECOMES_GLOBAL.format(n))
     for n in sorted(fl.deletes & fl.live_after):
         raise Refusal(DELETED.format(n))

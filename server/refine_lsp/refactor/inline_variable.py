@@ -11,8 +11,8 @@ from .expressions import PURE_CALLS, check_order, side_effects, statement_of
 from .extract_variable import _mutated_base, _walk
 from .model import Offer, Refusal, offer
 from .precedence import wrap
-from .tsview import SourceView, enclosing_function, walk
-from .usage import names_in, usage_of
+from .tsview import SourceView, ancestors, enclosing_function, walk
+from .usage import names_in, pattern_names, usage_of
 
 NOT_NAME = "Put the cursor on a variable name"
 NOT_LOCAL = "Only local variables of a function can be inlined"
@@ -29,6 +29,7 @@ REBOUND = "`{}` is reassigned before `{}` is used"
 MUTATED = "`{}` may be modified before `{}` is used"
 FSTRING = "The value cannot be placed inside this f-string"
 DYNAMIC = "The value contains `yield` or `:=`"
+PATTERN = "`{}` is also bound by a `case` pattern"
 
 _PLAIN = (cst.Name, cst.Attribute, cst.Subscript, cst.Index, cst.Integer, cst.Float,
           cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.UnaryOperation,
@@ -65,6 +66,8 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
                 and p.child_by_field_name("left") == n
             ):
                 binds += 1
+            elif _in_pattern(n):
+                binds += 1  # a `case` capture binds the name again
             elif p.type == "parameters" or p.type.endswith("parameter"):
                 return offer("inline.variable", PARAM.format(name.decode()))
             else:
@@ -74,6 +77,15 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     if uses == 0:
         return offer("inline.variable", NEVER_USED.format(name.decode()))
     return offer("inline.variable")
+
+
+def _in_pattern(node) -> bool:
+    for a in ancestors(node):
+        if a.type in ("case_pattern", "as_pattern"):
+            return True
+        if a.type in ("case_clause", "block", "function_definition"):
+            return False
+    return False
 
 
 def compute(source: str, span: Span, view: SourceView | None = None) -> str:
@@ -93,6 +105,9 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     if len(assignments) != 1:
         raise Refusal(MULTIPLE.format(n))
     a = assignments[0]
+    captures, _ = pattern_names(chunk)
+    if any(c.value == n and chunk.scopes.get(c) is scope for c in captures):
+        raise Refusal(PATTERN.format(n))
     if isinstance(a.node, cst.Param):
         raise Refusal(PARAM.format(n))
     stmt, small, value = _plain_assignment(chunk, a.node, n)

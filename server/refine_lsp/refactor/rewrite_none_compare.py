@@ -122,7 +122,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
             reason = _refusal(n)
             if reason:
                 raise Refusal(reason)
-            return _splice(source, [(n.start_byte, n.end_byte, _replacement(view, n))])
+            return _splice(source, [(*_bytes(view, n), _replacement(view, n))])
     raise Refusal(NOT_HERE)
 
 
@@ -136,8 +136,14 @@ def fix_all(source: str, tree=None) -> str:
     for n in _candidates(view, data):
         if _parts(view, n) is not None and _refusal(n) is None:
             if "\n" not in view.text(n):
-                edits.append((n.start_byte, n.end_byte, _replacement(view, n)))
+                edits.append((*_bytes(view, n), _replacement(view, n)))
     return _splice(source, edits)
+
+
+def _bytes(view: SourceView, n) -> tuple[int, int]:
+    if not view.shift:  # the tree is the source's own: its offsets are the source's
+        return n.start_byte, n.end_byte
+    return view.offset(tuple(n.start_point)), view.offset(tuple(n.end_point))
 
 
 def _splice(source: str, edits) -> str:

@@ -30,6 +30,8 @@ class SelectionFlow:
     local: set[str] = field(default_factory=set)  # every name the body binds, params included
     falls_through: bool = True
     params_of_body: frozenset = frozenset()
+    read_outside: set[str] = field(default_factory=set)
+    bound_outside: set[str] = field(default_factory=set)
     read_first: set[str] = field(default_factory=set)  # read before anything else can happen
 
 
@@ -61,6 +63,10 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
         if kind != "r":
             break
         out.read_first.add(name)
+    for k, blk in enumerate(g.blocks):
+        if k not in inside:
+            out.read_outside |= {n for kind, n in blk.events if kind == "r"}
+            out.bound_outside |= {n for kind, n in blk.events if kind in ("w", "m", "d")}
     out.local = set(params) | {
         n for blk in g.blocks for kind, n in blk.events if kind in ("w", "m", "d")
     }

@@ -33,6 +33,8 @@ class SourceView:
     def __init__(self, source: str, tree: tree_sitter.Tree | None = None):
         self.source = source
         self._tree = tree
+        self._checked = False
+        self.shift: dict[int, int] = {}  # row -> spaces the repaired tree has in front of it
         self._lines: list[str] | None = None
         self._trimmed: dict = {}
 
@@ -40,6 +42,12 @@ class SourceView:
     def tree(self) -> tree_sitter.Tree:
         if self._tree is None:  # parsed only when a question needs the tree
             self._tree = parse(self.source)
+        if not self._checked:
+            self._checked = True
+            if self._tree.root_node.has_error:
+                fixed = repaired(self.source)
+                if fixed is not None:
+                    self._tree, self.shift = fixed
         return self._tree
 
     @property
@@ -54,12 +62,25 @@ class SourceView:
     def point(self, pos: Pos) -> tuple[int, int]:
         text = self.line(pos.line)
         col = min(pos.col, len(text))
-        return (pos.line, len(text[:col].encode("utf-8", "surrogatepass")))
+        byte = len(text[:col].encode("utf-8", "surrogatepass"))
+        if not self._checked:
+            self.tree  # noqa: B018 - a repaired tree shifts columns: know before converting
+        return (pos.line, byte + self.shift.get(pos.line, 0) if self.shift else byte)
 
     def pos(self, point: tuple[int, int]) -> Pos:
         row, byte_col = point
+        if not self._checked:
+            self.tree  # noqa: B018
+        if self.shift:
+            byte_col = max(0, byte_col - self.shift.get(row, 0))
         raw = self.line(row).encode("utf-8", "surrogatepass")[:byte_col]
         return Pos(row, len(raw.decode("utf-8", "surrogatepass")))
+
+    def offset(self, point: tuple[int, int]) -> int:
+        """The byte offset in the source (not in a repaired text) of a tree point."""
+        p = self.pos(point)
+        before = sum(len(x.encode("utf-8", "surrogatepass")) + 1 for x in self.lines[: p.line])
+        return before + len(self.line(p.line)[: p.col].encode("utf-8", "surrogatepass"))
 
     def node_span(self, node: tree_sitter.Node) -> Span:
         return Span(self.pos(tuple(node.start_point)), self.pos(tuple(node.end_point)))
@@ -124,6 +145,56 @@ class SourceView:
             if left is not None and left.type == "identifier":
                 return left
         return node
+
+
+_REPAIRED: dict[str, tuple | None] = {}
+
+
+def repaired(source: str):
+    """(tree, shift) for a source that Python reads but tree-sitter does not, because lines
+    continued inside brackets start left of their statement (`a = (3 +` then `(1 + 2))` at
+    column 0): those lines get spaces in front, columns are mapped back by ``shift``."""
+    if source in _REPAIRED:
+        return _REPAIRED[source]
+    result = None
+    shift = _continuation_shifts(source)
+    if shift:
+        lines = source.split("\n")
+        for row, n in shift.items():
+            lines[row] = " " * n + lines[row]
+        tree = parse("\n".join(lines))
+        if not tree.root_node.has_error:
+            result = (tree, shift)
+    if len(_REPAIRED) > 8:
+        _REPAIRED.clear()
+    _REPAIRED[source] = result
+    return result
+
+
+def _continuation_shifts(source: str) -> dict[int, int]:
+    import io
+    import tokenize
+
+    shift: dict[int, int] = {}
+    start, indent, last_row = True, 0, -1
+    skip = {tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.NEWLINE:
+                start = True
+                continue
+            if tok.type in skip:
+                continue
+            row, col = tok.start
+            if start:
+                start, indent, last_row = False, col, tok.end[0]
+                continue
+            if row != last_row and col < indent:
+                shift[row - 1] = indent - col
+            last_row = tok.end[0]
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    return shift
 
 
 def ancestors(node: tree_sitter.Node):

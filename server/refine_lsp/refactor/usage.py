@@ -33,6 +33,32 @@ def outer_function_scopes(scope: Scope) -> list[Scope]:
     return out
 
 
+def pattern_names(chunk: Chunk) -> tuple[list[cst.Name], set[int]]:
+    """Names a `case` pattern binds (libcst's scopes record them as reads), and the ids of
+    every name in a pattern that is not a read (captures and `Class(key=...)` keys)."""
+    captures: list[cst.Name] = []
+    keys: list[cst.Name] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_MatchAs(self, node: cst.MatchAs) -> None:
+            if node.name is not None:
+                captures.append(node.name)
+
+        def visit_MatchStar(self, node: cst.MatchStar) -> None:
+            if node.name is not None:
+                captures.append(node.name)
+
+        def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+            if node.rest is not None:
+                captures.append(node.rest)
+
+        def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> None:
+            keys.append(node.key)
+
+    chunk.module.visit(Visitor())
+    return captures, {id(n) for n in captures + keys}
+
+
 def usage_of(chunk: Chunk, scope: Scope) -> Usage:
     use = Usage(scope)
     outers = outer_function_scopes(scope) if isinstance(scope, FunctionScope) else []
@@ -40,10 +66,16 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
         node = a.node
         if node in chunk.positions:
             use.binds[a.name].append(_bound_at(chunk, node))
+    captures, not_reads = pattern_names(chunk)
+    for name in captures:
+        if chunk.scopes.get(name) is scope:
+            use.binds[name.value].append(chunk.start(name))
     seen = set()
     for s in {sc for sc in chunk.scopes.values() if sc is not None}:
         for acc in s.accesses:
             if id(acc) in seen or not isinstance(acc.node, cst.Name):
+                continue
+            if id(acc.node) in not_reads:
                 continue
             seen.add(id(acc))
             name = acc.node.value

@@ -1,0 +1,306 @@
+"""Refactorings keep behaviour: apply the edit, run both programs, compare what they print.
+
+The reproductions of issue 13 (flow-sensitive bindings, `case` captures, the walrus in a
+condition, a bracket continued at column 0) and the failures the differential tester
+(bench/refactor_fuzz.py) found, each shrunk to a small program.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import split_marks
+from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.refactor import extract_function as ef
+from refine_lsp.refactor import inline_variable as iv
+from refine_lsp.syntax.parser import parse
+
+
+def run(src: str) -> tuple[str, str]:
+    """What the program prints, and the type of the exception it ends with (if any)."""
+    wrapped = (
+        "import sys\n"
+        f"src = {src!r}\n"
+        "try:\n"
+        "    exec(compile(src, 'prog', 'exec'), {'__name__': '__main__'})\n"
+        "except BaseException as exc:\n"
+        "    print('ENDED', type(exc).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapped], capture_output=True, text=True, timeout=30
+    )
+    return out.stdout, out.stderr.strip().split("\n")[-1] if out.returncode else ""
+
+
+def offered(marked: str, offer_id: str):
+    source, span = split_marks(marked)
+    tree = parse(source)
+    offers = {o.id: o for o in list_refactorings(source, span, tree)}
+    assert offer_id in offers, offers
+    return source, span, tree, offers[offer_id]
+
+
+def apply(marked: str, offer_id: str) -> tuple[str, str]:
+    source, span, tree, o = offered(marked, offer_id)
+    assert o.disabled_reason is None, o.disabled_reason
+    return source, compute_refactoring(source, span, offer_id, tree)
+
+
+def refused(marked: str, offer_id: str) -> str:
+    source, span, tree, o = offered(marked, offer_id)
+    if o.disabled_reason is not None:
+        return o.disabled_reason
+    with pytest.raises(Refusal) as exc:
+        compute_refactoring(source, span, offer_id, tree)
+    return str(exc.value)
+
+
+def assert_same(before: str, after: str) -> None:
+    assert after != before
+    compile(after, "after", "exec")
+    assert run(after) == run(before)
+
+
+KEEPS = {
+    "loop_may_not_assign_so_total_is_passed": (
+        """
+        def f(items):
+            total = 0
+            ⟦for x in items:
+                total = x
+            print(total)⟧
+        f([])
+        f([1, 2])
+        """,
+        "extract.function",
+        "f_step(items, total)",
+    ),
+    "reassigned_before_any_read_is_not_returned": (
+        """
+        def f(n):
+            ⟦x = n + 1
+            print(x)⟧
+            x = 5
+            print(x)
+        f(1)
+        """,
+        "extract.function",
+        "    f_step(n)\n",
+    ),
+    "read_on_next_iteration_is_returned": (
+        """
+        def f(n):
+            acc = 0
+            for i in range(n):
+                ⟦print(acc)
+                acc = acc + i⟧
+            print("end")
+        f(3)
+        """,
+        "extract.function",
+        "acc = compute_acc(acc, i)",
+    ),
+    "capture_of_a_sequence_pattern_is_passed": (
+        """
+        def f(v):
+            match v:
+                case [x]:
+                    ⟦print(x)⟧
+        f([1])
+        """,
+        "extract.function",
+        "f_step(x)",
+    ),
+    "captures_of_class_and_mapping_patterns_are_passed": (
+        """
+        class Foo:
+            __match_args__ = ("a",)
+            def __init__(self, a):
+                self.a = a
+        def f(v):
+            match v:
+                case Foo(x):
+                    ⟦print(x)⟧
+                case {"k": x, **rest} as y:
+                    print(x, rest, y)
+        f(Foo(1))
+        f({"k": 2, "j": 3})
+        """,
+        "extract.function",
+        "f_step(x)",
+    ),
+    "captures_of_mapping_rest_and_as_are_passed": (
+        """
+        def f(v):
+            match v:
+                case {"k": x, **rest} as y:
+                    ⟦print(x, rest, y)⟧
+                case [*xs]:
+                    ⟦print(xs)⟧
+        f({"k": 2, "j": 3})
+        """,
+        "extract.function",
+        "f_step(x, rest, y)",
+    ),
+    "walrus_in_a_condition_binds_on_every_path": (
+        """
+        def f(a):
+            ⟦if (i := a == 5):
+                print(1)⟧
+            print(i)
+        f(5)
+        f(4)
+        """,
+        "extract.function",
+        "i = compute_i(a)",
+    ),
+    "global_declared_name_is_assigned_through_the_declaration": (
+        """
+        COUNT = 0
+        def f(n):
+            global COUNT
+            ⟦COUNT += n
+            print(COUNT)⟧
+            return COUNT
+        print(f(2), f(3), COUNT)
+        """,
+        "extract.function",
+        "    global COUNT\n    COUNT += n",
+    ),
+    "bracket_continued_at_column_0_in_a_module_if": (
+        """
+        if True:
+            a = (3 +
+        ⟦(1 + 2)⟧)
+            print(a)
+        """,
+        "extract.variable",
+        "value = 1 + 2",
+    ),
+    "bracket_continued_at_column_0_whole_statement": (
+        """
+        def f():
+            ⟦a = (3 +
+        (1 + 2))⟧
+            print(a)
+        f()
+        """,
+        "extract.function",
+        "a = compute_a()",
+    ),
+    "bracket_continued_at_column_0_inline": (
+        """
+        def f():
+            a = (3 +
+        (1 + 2))
+            print(a‸)
+        f()
+        """,
+        "inline.variable",
+        "print((3 +",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEEPS))
+def test_refactoring_keeps_behaviour(name):
+    marked, offer_id, expected = KEEPS[name]
+    if marked.count("⟦") > 1:  # only the first mark is the selection
+        first, rest = marked.split("⟦", 1)
+        head, tail = rest.split("⟧", 1)
+        marked = first + "⟦" + head + "⟧" + tail.replace("⟦", "").replace("⟧", "")
+    before, after = apply(marked, offer_id)
+    assert expected in after, after
+    assert_same(before, after)
+
+
+REFUSES = {
+    "maybe_unassigned_parameter": (
+        """
+        def f(c):
+            if 0:
+                a = 1
+            print("start")
+            ⟦if c:
+                print(a)⟧
+        f(0)
+        """,
+        "extract.function",
+        ef.PARAM_UNBOUND.format("a"),
+    ),
+    "assignment_lost_when_the_selection_raises": (
+        """
+        def f(n):
+            x = 0
+            try:
+                ⟦x = 1
+                print(10 // n)⟧
+            except ZeroDivisionError:
+                print(x)
+        f(0)
+        """,
+        "extract.function",
+        ef.RAISE_LOSES.format("x"),
+    ),
+    "name_read_outside_would_turn_global": (
+        """
+        t = "global"
+        def f():
+            print(t)
+            ⟦t = 1
+            print(t)⟧
+        f()
+        """,
+        "extract.function",
+        ef.BECOMES_GLOBAL.format("t"),
+    ),
+    "closure_in_a_loop_shares_one_cell": (
+        """
+        def f():
+            fs = []
+            for i in range(3):
+                v = i
+                ⟦fs.append(lambda: v)⟧
+            print([g() for g in fs])
+        f()
+        """,
+        "extract.function",
+        ef.CLOSURE_CELL.format("v"),
+    ),
+    "inline_never_substitutes_into_a_pattern": (
+        """
+        def f(v):
+            x = 1
+            match v:
+                case [x‸]:
+                    print(x)
+        f([2])
+        """,
+        "inline.variable",
+        "`x` is assigned more than once",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSES))
+def test_refactoring_refuses_where_behaviour_would_change(name):
+    marked, offer_id, reason = REFUSES[name]
+    assert refused(marked, offer_id) == reason
+
+
+def test_inline_resolve_refuses_a_name_a_pattern_binds():
+    source, span = split_marks(
+        """
+        def f(v):
+            x = 1
+            print(x‸)
+            match v:
+                case [x]:
+                    print(x)
+        """
+    )
+    with pytest.raises(Refusal) as exc:
+        compute_refactoring(source, span, "inline.variable", parse(source))
+    assert str(exc.value) in (iv.PATTERN.format("x"), iv.MULTIPLE.format("x"))
