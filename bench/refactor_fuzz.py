@@ -277,26 +277,39 @@ def shrink_case(runner, source, span, offer_id, kind, budget=400):
 
 
 def _job(args) -> Stats:
-    seeds, ranges, shrink = args
+    seeds, ranges, shrink, deadline, sink = args
     runner = Runner()
     total = Stats()
     try:
         for s in seeds:
-            total.merge(fuzz_program(s, runner, ranges, shrink))
+            if deadline and time.time() > deadline:
+                break
+            got = fuzz_program(s, runner, ranges, shrink)
+            total.merge(got)
+            for f in got.failures:
+                if sink is not None:  # written as found: a long run that is stopped keeps them
+                    sink.mkdir(parents=True, exist_ok=True)
+                    (sink / f"seed{s}-{f['offer']}-{len(list(sink.iterdir()))}.json").write_text(
+                        json.dumps(f, indent=1)
+                    )
+            print(f"program {s}: {total.edits_applied} edits, {total.behaviour_changes} "
+                  f"changes, {total.parse_failures} parse failures", file=sys.stderr)  # fmt: skip
     finally:
         runner.close()
     return total
 
 
-def run(programs: int, seed: int, jobs: int = 1, ranges: int = 40, shrink: bool = True) -> dict:
+def run(programs: int, seed: int, jobs: int = 1, ranges: int = 40, shrink: bool = True,
+        max_seconds: float = 0, sink: Path | None = None) -> dict:  # fmt: skip
     seeds = [seed * 100_000 + k for k in range(programs)]
     t0 = time.perf_counter()
+    deadline = time.time() + max_seconds if max_seconds else 0
     if jobs <= 1:
-        stats = _job((seeds, ranges, shrink))
+        stats = _job((seeds, ranges, shrink, deadline, sink))
     else:
         from multiprocessing import Pool
 
-        parts = [(seeds[k::jobs], ranges, shrink) for k in range(jobs)]
+        parts = [(seeds[k::jobs], ranges, shrink, deadline, sink) for k in range(jobs)]
         stats = Stats()
         with Pool(jobs) as pool:
             for s in pool.map(_job, parts):
@@ -327,12 +340,10 @@ def main(argv=None) -> int:
     ap.add_argument("--ranges", type=int, default=40, help="random ranges tried per program")
     ap.add_argument("--no-shrink", action="store_true")
     ap.add_argument("--failures-dir", type=Path, help="write each shrunk failure here")
+    ap.add_argument("--max-seconds", type=float, default=0, help="start no program after this")
     args = ap.parse_args(argv)
-    report = run(args.programs, args.seed, args.jobs, args.ranges, not args.no_shrink)
-    if args.failures_dir:
-        args.failures_dir.mkdir(parents=True, exist_ok=True)
-        for k, f in enumerate(report["failures"]):
-            (args.failures_dir / f"case{k}.json").write_text(json.dumps(f, indent=1))
+    report = run(args.programs, args.seed, args.jobs, args.ranges, not args.no_shrink,
+                 args.max_seconds, args.failures_dir)  # fmt: skip
     print(json.dumps(report))
     return 0
 

@@ -39,7 +39,7 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
         if n.type == "binary_operator" and n.child_by_field_name("left").type == "string":
             op = n.child_by_field_name("operator")
             if op is not None and op.type == "%":
-                return offer("rewrite.fstring")
+                return offer("rewrite.fstring", _listing_refusal(view, n))
         if n.type == "call":
             func = n.child_by_field_name("function")
             if (
@@ -47,7 +47,7 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
                 and view.text(func.child_by_field_name("attribute")) == ("format")
                 and func.child_by_field_name("object").type == "string"
             ):
-                return offer("rewrite.fstring")
+                return offer("rewrite.fstring", _listing_refusal(view, n))
         if n.type.endswith("statement") or n.type in ("block", "module"):
             return None
     return None
@@ -71,6 +71,14 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     if not hits:
         raise Refusal(NOT_HERE)
     node = hits[-1]
+    new = _rewrite(node, chunk.code)
+    replacement = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+    tree = chunk.module.deep_replace(node, replacement)
+    return chunk.splice(tree)
+
+
+def _rewrite(node, code_of) -> cst.BaseExpression:
+    """The f-string for a `%` or `.format` node; ``code_of`` gives a node's source text."""
     literal, args, kwargs = _shape(node)
     quote_char = literal.quote[0]
     prefix = literal.prefix.lower()
@@ -79,7 +87,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     body = literal.value[len(literal.prefix) + len(literal.quote) : -len(literal.quote)]
     texts = {}
     for key, arg in list(enumerate(args)) + list(kwargs.items()):
-        code = chunk.code(arg).strip()
+        code = code_of(arg).strip()
         if any(c in code for c in ("\\", "\n", "{", "}", "#", quote_char)) or (
             isinstance(arg, (cst.Lambda, cst.NamedExpr))
         ):
@@ -90,19 +98,30 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     if isinstance(node, cst.BinaryOperation):
         new_body = _from_percent(body, texts)
     else:
-        new_body = _from_format(
-            body,
-            texts,
-            {k: isinstance(a, cst.Name) for k, a in list(enumerate(args)) + list(kwargs.items())},
-        )
+        plain = {k: isinstance(a, cst.Name) for k, a in list(enumerate(args)) + list(kwargs.items())}
+        new_body = _from_format(body, texts, plain)
     new_prefix = "f" + prefix.replace("u", "")
     try:
-        new = cst.parse_expression(f"{new_prefix}{literal.quote}{new_body}{literal.quote}")
+        return cst.parse_expression(f"{new_prefix}{literal.quote}{new_body}{literal.quote}")
     except cst.ParserSyntaxError:
         raise Refusal(ARG_TEXT) from None
-    replacement = new.with_changes(lpar=node.lpar, rpar=node.rpar)
-    tree = chunk.module.deep_replace(node, replacement)
-    return chunk.splice(tree)
+
+
+def _listing_refusal(view: SourceView, node) -> str | None:
+    """What compute would refuse, checked on the expression alone (a few microseconds)."""
+    text = view.text(node)
+    try:
+        expr = cst.parse_expression(text if "\n" not in text else f"({text})")
+    except cst.ParserSyntaxError:
+        return None  # compute parses the whole chunk and says why
+    module = cst.Module([])
+    try:
+        if _shape(expr) is None:
+            return NOT_HERE
+        _rewrite(expr, module.code_for_node)
+    except Refusal as exc:
+        return str(exc)
+    return None
 
 
 def _shape(node):
