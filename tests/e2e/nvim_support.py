@@ -34,9 +34,47 @@ vim.lsp.handlers["window/showMessage"] = function(err, result, ctx, config)
 end
 """
 
-# The driver's frame: `body` runs under pcall, then the record is written and Neovim quits.
+# The driver's frame: `body` runs in a coroutine, so that it can wait for typed keys to be
+# processed (Neovim reads typeahead only in its main loop, after this script returns), then
+# the record is written and Neovim quits.
 DRIVER_FRAME = r"""
 local out = { steps = {} }
+local co
+local function finish(ok, err)
+  out.ok = ok
+  out.error = ok and vim.NIL or tostring(err)
+  out.notify = REFINE_TEST.notify
+  out.shown = REFINE_TEST.shown
+  out.messages = vim.fn.execute("messages")
+  vim.fn.writefile({ vim.fn.json_encode(out) }, OUT_PATH)
+  vim.cmd("qa!")
+end
+local function step()
+  local ok, err = coroutine.resume(co)
+  if not ok then
+    finish(false, debug.traceback(co, err))
+  elseif coroutine.status(co) == "dead" then
+    finish(true)
+  end
+end
+local function now() return (vim.uv or vim.loop).hrtime() / 1e6 end
+-- Yield to the main loop until pred() holds (false after ms).
+local function wait_for(pred, ms)
+  local deadline = now() + (ms or 20000)
+  while not pred() do
+    if now() > deadline then return false end
+    vim.defer_fn(step, 20)
+    coroutine.yield()
+  end
+  return true
+end
+-- Type keys as the user would (mappings apply), and wait until Neovim has read them.
+local function feed(keys)
+  FEED_DONE = false
+  local all = vim.api.nvim_replace_termcodes(keys .. "<Cmd>lua FEED_DONE = true<CR>", true, false, true)
+  vim.api.nvim_feedkeys(all, "m", false)
+  assert(wait_for(function() return FEED_DONE end, 10000), "keys not processed: " .. keys)
+end
 local function refine_client(buf)
   local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = buf })
     or vim.lsp.buf_get_clients(buf)
@@ -49,19 +87,10 @@ local function call(c, name, ...)
   if vim.fn.has("nvim-0.11") == 1 then return c[name](c, ...) end
   return c[name](...)
 end
-local function feed(keys)
-  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(keys, true, false, true), "mx!", false)
-end
-local ok, err = pcall(function()
+co = coroutine.create(function()
 %s
 end)
-out.ok = ok
-out.error = ok and vim.NIL or tostring(err)
-out.notify = REFINE_TEST.notify
-out.shown = REFINE_TEST.shown
-out.messages = vim.fn.execute("messages")
-vim.fn.writefile({ vim.fn.json_encode(out) }, OUT_PATH)
-vim.cmd("qa!")
+step()
 """
 
 
@@ -132,7 +161,7 @@ def run_nvim(
     driver_body: str,
     files: list[Path],
     env: dict[str, str] | None = None,
-    timeout: float = 240,
+    timeout: float = 420,
 ) -> tuple[dict, subprocess.CompletedProcess]:
     nvim, _ = NEOVIMS[label]
     init = tmp_path / "init.lua"
