@@ -201,6 +201,58 @@ KEEPS = {
         "inline.variable",
         "print((3 +",
     ),
+    "expression_becomes_a_function_called_in_place": (
+        """
+        def h(v):
+            print("h", v)
+            return v
+        def f(a, b):
+            x = h(1) + ⟦a * h(b)⟧
+            return x
+        print(f(2, 3))
+        """,
+        "extract.function",
+        "x = h(1) + compute_value(a, b)",
+    ),
+    "expression_under_a_short_circuit_keeps_it": (
+        """
+        def f(c):
+            if c:
+                a = 1
+            return c and ⟦a + 1⟧
+        print(f(0), f(1))
+        """,
+        "extract.function",
+        "return c and compute_value(a)",
+    ),
+    "expression_in_a_comprehension_gets_its_variable": (
+        """
+        def f(xs, k):
+            return [⟦q * k⟧ for q in xs]
+        print(f([1, 2], 3))
+        """,
+        "extract.function",
+        "[compute_value(q, k) for q in xs]",
+    ),
+    "expression_at_module_level_reads_globals": (
+        """
+        X = 3
+        print(⟦X + 1⟧)
+        """,
+        "extract.function",
+        "print(compute_value())",
+    ),
+    "expression_capture_of_a_pattern": (
+        """
+        def f(v):
+            match v:
+                case [x, *rest]:
+                    print(⟦x + len(rest)⟧)
+        f([1, 2, 3])
+        """,
+        "extract.function",
+        "compute_value(x, rest)",
+    ),
 }
 
 
@@ -280,6 +332,58 @@ REFUSES = {
         """,
         "inline.variable",
         "`x` is assigned more than once",
+    ),
+    "expression_lambda_would_keep_a_copy": (
+        """
+        def f(a):
+            g = ⟦lambda: a⟧
+            a = 2
+            return g()
+        """,
+        "extract.function",
+        "A lambda or generator in the expression reads `a`: it would keep a copy of it",
+    ),
+    "expression_that_yields": (
+        """
+        def f(a):
+            x = ⟦(yield a) + 1⟧
+            return x
+        """,
+        "extract.function",
+        "The expression contains `yield`: the new function would change where it suspends",
+    ),
+    "expression_with_walrus": (
+        """
+        def f(a):
+            x = ⟦(y := a) + 1⟧
+            return x + y
+        """,
+        "extract.function",
+        "The expression assigns a name with `:=`",
+    ),
+    "expression_maybe_unassigned_parameter": (
+        """
+        def f(c):
+            if c:
+                a = 1
+            return ⟦h(c) + a⟧
+        """,
+        "extract.function",
+        "`a` may be unassigned where the expression is evaluated: it cannot be passed",
+    ),
+    "fstring_percent_on_a_value_listed_disabled": (
+        """
+        x = "%s‸" % a
+        """,
+        "rewrite.fstring",
+        "The right side of `%` must be a tuple literal (a tuple value would format differently)",
+    ),
+    "fstring_d_spec_listed_disabled": (
+        """
+        x = "%d‸" % (a,)
+        """,
+        "rewrite.fstring",
+        "Only `%s`, `%r` and `%a` convert exactly to f-string fields",
     ),
 }
 

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from ..core import Span
-from . import exits, selection_flow
+from . import exits, extract_expression, selection_flow
 from . import names as naming
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
@@ -63,6 +63,11 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     found = ts_statements(view, span)
     if found is None:
         trimmed = view.trimmed(span)
+        node = (
+            extract_expression.ts_offerable(view, trimmed) if trimmed.start != trimmed.end else None
+        )
+        if node is not None:
+            return offer("extract.function", _ts_expression_refusal(node))
         if trimmed.start.line == trimmed.end.line:
             return None  # an expression or a word: extract variable is the relevant action
         return offer("extract.function", NOT_WHOLE)
@@ -76,6 +81,18 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     if func is not None and _is_method(func) and _reads_first_param(view, func, stmts):
         title = "Extract method"
     return offer("extract.function", reason, title)
+
+
+def _ts_expression_refusal(node) -> str | None:
+    for a in ancestors(node):
+        if a.type in ("function_definition", "lambda"):
+            break
+        if a.type == "class_definition":
+            return extract_expression.CLASS_BODY
+    for n in [node, *walk(node, skip=_NESTED)]:
+        if n.type in ("yield", "await"):
+            return extract_expression.YIELDS.format(n.type)
+    return None
 
 
 def _is_method(func) -> bool:
@@ -209,6 +226,8 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     trimmed = view.trimmed(span)
     found = ts_statements(view, span)
     if found is None:
+        if trimmed.start != trimmed.end and extract_expression.ts_offerable(view, trimmed):
+            return extract_expression.compute(source, trimmed, view, name=name)
         raise Refusal(NOT_WHOLE)
     func_node = enclosing_function(found[1][0])
     chunk = parse_chunk(source, trimmed, view, whole=func_node is None)

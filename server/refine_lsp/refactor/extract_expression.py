@@ -1,0 +1,253 @@
+"""Extract function from an expression: `def new(params): return <expr>` and a call in its place.
+
+The call stays where the expression was, so evaluation order and short circuits are kept;
+the parameters are the names the expression reads from the function, a comprehension or a
+lambda around it, evaluated when the call is. Refused where that could change behaviour:
+the expression yields, awaits or binds a name with `:=`; a parameter may be unassigned
+there; a name it reads may be rebound while it runs (`nonlocal` in a nested function);
+a lambda or a lazy generator in it would read a copy of a variable; it uses `super()`,
+`locals()` and the like, or class-private names.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope
+
+from ..core import Span
+from . import flow_events as fe
+from . import names as naming
+from .chunk import parse_chunk
+from .expressions import cst_expression, ts_expression
+from .flow import Graph
+from .model import Refusal
+from .selection_flow import param_names
+from .tsview import SourceView, top_level_rows
+from .usage import block_statements, pattern_names
+
+YIELDS = "The expression contains `{}`: the new function would change where it suspends"
+WALRUS = "The expression assigns a name with `:=`"
+TARGET = "The selection is assigned to, not an expression that is read"
+CLASS_BODY = "An expression in a class body reads the class namespace: it cannot be moved"
+UNBOUND = "`{}` may be unassigned where the expression is evaluated: it cannot be passed"
+REBOUND = "`{}` may be rebound by a nested function while the expression runs"
+LAZY = "A lambda or generator in the expression reads `{}`: it would keep a copy of it"
+DYNAMIC = "The expression calls `{}()`, which depends on where it runs"
+PRIVATE = "Class-private names cannot be moved out of the class"
+_CONSUMERS = {"sum", "any", "all", "list", "tuple", "set", "sorted", "min", "max", "dict",
+              "frozenset", "len"}  # fmt: skip
+_DYNAMIC = {"locals", "vars", "exec", "eval", "dir", "super", "globals"}
+
+
+def ts_offerable(view: SourceView, span: Span):
+    """The expression an extract-function offer would take, or None."""
+    node = ts_expression(view, span)
+    if node is None or node.type in ("identifier", "true", "false", "none", "expression_list"):
+        return None
+    return node
+
+
+def compute(source: str, span: Span, view: SourceView, name: str | None = None) -> str:
+    ts_node = ts_offerable(view, span)
+    if ts_node is None:
+        raise Refusal("The selection is not a whole expression")
+    target = view.node_span(ts_node)
+    chunk = parse_chunk(source, target, view)
+    expr = cst_expression(chunk, target)
+    _check_position(chunk, expr)
+    scope = chunk.scopes.get(expr)
+    if isinstance(scope, ClassScope):
+        raise Refusal(CLASS_BODY)
+    events: list = []
+    fe.expr(expr, events)
+    kinds = {k for k, _ in events}
+    if "w" in kinds or "m" in kinds:
+        raise Refusal(WALRUS)
+    _check_contents(expr)
+    bound_by = _params(chunk, expr, scope, events)
+    params = list(bound_by)
+    func = _function_of(chunk, expr)
+    if func is not None:
+        own = [n for n in params if bound_by[n] is chunk.scopes.get(func.body)]
+        _check_flow(chunk, func, expr, own, events)
+    default = naming.unique("compute_" + _base(expr), source)
+    fname = naming.suggest_name(name, source, default)
+    new_def = cst.FunctionDef(
+        name=cst.Name(fname),
+        params=cst.Parameters([cst.Param(cst.Name(n)) for n in params]),
+        body=cst.IndentedBlock(
+            [cst.SimpleStatementLine([cst.Return(expr.with_changes(lpar=[], rpar=[]))])]
+        ),
+    )
+    call = cst.Call(cst.Name(fname), [cst.Arg(cst.Name(n)) for n in params])
+    tree = chunk.module.deep_replace(expr, call)
+    return _place(view, target, chunk, tree, new_def, func, expr)
+
+
+def _check_position(chunk, expr) -> None:
+    child, parent = expr, chunk.parents.get(expr)
+    while parent is not None and not isinstance(parent, cst.BaseSuite):
+        if isinstance(parent, (cst.Subscript, cst.Attribute, cst.Call, cst.SubscriptElement)):
+            return  # an index, a receiver or an argument: read even inside a target
+        holds_target = (
+            (isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For,
+                                 cst.CompFor, cst.Del)) and child is parent.target)
+            or (isinstance(parent, cst.AsName) and child is parent.name)
+        )  # fmt: skip
+        if holds_target:
+            raise Refusal(TARGET)
+        child, parent = parent, chunk.parents.get(parent)
+
+
+def _check_contents(expr) -> None:
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Lambda(self, node) -> bool:
+            return True
+
+        def visit_Yield(self, node) -> None:
+            found.append(YIELDS.format("yield"))
+
+        def visit_Await(self, node) -> None:
+            found.append(YIELDS.format("await"))
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Name) and node.func.value in _DYNAMIC:
+                found.append(DYNAMIC.format(node.func.value))
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value.startswith("__") and not node.value.endswith("__"):
+                found.append(PRIVATE)
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            if node.asynchronous is not None:
+                found.append(YIELDS.format("async for"))
+
+    expr.visit(Visitor())
+    if found:
+        raise Refusal(found[0])
+
+
+def _params(chunk, expr, scope, events) -> dict[str, object]:
+    """Names read that some scope between the expression and the module binds: name -> scope."""
+    captures, _ = pattern_names(chunk)
+    bound: dict[str, object] = {}
+    s = scope
+    while s is not None and not isinstance(s, GlobalScope):
+        if isinstance(s, (FunctionScope, ComprehensionScope)):
+            here = {a.name for a in s.assignments}
+            here |= {c.value for c in captures if chunk.scopes.get(c) is s}
+            for n in here:
+                bound.setdefault(n, s)
+        s = s.parent
+    out: dict[str, object] = {}
+    for kind, n in events:
+        if kind == "r" and n in bound and n not in out:
+            out[n] = bound[n]
+    _check_lazy(expr, set(out))
+    return out
+
+
+def _check_lazy(expr, params: set[str]) -> None:
+    """A lambda, or a generator not consumed at once, would read the new function's copy."""
+    bad = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            name = cst.helpers.get_full_name_for_node(node.func)
+            if name in _CONSUMERS and len(node.args) == 1:
+                arg = node.args[0].value
+                if isinstance(arg, cst.GeneratorExp):
+                    self.consumed = getattr(self, "consumed", set()) | {id(arg)}
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            local = {p.name.value for p in node.params.params}
+            bad.extend(n for n in fe.free_reads(node.body) if n in params and n not in local)
+            return False
+
+        def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+            if node is not expr and id(node) not in getattr(self, "consumed", set()):
+                inner: list = []
+                fe.expr(node, inner)
+                first: list = []
+                fe.expr(node.for_in.iter, first)
+                lazy = {n for k, n in inner if k == "r"} - {n for k, n in first if k == "r"}
+                bad.extend(sorted(lazy & params))
+
+    expr.visit(Visitor())
+    if isinstance(expr, cst.GeneratorExp):
+        inner: list = []
+        fe.expr(expr, inner)
+        bad.extend(n for k, n in inner if k == "r" and n in params)
+    if bad:
+        raise Refusal(LAZY.format(bad[0]))
+
+
+def _function_of(chunk, node):
+    while node is not None:
+        node = chunk.parents.get(node)
+        if isinstance(node, cst.FunctionDef):
+            return node
+    return None
+
+
+def _check_flow(chunk, func, expr, params, events) -> None:
+    """Function locals passed must be assigned there, and not rebindable from a closure."""
+    g = Graph(block_statements(func.body), param_names(func))
+    stmt = expr
+    while stmt is not None and id(stmt) not in g.stmt_entry:
+        stmt = chunk.parents.get(stmt)
+    if stmt is None:
+        return
+    entry = g.stmt_entry[id(stmt)]
+    must = g.assigned(must=True)[entry]
+    local = set(param_names(func)) | {n for b in g.blocks for k, n in b.events if k in "wmd"}
+    first = set()
+    for kind, n in events:
+        if kind != "r":
+            break
+        first.add(n)
+    rebindable = _nonlocal_names(func)
+    for n in params:
+        if n in rebindable:
+            raise Refusal(REBOUND.format(n))
+        if n in local and must is not None and n not in must and n not in first:
+            raise Refusal(UNBOUND.format(n))
+
+
+def _nonlocal_names(func) -> set[str]:
+    found: set[str] = set()
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            found.update(n.name.value for n in node.names)
+
+    func.body.visit(Visitor())
+    return found
+
+
+def _base(expr) -> str:
+    from .extract_variable import _base_name
+
+    return _base_name(expr)
+
+
+def _place(view, target, chunk, tree, new_def, func, expr) -> str:
+    one_blank = [cst.EmptyLine(indent=False)]
+    if func is None:  # module level: the function must exist before the statement runs
+        top = expr
+        while not isinstance(chunk.parents.get(top), cst.Module):
+            top = chunk.parents[top]
+        body = list(tree.body)
+        k = [id(x) for x in chunk.module.body].index(id(top))
+        comments = [x for x in top.leading_lines if x.comment is not None]
+        body[k] = body[k].with_changes(leading_lines=one_blank * 2)
+        lead = one_blank * 2 if k or chunk.first_row else []
+        body.insert(k, new_def.with_changes(leading_lines=lead + comments))
+        return chunk.splice(tree.with_changes(body=body))
+    from .extract_function import _insert_after_top_level
+
+    if top_level_rows(view, target) is None:
+        raise Refusal("The expression is not inside one top-level statement")
+    return _insert_after_top_level(view, target, chunk, tree, new_def)
