@@ -385,6 +385,16 @@ REFUSES = {
         "rewrite.fstring",
         "Only `%s`, `%r` and `%a` convert exactly to f-string fields",
     ),
+    "inline_a_deleted_name": (  # found by bench/refactor_fuzz.py (seed 2): `del 4`
+        """
+        async def f0(a):
+            t = 4
+            del t
+            return t‸
+        """,
+        "inline.variable",
+        iv.DELETED.format("t"),
+    ),
 }
 
 

@@ -30,6 +30,7 @@ MUTATED = "`{}` may be modified before `{}` is used"
 FSTRING = "The value cannot be placed inside this f-string"
 DYNAMIC = "The value contains `yield` or `:=`"
 PATTERN = "`{}` is also bound by a `case` pattern"
+DELETED = "`{}` is deleted with `del`"
 
 _PLAIN = (cst.Name, cst.Attribute, cst.Subscript, cst.Index, cst.Integer, cst.Float,
           cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.UnaryOperation,
@@ -68,6 +69,8 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
                 binds += 1
             elif _in_pattern(n):
                 binds += 1  # a `case` capture binds the name again
+            elif _ts_deleted(n):
+                return offer("inline.variable", DELETED.format(name.decode()))
             elif p.type == "parameters" or p.type.endswith("parameter"):
                 return offer("inline.variable", PARAM.format(name.decode()))
             else:
@@ -77,6 +80,25 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
     if uses == 0:
         return offer("inline.variable", NEVER_USED.format(name.decode()))
     return offer("inline.variable")
+
+
+def _deleted(chunk: Chunk, ref) -> bool:
+    p = chunk.parents.get(ref)
+    while isinstance(p, (cst.Tuple, cst.List, cst.Element)):
+        p = chunk.parents.get(p)
+    return isinstance(p, cst.Del)
+
+
+def _ts_deleted(node) -> bool:
+    p = node.parent
+    while p is not None and p.type in (
+        "expression_list",
+        "tuple",
+        "list",
+        "parenthesized_expression",
+    ):
+        p = p.parent
+    return p is not None and p.type == "delete_statement"
 
 
 def _in_pattern(node) -> bool:
@@ -117,6 +139,8 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         raise Refusal(NOT_SIMPLE.format(n))
     if not refs:
         raise Refusal(NEVER_USED.format(n))
+    if any(_deleted(chunk, r) for r in refs):
+        raise Refusal(DELETED.format(n))
     if any(chunk.scopes.get(r) is not scope for r in refs):
         raise Refusal(NESTED.format(n))
     if any(chunk.start(r) < chunk.end(stmt) for r in refs):
