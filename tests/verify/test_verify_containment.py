@@ -20,9 +20,17 @@ from refine_lsp.verify.sandbox import Cancelled, Sandbox, SandboxError
 
 ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BWRAP = detect_isolation()
-needs_bwrap = pytest.mark.skipif(BWRAP.kind != "bwrap", reason=BWRAP.description)
-# Every containment level must hold: bwrap where it works, and tracking alone everywhere.
-MODES = [pytest.param("auto", marks=needs_bwrap, id="bwrap"), pytest.param("tracking")]
+UNSHARE = detect_isolation("unshare")
+# Every containment level must hold: bwrap and unshare where they work, tracking everywhere.
+MODES = [
+    pytest.param("auto", marks=pytest.mark.skipif(BWRAP.kind != "bwrap", reason=BWRAP.description)),
+    pytest.param(
+        "unshare",
+        marks=pytest.mark.skipif(UNSHARE.kind != "unshare", reason=UNSHARE.description),
+    ),
+    pytest.param("tracking"),
+]
+PREFIX = {"auto": "bwrap:", "unshare": "unshare:", "tracking": "process tracking only"}
 
 # Three double-forked setsid daemons, one that drops its environment (and so the marker),
 # and a plain fork child; the test waits until all five are running, then `after` runs.
@@ -93,7 +101,7 @@ def test_daemons_do_not_outlive_the_run(tmp_path, mode):
         # The worker lives on for the next request; what the test started does not.
         assert cmdline_pids(mark) == []
         assert run.isolation == pool.isolation
-        assert run.isolation.startswith("bwrap:" if mode == "auto" else "process tracking only")
+        assert run.isolation.startswith(PREFIX[mode])
         tokens = [s.containment.token for s in pool.sandboxes]
     for token in tokens:
         assert marked_processes(token, prefix=True) == []
@@ -308,15 +316,17 @@ def test_denied_namespaces_fall_back_to_tracking_and_say_why(tmp_path, monkeypat
 
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "bwrap").write_text(
-        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
-    )
-    (fake / "bwrap").chmod(0o755)
+    for tool in ("bwrap", "unshare"):
+        (fake / tool).write_text(
+            f"#!/bin/sh\necho '{tool}: No permissions to creating new namespace' >&2\nexit 1\n"
+        )
+        (fake / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
     monkeypatch.setattr(containment, "_detected", {})
     iso = containment.detect_isolation()
     assert iso.kind == "tracking"
-    assert "No permissions to creating new namespace" in iso.description
+    assert "bwrap: No permissions to creating new namespace" in iso.description
+    assert "unshare: No permissions to creating new namespace" in iso.description
     ws, mark = _project(tmp_path)
     with TestPool(ws, workers=1, timeout_s=30, env=ENV) as pool:
         run = pool.run(TestRequest([]))

@@ -17,8 +17,13 @@ from refine_lsp.verify import containment
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 AUTO = containment.detect_isolation()
+UNSHARE = containment.detect_isolation("unshare")
 MODES = [
     pytest.param("auto", marks=pytest.mark.skipif(AUTO.kind != "bwrap", reason=AUTO.description)),
+    pytest.param(
+        "unshare",
+        marks=pytest.mark.skipif(UNSHARE.kind != "unshare", reason=UNSHARE.description),
+    ),
     pytest.param("tracking"),
 ]
 
@@ -69,10 +74,9 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def hostile(tmp_path, monkeypatch, request):
-    if request.param == "tracking":
-        monkeypatch.setattr(
-            containment, "_detected", {"auto": containment.detect_isolation("tracking")}
-        )
+    if request.param != "auto":  # the loop asks for "auto": answer with the level under test
+        level = containment.detect_isolation(request.param)
+        monkeypatch.setattr(containment, "_detected", {"auto": level})
     home = tmp_path / "home"
     home.mkdir()
     (home / ".profile").write_text("export KEEP=1\n")

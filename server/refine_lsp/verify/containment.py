@@ -7,6 +7,7 @@ process also carries an environment marker (``REFINE_SANDBOX_TOKEN``), so that a
 scan of /proc can kill and count anything that escaped the guard. Where bubblewrap works,
 the command also runs in its own pid, ipc and mount namespaces: the whole filesystem is
 read-only except the sandbox's own directory, and the kernel kills the namespace with it.
+Without bubblewrap, util-linux ``unshare`` still gives a pid namespace where it is allowed.
 """
 
 from __future__ import annotations
@@ -41,14 +42,18 @@ class SandboxError(Exception):
 
 @dataclass(frozen=True)
 class Isolation:
-    kind: str  # "bwrap" | "tracking"
+    kind: str  # "bwrap" | "unshare" | "tracking"
     description: str  # what a user reads in the loop summary
-    bwrap: str | None = None  # the bwrap binary, when kind == "bwrap"
+    prefix: tuple[str, ...] = ()  # the wrapper's argv (bwrap: without its binds and cwd)
 
 
 _TRACKING = (
     "process tracking only (subreaper and environment marker), temporary HOME and TMPDIR;"
     " the real workspace is writable"
+)
+_UNSHARE = (
+    "unshare: pid namespace (the kernel ends every process with the run), temporary HOME"
+    " and TMPDIR; the real workspace is writable (install bubblewrap to make it read-only)"
 )
 _BWRAP = (
     "bwrap: pid+ipc+mount namespaces, real workspace and HOME read-only"
@@ -69,45 +74,72 @@ def bwrap_prefix(bwrap: str, writable: Sequence[Path], cwd: Path) -> list[str]:
     return [*argv, "--chdir", str(cwd), "--"]
 
 
-def _probe_bwrap(bwrap: str) -> str | None:
-    """None when bwrap can build our sandbox here; otherwise why not."""
-    probe = Path(tempfile.mkdtemp(prefix="refine-probe-"))
+def unshare_prefix(unshare: str) -> list[str]:
+    """util-linux unshare: a pid namespace whose first process dies with unshare (and so
+    with the guard); unprivileged through a user namespace that keeps the same uid."""
+    user = [] if os.geteuid() == 0 else ["--user", "--map-current-user"]
+    return [unshare, *user, "--pid", "--fork", "--kill-child", "--mount-proc", "--"]
+
+
+def _probe(argv: list[str]) -> str | None:
+    """None when ``argv + [true]`` runs here; otherwise why not."""
     try:
         true = shutil.which("true") or "/bin/true"
-        proc = subprocess.run(
-            [*bwrap_prefix(bwrap, [probe], probe), true],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
+        proc = subprocess.run([*argv, true], capture_output=True, text=True, timeout=10)
         if proc.returncode != 0:
             return (proc.stderr.strip() or f"exit {proc.returncode}")[:200]
         return None
     except (OSError, subprocess.SubprocessError) as exc:
         return str(exc)[:200]
+
+
+def _detect_bwrap() -> Isolation | str:
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bwrap not found (Debian/Ubuntu: apt-get install bubblewrap)"
+    probe = Path(tempfile.mkdtemp(prefix="refine-probe-"))
+    try:
+        why = _probe(bwrap_prefix(bwrap, [probe], probe))
     finally:
         shutil.rmtree(probe, ignore_errors=True)
+    return Isolation("bwrap", _BWRAP, (bwrap,)) if why is None else f"bwrap: {why}"
+
+
+def _detect_unshare() -> Isolation | str:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return "unshare not found"
+    why = _probe(unshare_prefix(unshare))
+    if why is None:
+        return Isolation("unshare", _UNSHARE, tuple(unshare_prefix(unshare)))
+    return f"unshare: {why}"
 
 
 def detect_isolation(prefer: str = "auto") -> Isolation:
     """The strongest isolation that works on this machine (probed once per process).
 
-    ``prefer``: "auto" (bwrap where it works) or "tracking" (never bwrap).
+    ``prefer``: "auto" (bwrap, else an unshare pid namespace, else tracking), "unshare"
+    (never bwrap) or "tracking" (no namespaces). What was unavailable is said in the text.
     """
     if prefer == "tracking":
         return Isolation("tracking", _TRACKING + " (requested)")
     with _detect_lock:
-        if "auto" not in _detected:
-            bwrap = shutil.which("bwrap")
-            if bwrap is None:
-                why = "bwrap not found (Debian/Ubuntu: apt-get install bubblewrap)"
+        if prefer not in _detected:
+            reasons = []
+            levels = [_detect_unshare] if prefer == "unshare" else [_detect_bwrap, _detect_unshare]
+            for detect in levels:
+                found = detect()
+                if isinstance(found, Isolation):
+                    if reasons and found.kind != "bwrap":
+                        found = Isolation(
+                            found.kind, f"{found.description} ({'; '.join(reasons)})", found.prefix
+                        )
+                    _detected[prefer] = found
+                    break
+                reasons.append(found)
             else:
-                why = _probe_bwrap(bwrap)
-            if why is None:
-                _detected["auto"] = Isolation("bwrap", _BWRAP, bwrap)
-            else:
-                _detected["auto"] = Isolation("tracking", f"{_TRACKING} ({why})")
-        return _detected["auto"]
+                _detected[prefer] = Isolation("tracking", f"{_TRACKING} ({'; '.join(reasons)})")
+        return _detected[prefer]
 
 
 def limits_preexec(memory_mb: int | None) -> Callable[[], None]:
@@ -209,7 +241,9 @@ class Containment:
         token = f"{self.token}-{next(self._count)}"
         full_env = {**env, **self.env(), TOKEN_VAR: token}
         if self.isolation.kind == "bwrap":
-            argv = [*bwrap_prefix(self.isolation.bwrap, self.writable, cwd), *argv]
+            argv = [*bwrap_prefix(self.isolation.prefix[0], self.writable, cwd), *argv]
+        elif self.isolation.kind == "unshare":
+            argv = [*self.isolation.prefix, *argv]
         proc = ContainedProcess(self, token, argv, cwd, full_env, memory_mb, stdin, stdout, stderr)
         with self._lock:
             self._procs.add(proc)
