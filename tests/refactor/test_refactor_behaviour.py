@@ -253,6 +253,15 @@ KEEPS = {
         "extract.function",
         "compute_value(x, rest)",
     ),
+    "expression_in_a_default_is_defined_before_the_def": (  # fuzz seed 3: NameError
+        """
+        def f0(a, items=(⟦1⟧, 2, 3)):
+            return items
+        print(f0(4))
+        """,
+        "extract.function",
+        "def compute_value():\n    return 1\n\n\ndef f0(a, items=(compute_value(), 2, 3)):",
+    ),
 }
 
 

@@ -30,6 +30,7 @@ ONE_LINE = "The statement shares its line with its `if`/`for`/`def` header"
 ORDER = "Something with side effects is evaluated before the expression in this statement"
 WALRUS = "The expression contains an assignment expression (`:=`)"
 NOT_EXPR = "The selection is not a whole expression"
+IN_MATCH = "Expressions in `match` statements are not extracted"
 ALREADY_NAME = "The expression is already a variable"
 
 TS_EXPRESSIONS = {
@@ -160,7 +161,7 @@ def statement_of(chunk: Chunk, node: cst.CSTNode, elif_ok: bool = False) -> cst.
         if isinstance(parent, cst.ExceptHandler):
             raise Refusal(EXCEPT)
         if isinstance(parent, (cst.Match, cst.MatchCase)):
-            raise Refusal("Expressions in `match` statements are not extracted")
+            raise Refusal(IN_MATCH)
         if isinstance(parent, cst.SimpleStatementLine) and child is not parent.body[0]:
             raise Refusal(SEMICOLON)
         if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):

@@ -185,10 +185,12 @@ def _check_lazy(expr, params: set[str]) -> None:
 
 
 def _function_of(chunk, node):
+    """The function whose body runs the expression (a default or decorator runs outside)."""
+    child, node = node, chunk.parents.get(node)
     while node is not None:
-        node = chunk.parents.get(node)
-        if isinstance(node, cst.FunctionDef):
+        if isinstance(node, cst.FunctionDef) and child is node.body:
             return node
+        child, node = node, chunk.parents.get(node)
     return None
 
 

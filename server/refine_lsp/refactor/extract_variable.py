@@ -15,6 +15,7 @@ from . import names as naming
 from .chunk import Chunk, parse_chunk
 from .expressions import (
     ALREADY_NAME,
+    IN_MATCH,
     NOT_EXPR,
     PURE_CALLS,
     check_order,
@@ -40,6 +41,8 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
         return []
     if node.type == "identifier":
         return [offer("extract.variable", ALREADY_NAME)]
+    if _in_match_header(node):
+        return [offer("extract.variable", IN_MATCH)]
     offers = [offer("extract.variable")]
     func = enclosing_function(node)
     if func is not None:
@@ -57,6 +60,23 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
                 )
             )
     return offers
+
+
+def _in_match_header(node) -> bool:
+    """In a `match` subject, a `case` pattern or a guard (resolve refuses those)."""
+    for a in _up(node):
+        if a.type == "block":
+            return False
+        if a.type in ("case_clause", "match_statement"):
+            return True
+    return False
+
+
+def _up(node):
+    node = node.parent
+    while node is not None:
+        yield node
+        node = node.parent
 
 
 def _wrapped(node) -> bool:
