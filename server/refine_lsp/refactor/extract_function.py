@@ -1,10 +1,11 @@
 """Extract function / method: whole statements become a new function and a call to it.
 
-Parameters are the names the selection reads that are bound before it; return values are
-the names it binds that are read after it. A selection that yields becomes a generator the
+Parameters and return values come from the flow around the selection (extract_bindings);
+names declared `global` keep their declaration in the new function, and an expression
+selection goes to extract_expression. A selection that yields becomes a generator the
 call delegates to with `yield from`, which forwards values, `send()` and `throw()` and
 returns what the generator returns (PEP 380). Anything that would change behaviour (control
-flow leaving the selection, `yield` in an async function, global/nonlocal, names maybe
+flow leaving the selection, `yield` in an async function, `nonlocal` names, names maybe
 unbound) is refused.
 """
 
@@ -14,13 +15,23 @@ import libcst as cst
 from libcst.metadata import GlobalScope
 
 from ..core import Span
-from . import exits, extract_expression, selection_flow
+from . import exits, extract_expression
 from . import names as naming
 from .chunk import parse_chunk
+from .extract_bindings import (  # noqa: F401 - the reasons are part of this module's API
+    BECOMES_GLOBAL,
+    CLOSURE_CELL,
+    DELETED,
+    MAYBE_UNBOUND,
+    PARAM_UNBOUND,
+    RAISE_LOSES,
+    bindings,
+    declared_globals,
+)
 from .model import Offer, Refusal, offer
 from .statements import NOT_WHOLE, cst_statements, ts_statements
 from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_rows, walk
-from .usage import block_statements, usage_of
+from .usage import usage_of
 
 RETURN = "The selection contains a `return` that would leave the extracted function only"
 YIELD = (
@@ -34,24 +45,9 @@ JUMP = "The selection contains `{}` for a loop outside the selection"
 GLOBAL = "The selection contains a `global`/`nonlocal` statement"
 DECLARED = "`{}` is declared global/nonlocal in the enclosing function and assigned here"
 CLASS_BODY = "Statements in a class body cannot be extracted into a function"
-MAYBE_UNBOUND = "`{}` is used after the selection but may not be assigned by it"
-DELETED = "The selection deletes `{}`, which is used after it"
 DYNAMIC = "The selection calls `{}()`, which sees the local variables"
 SELF_REBOUND = "The selection assigns to `{}` (the method's first parameter)"
-PARAM_UNBOUND = "`{}` may be unassigned where the selection starts: it cannot be passed"
 CLOSURE = "`{}` is read by a nested function, which would not see the value assigned here"
-BECOMES_GLOBAL = (
-    "`{}` is read outside the selection where it is never assigned: without the assignment "
-    "it would be looked up as a global"
-)
-CLOSURE_CELL = (
-    "A function or lambda in the selection reads `{}`, which is assigned again later: "
-    "it would see its own copy"
-)
-RAISE_LOSES = (
-    "`{}` is assigned in the selection and read where an exception from it is caught: "
-    "the assignment would be lost when it raises"
-)
 PRIVATE_STATIC = "Class-private names in a static method cannot be moved out of the class"
 
 _NESTED = {"function_definition", "class_definition", "lambda"}
@@ -268,7 +264,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     module_level = isinstance(scope, GlobalScope)
 
     # A name the function declares `global` stays global in the new function, declared so.
-    declared_global = _declared_globals(func)
+    declared_global = declared_globals(func)
     globals_: set[str] = set()
     for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
         for a in sc.assignments:
@@ -276,7 +272,7 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
                 if a.name not in declared_global:
                     raise Refusal(DECLARED.format(a.name))
                 globals_.add(a.name)
-    params, outputs = _bindings(chunk, func, selected, use, inside, loops, module_level)
+    params, outputs = bindings(chunk, func, selected, use, inside, loops, module_level)
     if ends_with_return:
         for n in outputs:
             if any(not inside(p) for p in use.nested_reads.get(n, [])):
@@ -347,64 +343,6 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     else:
         return _insert_after_top_level(view, trimmed, chunk, tree, new_def)
     return chunk.splice(tree)
-
-
-def _bindings(chunk, func, selected, use, inside, loops, module_level):
-    """Parameters and return values, from the flow of the body around the selection."""
-    body = chunk.module.body if func is None else block_statements(func.body)
-    fl = selection_flow.analyse(body, selection_flow.param_names(func), selected)
-    local = fl.local - use.declared
-    nested_after = {n for n, ps in use.nested_reads.items() if any(not inside(p) for p in ps)}
-    nested_in = {n for n, ps in use.nested_reads.items() if any(inside(p) for p in ps)}
-    params: list[str] = []
-    for n in fl.order:
-        if n in use.outer and n not in fl.may_def:
-            params.append(n)  # a variable of an enclosing function: the new one cannot see it
-        elif n in fl.upward and n in local:
-            if module_level and n not in fl.may_def:
-                continue  # a global the new function reads as it is
-            # Passing a maybe-unassigned name raises at the call: the same error, when the
-            # selection reads it before anything else happens.
-            if n not in fl.maybe_entry and n in fl.may_def:
-                continue  # unassigned on every path: the new function's local raises the same
-            if n not in fl.assigned_entry and n not in fl.read_first:
-                raise Refusal(PARAM_UNBOUND.format(n))
-            params.append(n)
-    for n in sorted(nested_in & local):
-        rebound = [
-            p for p in use.binds.get(n, []) if not inside(p) and p > chunk.start(selected[0])
-        ]
-        if loops or rebound:
-            raise Refusal(CLOSURE_CELL.format(n))
-    outputs: list[str] = []
-    for n in fl.order:
-        if n not in fl.may_def or n not in local or n in fl.deletes:
-            continue
-        needed = n in fl.live_after or n in nested_after
-        if module_level:
-            needed = needed or n in fl.must_def or n in use.nested_reads
-        if needed:
-            outputs.append(n)
-    for n in fl.order:
-        if n in fl.may_def and n in local and n not in outputs and n not in fl.params_of_body:
-            if n not in fl.bound_outside and n in fl.read_outside:
-                raise Refusal(BECOMES_GLOBAL.format(n))
-    for n in sorted(fl.deletes & fl.live_after):
-        raise Refusal(DELETED.format(n))
-    lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
-    if fl.catches_outside and lost:
-        raise Refusal(RAISE_LOSES.format(sorted(lost)[0]))
-    for n in outputs:
-        if n in fl.must_def:
-            continue
-        if n not in fl.assigned_entry:
-            raise Refusal(MAYBE_UNBOUND.format(n))
-        if n not in params:
-            params.append(n)
-    far = (1 << 30, 0)
-    params.sort(key=lambda n: min(use.reads.get(n) or [far]))
-    outputs.sort(key=lambda n: min([p for p in use.binds.get(n, []) if inside(p)] or [far]))
-    return params, outputs
 
 
 def _insert_after_top_level(view, trimmed, chunk, tree, new_def) -> str:
@@ -503,29 +441,6 @@ def _names_expr(names_):
     if len(names_) == 1:
         return cst.Name(names_[0])
     return cst.Tuple([cst.Element(cst.Name(n)) for n in names_], lpar=[], rpar=[])
-
-
-def _declared_globals(func) -> set[str]:
-    """Names in `global` statements of ``func`` itself (not of functions nested in it)."""
-    found: set[str] = set()
-    if func is None:
-        return found
-
-    class Visitor(cst.CSTVisitor):
-        def visit_FunctionDef(self, node) -> bool:
-            return node is func
-
-        def visit_ClassDef(self, node) -> bool:
-            return False
-
-        def visit_Lambda(self, node) -> bool:
-            return False
-
-        def visit_Global(self, node: cst.Global) -> None:
-            found.update(n.name.value for n in node.names)
-
-    func.visit(Visitor())
-    return found
 
 
 def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends, globals_):

@@ -1,0 +1,113 @@
+"""Parameters and return values of extracted statements, from the flow around them.
+
+A name the selection may read before every path through it assigns it is a parameter (it
+must be assigned where the selection starts); a name it assigns is returned when it is live
+where the selection falls through, or read by a nested function later. Refused: assignments
+an `except` or `finally` outside would miss when the selection raises, names that would
+turn global, closures that would capture a copy, deleted names read later.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from . import selection_flow
+from .model import Refusal
+from .usage import block_statements
+
+MAYBE_UNBOUND = "`{}` is used after the selection but may not be assigned by it"
+DELETED = "The selection deletes `{}`, which is used after it"
+PARAM_UNBOUND = "`{}` may be unassigned where the selection starts: it cannot be passed"
+BECOMES_GLOBAL = (
+    "`{}` is read outside the selection where it is never assigned: without the assignment "
+    "it would be looked up as a global"
+)
+CLOSURE_CELL = (
+    "A function or lambda in the selection reads `{}`, which is assigned again later: "
+    "it would see its own copy"
+)
+RAISE_LOSES = (
+    "`{}` is assigned in the selection and read where an exception from it is caught: "
+    "the assignment would be lost when it raises"
+)
+
+
+def bindings(chunk, func, selected, use, inside, loops, module_level):
+    """Parameters and return values, from the flow of the body around the selection."""
+    body = chunk.module.body if func is None else block_statements(func.body)
+    fl = selection_flow.analyse(body, selection_flow.param_names(func), selected)
+    local = fl.local - use.declared
+    nested_after = {n for n, ps in use.nested_reads.items() if any(not inside(p) for p in ps)}
+    nested_in = {n for n, ps in use.nested_reads.items() if any(inside(p) for p in ps)}
+    params: list[str] = []
+    for n in fl.order:
+        if n in use.outer and n not in fl.may_def:
+            params.append(n)  # a variable of an enclosing function: the new one cannot see it
+        elif n in fl.upward and n in local:
+            if module_level and n not in fl.may_def:
+                continue  # a global the new function reads as it is
+            # Passing a maybe-unassigned name raises at the call: the same error, when the
+            # selection reads it before anything else happens.
+            if n not in fl.maybe_entry and n in fl.may_def:
+                continue  # unassigned on every path: the new function's local raises the same
+            if n not in fl.assigned_entry and n not in fl.read_first:
+                raise Refusal(PARAM_UNBOUND.format(n))
+            params.append(n)
+    for n in sorted(nested_in & local):
+        rebound = [
+            p for p in use.binds.get(n, []) if not inside(p) and p > chunk.start(selected[0])
+        ]
+        if loops or rebound:
+            raise Refusal(CLOSURE_CELL.format(n))
+    outputs: list[str] = []
+    for n in fl.order:
+        if n not in fl.may_def or n not in local or n in fl.deletes:
+            continue
+        needed = n in fl.live_after or n in nested_after
+        if module_level:
+            needed = needed or n in fl.must_def or n in use.nested_reads
+        if needed:
+            outputs.append(n)
+    for n in fl.order:
+        if n in fl.may_def and n in local and n not in outputs and n not in fl.params_of_body:
+            if n not in fl.bound_outside and n in fl.read_outside:
+                raise Refusal(BECOMES_GLOBAL.format(n))
+    for n in sorted(fl.deletes & fl.live_after):
+        raise Refusal(DELETED.format(n))
+    lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
+    if fl.catches_outside and lost:
+        raise Refusal(RAISE_LOSES.format(sorted(lost)[0]))
+    for n in outputs:
+        if n in fl.must_def:
+            continue
+        if n not in fl.assigned_entry:
+            raise Refusal(MAYBE_UNBOUND.format(n))
+        if n not in params:
+            params.append(n)
+    far = (1 << 30, 0)
+    params.sort(key=lambda n: min(use.reads.get(n) or [far]))
+    outputs.sort(key=lambda n: min([p for p in use.binds.get(n, []) if inside(p)] or [far]))
+    return params, outputs
+
+
+def declared_globals(func) -> set[str]:
+    """Names in `global` statements of ``func`` itself (not of functions nested in it)."""
+    found: set[str] = set()
+    if func is None:
+        return found
+
+    class Visitor(cst.CSTVisitor):
+        def visit_FunctionDef(self, node) -> bool:
+            return node is func
+
+        def visit_ClassDef(self, node) -> bool:
+            return False
+
+        def visit_Lambda(self, node) -> bool:
+            return False
+
+        def visit_Global(self, node: cst.Global) -> None:
+            found.update(n.name.value for n in node.names)
+
+    func.visit(Visitor())
+    return found
