@@ -104,6 +104,24 @@ def test_neovim_extract_variable_and_fix_all_on_save(nvim: str, tmp_path: Path):
     assert user_visible_problems(out, proc) == []
 
 
+@pytest.mark.parametrize("nvim", [p for p in nvim_params() if p.values[0] == "current"])
+def test_readme_vim_lsp_config_form(nvim: str, tmp_path: Path):
+    """The README's Neovim 0.11+ form (vim.lsp.config / vim.lsp.enable) with the same
+    settings table and fix-all autocommand as the init.lua."""
+    init = readme_init_lua()
+    settings = init[: init.index("local function refine_lsp_start")]
+    fix_all = init[init.index("-- client:request_sync()") :]
+    project = make_project(tmp_path)
+    target = project / "pricing.py"
+    target.write_text(SOURCE)
+    config = settings + readme_block('vim.lsp.config("refine-lsp"') + fix_all
+    out, proc = run_nvim(nvim, tmp_path, project, config, DRIVER, [target])
+    assert out["ok"], out
+    assert out["steps"] == ["extracted", "written"]
+    assert target.read_text() == EXPECTED
+    assert user_visible_problems(out, proc) == []
+
+
 MODEL_LINE = (
     '-- refine_settings.model = { solver = "openai/gpt-4o-mini", apiKeyEnv = "OPENAI_API_KEY" }'
 )
