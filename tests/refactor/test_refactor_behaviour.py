@@ -262,6 +262,24 @@ KEEPS = {
         "extract.function",
         "def compute_value():\n    return 1\n\n\ndef f0(a, items=(compute_value(), 2, 3)):",
     ),
+    "nonlocal_name_is_assigned_from_a_function_nested_in_place": (
+        """
+        def outer(k):
+            n = 0
+            def inner(m):
+                nonlocal n
+                print("in")
+                ⟦n += m
+                print(n)⟧
+                return n
+            inner(k)
+            inner(2)
+            print(n)
+        outer(3)
+        """,
+        "extract.function",
+        "        def inner_step(m):\n            nonlocal n\n            n += m\n",
+    ),
 }
 
 

@@ -353,10 +353,6 @@ REFUSALS = [
     ("def f(xs):\n    for x in xs:\n        ⟦if x:\n            break⟧\n", ef.JUMP.format("break")),
     ("def f(xs):\n    for x in xs:\n        ⟦continue⟧\n", ef.JUMP.format("continue")),
     ("def f():\n    ⟦global G\n    G = 1⟧\n", ef.GLOBAL),
-    (
-        "def f():\n    g = 0\n    def inner():\n        nonlocal g\n        ⟦g = 1⟧\n",
-        ef.DECLARED.format("g"),
-    ),
     ("class A:\n    ⟦x = 1\n    y = 2⟧\n", ef.CLASS_BODY),
     ("def f(a):\n    ⟦b = a +⟧ 1\n    return b\n", statements.NOT_WHOLE),
     ("def f(a):\n    ⟦if a:\n        b = 1⟧\n    return b\n", ef.MAYBE_UNBOUND.format("b")),

@@ -90,8 +90,8 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
     return params, outputs
 
 
-def declared_globals(func) -> set[str]:
-    """Names in `global` statements of ``func`` itself (not of functions nested in it)."""
+def declared_globals(func, kind=cst.Global) -> set[str]:
+    """Names in `global` (or ``kind``) statements of ``func`` itself, not of nested ones."""
     found: set[str] = set()
     if func is None:
         return found
@@ -107,7 +107,12 @@ def declared_globals(func) -> set[str]:
             return False
 
         def visit_Global(self, node: cst.Global) -> None:
-            found.update(n.name.value for n in node.names)
+            if kind is cst.Global:
+                found.update(n.name.value for n in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            if kind is cst.Nonlocal:
+                found.update(n.name.value for n in node.names)
 
     func.visit(Visitor())
     return found

@@ -264,14 +264,20 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
     module_level = isinstance(scope, GlobalScope)
 
     # A name the function declares `global` stays global in the new function, declared so.
+    # A `nonlocal` one too, with the new function nested where the selection is.
     declared_global = declared_globals(func)
+    declared_nonlocal = declared_globals(func, cst.Nonlocal)
     globals_: set[str] = set()
+    nonlocals: set[str] = set()
     for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
         for a in sc.assignments:
             if a.name in use.declared and a.node in chunk.positions and inside(chunk.start(a.node)):
-                if a.name not in declared_global:
+                if a.name in declared_global:
+                    globals_.add(a.name)
+                elif a.name in declared_nonlocal:
+                    nonlocals.add(a.name)
+                else:
                     raise Refusal(DECLARED.format(a.name))
-                globals_.add(a.name)
     params, outputs = bindings(chunk, func, selected, use, inside, loops, module_level)
     if ends_with_return:
         for n in outputs:
@@ -313,10 +319,18 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
         facts.awaits,
         ends_with_return,
         sorted(globals_),
+        sorted(nonlocals),
     )
     call = _build_call(fname, self_name, params, outputs, facts.awaits, ends_with_return, generator)
     call = call.with_changes(leading_lines=selected[0].leading_lines)
     new_body = body[:i] + [call] + body[j:]
+    if nonlocals:  # defined just before the call, inside the function whose names it shares
+        if self_name is not None:
+            raise Refusal(DECLARED.format(sorted(nonlocals)[0]))
+        new_body = body[:i] + [new_def.with_changes(leading_lines=call.leading_lines),
+                               call.with_changes(leading_lines=[])] + body[j:]  # fmt: skip
+        tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
+        return chunk.splice(tree)
     tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
     one_blank = [cst.EmptyLine(indent=False)]
     if self_name is not None and method_class is not None:
@@ -443,9 +457,14 @@ def _names_expr(names_):
     return cst.Tuple([cst.Element(cst.Name(n)) for n in names_], lpar=[], rpar=[])
 
 
-def _build_def(fname, self_name, decorator, params, outputs, selected, is_async, ends, globals_):
+def _build_def(
+    fname, self_name, decorator, params, outputs, selected, is_async, ends, globals_, nonlocals
+):
     stmts = list(selected)
     stmts[0] = stmts[0].with_changes(leading_lines=[])
+    if nonlocals:
+        declare = cst.Nonlocal([cst.NameItem(cst.Name(n)) for n in nonlocals])
+        stmts.insert(0, cst.SimpleStatementLine([declare]))
     if globals_:
         declare = cst.Global([cst.NameItem(cst.Name(n)) for n in globals_])
         stmts.insert(0, cst.SimpleStatementLine([declare]))

@@ -98,7 +98,9 @@ def _rewrite(node, code_of) -> cst.BaseExpression:
     if isinstance(node, cst.BinaryOperation):
         new_body = _from_percent(body, texts)
     else:
-        plain = {k: isinstance(a, cst.Name) for k, a in list(enumerate(args)) + list(kwargs.items())}
+        plain = {
+            k: isinstance(a, cst.Name) for k, a in list(enumerate(args)) + list(kwargs.items())
+        }
         new_body = _from_format(body, texts, plain)
     new_prefix = "f" + prefix.replace("u", "")
     try:
