@@ -1,9 +1,10 @@
 """The shipped Lua module (editors/nvim) in a real headless Neovim, 0.7.2 and a current one:
 setup() starts the client, a code action is applied, the save applies fix-all, and inline
 completions from the scripted model server appear as ghost text (an extmark) that the user
-dismisses, accepts a word of, then the rest, and accepts whole; each fate is recorded once in
-the server's events store. No warning or error reaches the user. On 0.7 the model settings
-arrive only as initializationOptions, so the suggestions prove they got there."""
+dismisses, accepts a word of and then the rest, types through and accepts whole; each fate
+is recorded once in the server's events store. No warning or error reaches the user. On 0.7
+the model settings arrive only as initializationOptions, so the suggestions prove they got
+there."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ INLINE = r"""
   feed(" ")
   local s3 = wait_shown("suggestion on the new line")
   note("typed again", s3)
+  feed("wid") -- typing what it says keeps it
+  note("typed through", inline.current(buf))
   feed("<Tab>")
   note("accepted", inline.current(buf))
   feed("<Esc>")
@@ -127,6 +130,9 @@ def test_module_edit_save_and_inline_ghost_text(nvim: str, tmp_path: Path):
     assert seen["word"]["ghost"]["text"] == " * height"
     assert seen["rest"]["line"] == "    return width * height"
     assert seen["rest"]["ghost"]["marks"] == 0
+    assert seen["typed through"]["id"] == seen["typed again"]["id"]
+    assert seen["typed through"]["line"] == "    return wid"
+    assert seen["typed through"]["ghost"]["text"] == "th * height"
     assert seen["accepted"]["line"] == "    return width * height"
     assert out["text"] == GEO_AFTER
     assert model_calls == 3
