@@ -126,20 +126,46 @@ def download(specs: list[str], cache: Path) -> list[Path]:
     return roots
 
 
+def test_locations(root: Path, src: Path) -> list[Path]:
+    """Where a source distribution keeps its tests: tests/ or test/ at the top, inside a
+    package (toolz keeps toolz/tests/), or top-level test_*.py files."""
+    found = [root / d for d in ("tests", "test") if (root / d).is_dir()]
+    for pkg in sorted(p for p in src.iterdir() if (p / "__init__.py").exists()):
+        found += [pkg / d for d in ("tests", "test") if (pkg / d).is_dir()]
+    for base in dict.fromkeys([root, src]):
+        found += sorted(base.glob("test_*.py"))
+    return found
+
+
+def _is_test_file(path: Path, locations: list[Path]) -> bool:
+    if path.name.startswith("test_") or path.name == "conftest.py":
+        return True
+    return any(loc.is_dir() and loc in path.parents for loc in locations)
+
+
 def modules_of(root: Path) -> list[Module]:
     src = root / "src" if (root / "src").is_dir() else root
-    test_dir = next((root / d for d in ("tests", "test") if (root / d).is_dir()), None)
-    if test_dir is None:
-        raise SystemExit(f"{root.name}: the source distribution carries no tests")
+    locations = test_locations(root, src)
+    if not locations:
+        raise SystemExit(
+            f"{root.name}: the source distribution carries no tests "
+            "(looked for tests/, test/, <package>/tests/ and test_*.py)"
+        )
+    everything = [str(loc.relative_to(root)) for loc in locations]
     out = []
     for pkg in sorted(p for p in src.iterdir() if (p / "__init__.py").exists()):
         if pkg.name in ("tests", "test", "docs"):
             continue
         for path in sorted(pkg.rglob("*.py")):
-            own = test_dir / f"test_{path.stem}.py"
-            tests = (
-                [str(own.relative_to(root))] if own.exists() else [str(test_dir.relative_to(root))]
-            )
+            if _is_test_file(path, locations):
+                continue
+            own = [
+                t
+                for loc in locations
+                for t in ([loc] if loc.is_file() else loc.rglob(f"test_{path.stem}.py"))
+                if t.name == f"test_{path.stem}.py"
+            ]
+            tests = [str(own[0].relative_to(root))] if own else everything
             out.append(Module(root.name, root, src, path.relative_to(root), tests))
     return out
 
