@@ -25,7 +25,8 @@ def cmdline_pids(marker: str) -> list[int]:
     return found
 
 
-def wait_until(predicate, timeout: float = 15.0, step: float = 0.05) -> bool:
+def wait_until(predicate, timeout: float = 60.0, step: float = 0.05) -> bool:
+    # Generous: on a loaded machine a worker can take many seconds to start.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -95,7 +95,7 @@ def _no_survivors(pool: TestPool, mark: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_daemons_do_not_outlive_the_run(tmp_path, mode):
     ws, mark = _project(tmp_path)
-    with TestPool(ws, workers=1, timeout_s=30, env=ENV, isolation=mode) as pool:
+    with TestPool(ws, workers=1, timeout_s=60, env=ENV, isolation=mode) as pool:
         run = pool.run(TestRequest([]))
         assert run.passing == {"test_hostile.py::test_leaves_processes_behind"}, run
         # The worker lives on for the next request; what the test started does not.
@@ -252,7 +252,7 @@ def test_home_is_temporary_and_real_files_untouched(tmp_path, monkeypatch, mode)
     ws.mkdir()
     (ws / "test_writer.py").write_text(WRITER.format(home=str(home), ws=str(ws)))
     before_home, before_ws = _snapshot(home), _snapshot(ws)
-    with TestPool(ws, workers=1, timeout_s=30, env=ENV, isolation=mode) as pool:
+    with TestPool(ws, workers=1, timeout_s=60, env=ENV, isolation=mode) as pool:
         run = pool.run(TestRequest([]))
     outcomes = {k.split("::")[1]: o.outcome for k, o in run.outcomes.items()}
     assert outcomes["test_home_and_tmp_are_the_sandbox_s"] == "passed", run
@@ -328,7 +328,7 @@ def test_denied_namespaces_fall_back_to_tracking_and_say_why(tmp_path, monkeypat
     assert "bwrap: No permissions to creating new namespace" in iso.description
     assert "unshare: No permissions to creating new namespace" in iso.description
     ws, mark = _project(tmp_path)
-    with TestPool(ws, workers=1, timeout_s=30, env=ENV) as pool:
+    with TestPool(ws, workers=1, timeout_s=60, env=ENV) as pool:
         run = pool.run(TestRequest([]))
         assert run.passing and cmdline_pids(mark) == []
     assert run.isolation == iso.description
