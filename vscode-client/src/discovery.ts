@@ -37,7 +37,13 @@ export interface DiscoveryHost {
 
 export type DiscoveryResult =
   | { ok: true; launch: ServerLaunch; tried: string[] }
-  | { ok: false; message: string; tried: string[] };
+  | {
+      ok: false;
+      message: string;
+      tried: string[];
+      /** The selected interpreter, when installing refine-lsp into it would fix this. */
+      installInto?: string[];
+    };
 
 export const SERVER_EXECUTABLE = 'refine-lsp';
 export const SERVER_MODULE = 'refine_lsp';
@@ -51,6 +57,11 @@ export function looksLikePython(file: string): boolean {
 
 export function serveArgs(extraArgs: readonly string[]): string[] {
   return ['serve', ...extraArgs];
+}
+
+/** The command that installs the server into an interpreter: `python -m pip install refine-lsp`. */
+export function pipInstallCommand(pythonCommand: readonly string[]): { command: string; args: string[] } {
+  return { command: pythonCommand[0], args: [...pythonCommand.slice(1), '-m', 'pip', 'install', SERVER_EXECUTABLE] };
 }
 
 /** The command line for an interpreter command: `python -m refine_lsp serve ARGS`. */
@@ -189,6 +200,7 @@ export async function discoverServer(
   return {
     ok: false,
     tried,
+    installInto: python && python.length > 0 ? [...python] : undefined,
     message:
       'Refine LSP could not find the refine-lsp server. ' +
       `Fix: ${install}, or set refineLsp.server.path to the refine-lsp executable. ` +

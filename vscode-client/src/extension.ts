@@ -1,4 +1,5 @@
-// Entry point: wires the server manager, commands, status bar and inline-suggestion tracking.
+// Entry point: wires the server manager, commands, the language status item and inline-suggestion
+// tracking.
 
 import * as vscode from 'vscode';
 import {
@@ -30,15 +31,14 @@ import {
   serverSettings,
   settingSpecs,
 } from './settings';
+import { createStatusItem } from './statusItem';
 import { statusView } from './statusText';
 
 let manager: ServerManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const specs = settingSpecs(context.extension.packageJSON);
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
-  status.command = 'refineLsp.openServerLog';
-  status.name = 'Refine LSP';
+  const status = createStatusItem();
 
   const progress = new ProgressTracker(() => updateStatus());
   const tracker = new InlineSuggestionTracker((id) => {
@@ -53,19 +53,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   function updateStatus(): void {
     const cfg = vscode.workspace.getConfiguration(SECTION);
-    const view = statusView({
-      state: mgr.state,
-      model: modelInUse(serverSettings(specs, (k) => cfg.get(k))),
-      busyCount: progress.count,
-      detail: mgr.launch?.detail,
-    });
-    status.text = view.text;
-    status.tooltip = view.tooltip;
-    status.show();
+    status.update(
+      statusView({
+        state: mgr.state,
+        model: modelInUse(serverSettings(specs, (k) => cfg.get(k))),
+        report: mgr.report,
+        busyCount: progress.count,
+        detail: mgr.launch?.detail,
+        reason: mgr.reason,
+      }),
+    );
   }
 
   let clientWork = 0;
-  /** Our own long requests spin the status bar too (the server may not report progress). */
+  /** Our own long requests show as work in progress too (the server may not report progress). */
   async function withBusy<T>(work: () => Thenable<T>): Promise<T> {
     const token = `client-${++clientWork}`;
     progress.begin(token);
@@ -83,7 +84,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       updateStatus();
-      if (needsRestart((s) => e.affectsConfiguration(s))) {
+      if (e.affectsConfiguration(`${SECTION}.enable`)) {
+        const on = vscode.workspace.getConfiguration(SECTION).get<boolean>('enable') !== false;
+        void (on ? mgr.restart('refineLsp.enable was turned on') : mgr.disable());
+      } else if (needsRestart((s) => e.affectsConfiguration(s))) {
         void mgr.restart('a setting that needs a new server process changed');
       } else if (affectsServer(specs, (s) => e.affectsConfiguration(s))) {
         mgr.log('settings changed; sent to the server');
@@ -93,7 +97,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor(() => tracker.dismiss()),
     vscode.workspace.onDidCloseTextDocument((doc) => tracker.left(doc.uri.toString())),
     vscode.commands.registerCommand('refineLsp.openServerLog', () => mgr.output.show(true)),
-    vscode.commands.registerCommand('refineLsp.restartServer', () => mgr.restart('user asked')),
+    vscode.commands.registerCommand('refineLsp.restartServer', () => mgr.restart('the user asked')),
+    vscode.commands.registerCommand('refineLsp.installServer', () => mgr.install()),
     vscode.commands.registerCommand('refineLsp.showAcceptanceStats', () => showStats(mgr, withBusy)),
     vscode.commands.registerCommand('refineLsp.dismissInlineSuggestion', async () => {
       const uri = vscode.window.activeTextEditor?.document.uri.toString();
@@ -119,6 +124,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   context.subscriptions.push(
     await onInterpreterChanged(() => {
+      if (mgr.state === 'disabled') return;
       if (!mgr.launch || mgr.launch.source === 'python' || mgr.state === 'failed') {
         void mgr.restart('the selected Python interpreter changed');
       }

@@ -9,7 +9,7 @@ export const SECTION = 'refineLsp';
  * Settings only the client reads. The server rejects keys it does not know ("unknown setting"),
  * so these are never sent.
  */
-export const CLIENT_ONLY = ['server', 'trace'] as const;
+export const CLIENT_ONLY = ['enable', 'server', 'trace'] as const;
 
 /**
  * Settings whose change needs a new server process: how it is started, and what it reads once

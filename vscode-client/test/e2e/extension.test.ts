@@ -49,6 +49,7 @@ function servers(): ServerProc[] {
     .split('\n')
     .map((l) => /^\s*(\d+)\s+(.*)$/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null && /refine_lsp|refine-lsp|crashing-server/.test(m[2]))
+    .filter((m) => !/find_spec/.test(m[2])) // discovery's probe, not a server
     .map((m) => ({ pid: Number(m[1]), args: m[2] }))
     .filter((p) => {
       try {
@@ -93,7 +94,8 @@ describe('the extension, activated against a stand-in vscode module', () => {
   let ext: { activate(c: unknown): Promise<void>; deactivate(): Promise<void> };
   let workspace: string;
   const context = { subscriptions: [] as { dispose(): unknown }[], extension: { packageJSON: packageJson() } };
-  const status = () => state.statusItems[0]?.text;
+  const item = () => state.statusItems[0];
+  const status = () => item()?.text;
   const log = () => state.output.join('\n');
 
   before(async () => {
@@ -134,6 +136,14 @@ describe('the extension, activated against a stand-in vscode module', () => {
     assert.equal(procs.length, 1, JSON.stringify(procs));
     assert.match(procs[0].args, new RegExp(`${python} -m refine_lsp serve$`));
     assert.equal(status(), '$(check) Refine: offline');
+    assert.equal(state.statusItems.length, 1);
+    assert.deepEqual(item().selector, [
+      { language: 'python', scheme: 'file' },
+      { language: 'python', scheme: 'untitled' },
+    ], 'a language status item, shown for Python files only');
+    assert.match(item().detail!, /no model: deterministic features only · selected Python interpreter/);
+    assert.equal(item().severity, 0);
+    assert.ok(![...state.missing].some((m) => /createStatusBarItem/.test(m)), 'no always-visible status bar item');
     for (const c of (packageJson().contributes.commands as { command: string }[])) {
       assert.ok(state.commands.has(c.command), `${c.command} is registered`);
     }
@@ -288,8 +298,10 @@ describe('the extension, activated against a stand-in vscode module', () => {
     process.kill(old.pid, 'SIGKILL');
     const fresh = await waitFor('a new server', () => servers().find((p) => p.pid !== old.pid));
     assert.match(fresh.args, /-m refine_lsp serve/);
-    assert.match(log(), /stopped unexpectedly; restarting it \(1 of 5 restarts allowed in 3 min\)/);
+    assert.match(log(), /the server process \d+ was killed \(SIGKILL\)/);
+    assert.match(log(), /stopped unexpectedly; restarting it in 250 ms \(1 of 5 restarts allowed in 3 min\)/);
     await waitFor('the running state', () => status()?.startsWith('$(check)'));
+    assert.equal(item().severity, 0);
   });
 
   it('a server that keeps crashing is restarted 5 times in 3 minutes, then reported', async (t) => {
@@ -305,15 +317,24 @@ describe('the extension, activated against a stand-in vscode module', () => {
       seen.add(victim.pid);
       process.kill(victim.pid, 'SIGKILL');
       await waitFor(`crash ${crash} to be noticed`, () => !status()?.startsWith('$(check)'));
+      if (crash <= 5) {
+        assert.equal(status(), '$(sync~spin) Refine: restarting');
+        assert.equal(item().severity, 1);
+        assert.ok(item().busy);
+        assert.match(item().detail!, new RegExp(`was killed \\(SIGKILL\\); restart ${crash} of 5 in `));
+      }
     }
     await waitFor('the crash-loop error', () => state.messages.find((m) => m.level === 'error'));
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(servers(), [], 'not restarted after the 6th crash');
-    assert.equal(status(), '$(error) Refine');
-    const [error] = state.messages.filter((m) => m.level === 'error');
-    assert.match(error.text, /crashed 6 times in 3 min and will not be restarted/);
-    assert.ok(error.items.includes('Open Log'));
-    assert.match(log(), /restarting it \(5 of 5 restarts allowed in 3 min\)/);
+    assert.equal(status(), '$(error) Refine: not running');
+    assert.equal(item().severity, 2);
+    assert.deepEqual(item().command, { title: 'Restart Server', command: 'refineLsp.restartServer' });
+    const errors = state.messages.filter((m) => m.level === 'error');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0].text, /crashed 6 times in 3 min and will not be restarted automatically/);
+    assert.deepEqual(errors[0].items, ['Restart Server', 'Show Log']);
+    assert.match(log(), /restarting it in 4 s \(5 of 5 restarts allowed in 3 min\)/);
   });
 
   it('Restart Server starts it again after the crash loop', async (t) => {
@@ -321,6 +342,59 @@ describe('the extension, activated against a stand-in vscode module', () => {
     await state.commands.get('refineLsp.restartServer')!();
     assert.equal(servers().length, 1);
     assert.ok(status()?.startsWith('$(check)'));
+  });
+
+  it('a server that stops reading its input but stays alive is killed and restarted', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    // The first time, a wrapper runs the real server but closes its own stdin after
+    // `initialized` and stays alive: every message the client writes fails (EPIPE) while the
+    // process and its output stay open. The next start runs the real server directly.
+    const flag = path.join(workspace, 'broke-once.txt');
+    const script = path.join(workspace, 'refine-lsp-deaf');
+    fs.writeFileSync(
+      script,
+      `#!${python}
+import os, subprocess, sys, time
+if os.path.exists(${JSON.stringify(flag)}):
+    os.execv(sys.executable, [sys.executable, "-m", "refine_lsp", "serve"])
+open(${JSON.stringify(flag)}, "w").write("broken\\n")
+child = subprocess.Popen([sys.executable, "-m", "refine_lsp", "serve"], stdin=subprocess.PIPE)
+while True:
+    chunk = os.read(0, 65536)
+    if not chunk:
+        break
+    child.stdin.write(chunk)
+    child.stdin.flush()
+    if b'"method":"initialized"' in chunk:
+        os.close(0)
+        break
+time.sleep(3600)
+`,
+      { mode: 0o755 },
+    );
+    state.messages.length = 0;
+    const start = log().length;
+    state.setSetting('server.path', script);
+    const deaf = await waitFor('the wrapper', () => servers().find((p) => p.args.includes('refine-lsp-deaf')));
+    // The client writes at once (initialized, settings, the open documents); open more until
+    // a write fails, in case none was pending.
+    const deadline = Date.now() + 60_000;
+    for (let i = 0; !/the server (closed the connection|stopped accepting messages)/.test(log().slice(start)); i++) {
+      assert.ok(Date.now() < deadline, `the failed writes were not noticed\n${log().slice(start)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      if (!status()?.startsWith('$(check)')) continue;
+      const file = path.join(workspace, `deaf${i}.py`);
+      fs.writeFileSync(file, `X = ${i}\n`);
+      state.openDocument(fakeDocument(file, `X = ${i}\n`));
+    }
+    assert.match(log().slice(start), /write EPIPE/);
+    assert.match(log().slice(start), /the server (closed the connection \(its process kept running\)|stopped accepting messages \(repeated write errors\))/);
+    assert.match(log().slice(start), /restarting it in 250 ms \(1 of 5 restarts allowed in 3 min\)/);
+    await waitFor('the wrapper to be killed', () => !servers().some((p) => p.pid === deaf.pid));
+    await waitFor('a new server', () => servers().some((p) => p.pid !== deaf.pid));
+    await waitFor('the running state', () => status()?.startsWith('$(check)'));
+    assert.equal(fs.readFileSync(flag, 'utf8'), 'broken\n', 'the second start ran the real server');
+    assert.deepEqual(state.messages.filter((m) => m.level !== 'info'), []);
   });
 
   it('a server that dies while starting is reported once, not retried', async (t) => {
@@ -341,19 +415,37 @@ describe('the extension, activated against a stand-in vscode module', () => {
       .catch((e) => assert.fail(`${e}\nstatus ${status()}\n${log().slice(-2500)}`));
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(fs.readFileSync(counter, 'utf8'), 'started\n');
-    assert.equal(status(), '$(error) Refine');
+    assert.equal(status(), '$(error) Refine: not running');
     const errors = state.messages.filter((m) => m.level === 'error');
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.match(errors[0].text, /^The refine-lsp server \(from refineLsp\.server\.path: \S+crashing-server\) did not start: .+\. Its output is in the log\.$/);
-    assert.deepEqual(errors[0].items, ['Open Settings', 'Select Interpreter', 'Open Log']);
+    assert.deepEqual(errors[0].items, ['Show Log', 'Open Settings', 'Select Interpreter']);
     assert.match(log(), /No module named refine_lsp/, 'the server stderr is in the log');
   });
 
-  it('clearing server.path brings the server back; deactivate stops it', async (t) => {
+  it('clearing server.path brings the server back', async (t) => {
     if (skipReason) return t.skip(skipReason);
     state.setSetting('server.path', '');
     await waitFor('a python server', () => servers().find((p) => /-m refine_lsp serve/.test(p.args)));
     await waitFor('the running state', () => status()?.startsWith('$(check)'));
+  });
+
+  it('refineLsp.enable off stops the server and the status says so; on starts it again', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    state.messages.length = 0;
+    state.setSetting('enable', false);
+    await waitFor('the disabled state', () => status() === '$(circle-slash) Refine: disabled');
+    await waitFor('no server left', () => servers().length === 0, 10_000);
+    assert.equal(item().detail, 'refineLsp.enable is off');
+    await state.commands.get('refineLsp.makeFaster')!();
+    assert.deepEqual(state.messages.map((m) => m.text), ['The refine-lsp server is disabled (refineLsp.enable).']);
+    state.setSetting('enable', true);
+    await waitFor('a python server', () => servers().find((p) => /-m refine_lsp serve/.test(p.args)));
+    await waitFor('the running state', () => status()?.startsWith('$(check)'));
+  });
+
+  it('deactivate stops the server', async (t) => {
+    if (skipReason) return t.skip(skipReason);
     await ext.deactivate();
     await waitFor('no server left', () => servers().length === 0, 10_000);
   });

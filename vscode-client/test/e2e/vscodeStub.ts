@@ -1,6 +1,6 @@
 // A small in-process stand-in for the `vscode` module, enough to activate the real extension
 // (extension.ts with the real vscode-languageclient) under Node and drive it: settings, events,
-// commands, the status bar, messages and a fake Python extension. VS Code cannot be downloaded
+// commands, the language status item, messages and a fake Python extension. VS Code cannot be downloaded
 // here; this is what lets the wiring run at all. Members not modelled are auto-stubbed and
 // recorded in `missing`, so a test can show what was touched but not modelled.
 
@@ -52,6 +52,19 @@ export function fakeDocument(file: string, text: string, languageId = 'python'):
   };
 }
 
+export interface LanguageStatusItem {
+  id: string;
+  selector: unknown;
+  name?: string;
+  text: string;
+  detail?: string;
+  /** LanguageStatusSeverity: 0 information, 1 warning, 2 error. */
+  severity: number;
+  busy: boolean;
+  command?: { title: string; command: string };
+  disposed: boolean;
+}
+
 /** Everything the tests observe or poke. */
 export interface StubState {
   settings: Map<string, unknown>;
@@ -59,7 +72,10 @@ export interface StubState {
   commands: Map<string, (...args: unknown[]) => unknown>;
   executed: { id: string; args: unknown[] }[];
   messages: { level: 'info' | 'warning' | 'error'; text: string; items: string[] }[];
-  statusItems: { text: string; tooltip?: unknown; visible: boolean }[];
+  /** The button a message's user clicks (undefined: the message is closed). */
+  answer: (text: string, items: string[]) => string | undefined;
+  /** Language status items (languages.createLanguageStatusItem). */
+  statusItems: LanguageStatusItem[];
   output: string[];
   missing: Set<string>;
   /** Providers registered through languages.register<Kind>Provider, by kind. */
@@ -98,6 +114,7 @@ export function createVscodeStub(opts: {
     commands: new Map(),
     executed: [],
     messages: [],
+    answer: () => undefined,
     statusItems: [],
     output: [],
     missing: new Set(),
@@ -185,6 +202,7 @@ export function createVscodeStub(opts: {
     InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     StatusBarAlignment: { Left: 1, Right: 2 },
+    LanguageStatusSeverity: { Information: 0, Warning: 1, Error: 2 },
     TextDocumentSaveReason: { Manual: 1, AfterDelay: 2, FocusOut: 3 },
     FileType: { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 },
     Diagnostic: Plain,
@@ -254,23 +272,17 @@ export function createVscodeStub(opts: {
         hide: () => undefined,
         dispose: () => undefined,
       }),
-      createStatusBarItem: () => {
-        const item = { text: '', tooltip: undefined as unknown, visible: false, command: undefined as unknown, name: '',
-          show() { item.visible = true; }, hide() { item.visible = false; }, dispose() { item.visible = false; } };
-        state.statusItems.push(item);
-        return item;
-      },
       showInformationMessage: async (text: string, ...items: string[]) => {
         state.messages.push({ level: 'info', text, items });
-        return undefined;
+        return state.answer(text, items);
       },
       showWarningMessage: async (text: string, ...items: string[]) => {
         state.messages.push({ level: 'warning', text, items });
-        return undefined;
+        return state.answer(text, items);
       },
       showErrorMessage: async (text: string, ...items: string[]) => {
         state.messages.push({ level: 'error', text, items });
-        return undefined;
+        return state.answer(text, items);
       },
       withProgress: async (o: { title?: string }, task: (p: unknown, t: unknown) => unknown) =>
         task(
@@ -288,6 +300,11 @@ export function createVscodeStub(opts: {
       tabGroups: { all: [], onDidChangeTabs: event(), onDidChangeTabGroups: event() },
     },
     languages: {
+      createLanguageStatusItem: (id: string, selector: unknown) => {
+        const item: LanguageStatusItem = { id, selector, text: '', severity: 0, busy: false, disposed: false };
+        state.statusItems.push(item);
+        return Object.assign(item, { dispose: () => (item.disposed = true) });
+      },
       match: (selector: unknown, doc: FakeDocument) => {
         const list = Array.isArray(selector) ? selector : [selector];
         return list.some((s) => (typeof s === 'string' ? s === doc.languageId : (!s.language || s.language === doc.languageId) && (!s.scheme || s.scheme === doc.uri.scheme))) ? 10 : 0;

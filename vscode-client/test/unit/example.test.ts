@@ -13,6 +13,9 @@ it('examples/settings.json turns on fix-all and organize imports on save and use
     'source.fixAll.refine': 'explicit',
     'source.organizeImports': 'explicit',
   });
+  for (const arg of example['refineLsp.server.args'] ?? []) {
+    assert.doesNotMatch(arg, /workspaceFolder/, 'the example writes nothing into the workspace');
+  }
   const known = new Set(settingSpecs(packageJson()).map((s) => `refineLsp.${s.key}`));
   for (const key of Object.keys(example).filter((k) => k.startsWith('refineLsp.'))) {
     assert.ok(known.has(key), `${key} is a contributed setting`);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { InlineSuggestionTracker, lspTriggerKind, suggestionId } from '../../src/inlineTracker';
 import { ProgressTracker } from '../../src/progressTracker';
 import { RestartPolicy } from '../../src/restartPolicy';
+import { mergeReport } from '../../src/serverStatus';
 import { statusView } from '../../src/statusText';
 
 describe('RestartPolicy', () => {
@@ -14,8 +15,17 @@ describe('RestartPolicy', () => {
       return policy.onCrash();
     });
     assert.deepEqual(decisions.map((d) => d.restart), [true, true, true, false]);
-    assert.match(decisions[3].message, /crashed 4 times in 1 min and will not be restarted/);
-    assert.match(decisions[3].message, /Refine: Restart Server/);
+    assert.deepEqual(decisions.map((d) => d.delayMs), [250, 500, 1000, 0], 'each restart waits longer');
+    assert.equal(
+      decisions[1].message,
+      'The refine-lsp server stopped unexpectedly; restarting it in 500 ms (2 of 3 restarts allowed in 1 min).',
+    );
+    assert.match(decisions[3].message, /crashed 4 times in 1 min and will not be restarted automatically/);
+    assert.match(decisions[3].message, /"Restart Server" tries again/);
+  });
+  it('caps the backoff', () => {
+    const policy = new RestartPolicy(10, 60_000, () => 0, 1000, 3000);
+    assert.deepEqual([1, 2, 3, 4].map(() => policy.onCrash().delayMs), [1000, 2000, 3000, 3000]);
   });
   it('forgets crashes older than the window and after a deliberate restart', () => {
     let now = 0;
@@ -99,12 +109,60 @@ describe('ProgressTracker and status bar', () => {
     assert.equal(p.count, 0);
     assert.deepEqual(seen, [true, true, true, false]);
   });
-  it('shows the model, a spinner while busy, and an error state', () => {
-    const model = { label: 'offline', models: { solver: null, refiner: null, reviewer: null } };
-    assert.equal(statusView({ state: 'running', model, busyCount: 0 }).text, '$(check) Refine: offline');
+  const model = { label: 'offline', models: { solver: null, refiner: null, reviewer: null } };
+  it('shows the model, work in progress, and every server state', () => {
+    const idle = statusView({ state: 'running', model, busyCount: 0, detail: 'refine-lsp on PATH: /bin/refine-lsp' });
+    assert.deepEqual(idle, {
+      text: '$(check) Refine: offline',
+      detail: 'no model: deterministic features only · refine-lsp on PATH: /bin/refine-lsp',
+      severity: 'information',
+      busy: false,
+      command: { title: 'Show Log', command: 'refineLsp.openServerLog' },
+    });
     const busy = statusView({ state: 'running', model: { ...model, label: 'openai/gpt-4o-mini' }, busyCount: 2 });
     assert.equal(busy.text, '$(sync~spin) Refine: openai/gpt-4o-mini');
-    assert.match(busy.tooltip, /2 tasks in progress/);
-    assert.equal(statusView({ state: 'failed', model, busyCount: 0 }).text, '$(error) Refine');
+    assert.equal(busy.detail, '2 tasks in progress');
+    assert.ok(busy.busy);
+    const restarting = statusView({ state: 'restarting', model, busyCount: 0, reason: 'was killed (SIGKILL); restart 1 of 5 in 250 ms' });
+    assert.deepEqual([restarting.text, restarting.severity, restarting.busy], ['$(sync~spin) Refine: restarting', 'warning', true]);
+    assert.match(restarting.detail, /restart 1 of 5 in 250 ms/);
+    const failed = statusView({ state: 'failed', model, busyCount: 0, reason: 'crashed 6 times' });
+    assert.deepEqual(
+      [failed.text, failed.detail, failed.severity, failed.command.command],
+      ['$(error) Refine: not running', 'crashed 6 times', 'error', 'refineLsp.restartServer'],
+    );
+    assert.equal(statusView({ state: 'disabled', model, busyCount: 0 }).text, '$(circle-slash) Refine: disabled');
+    assert.ok(statusView({ state: 'starting', model, busyCount: 0 }).busy);
+  });
+  it("shows what the server reports: its model, hidden hints, its work and a model error", () => {
+    const view = statusView({
+      state: 'running',
+      model,
+      busyCount: 0,
+      report: { model: 'openai/gpt-4o-mini', hiddenHints: 3, work: ['Fix failing tests'] },
+    });
+    assert.equal(view.text, '$(sync~spin) Refine: openai/gpt-4o-mini');
+    assert.equal(view.detail, '1 task in progress (Fix failing tests) · 3 hints hidden');
+    const broken = statusView({
+      state: 'running',
+      model,
+      busyCount: 0,
+      report: { model: 'openai/gpt-4o-mini', hiddenHints: 1, modelError: 'OPENAI_API_KEY is not set' },
+    });
+    assert.deepEqual([broken.text, broken.severity], ['$(warning) Refine: openai/gpt-4o-mini (model error)', 'error']);
+    assert.equal(broken.detail, 'model error: OPENAI_API_KEY is not set · 1 hint hidden');
+  });
+});
+
+describe('$/refineLsp/status', () => {
+  it('updates only the fields sent, and names the malformed ones', () => {
+    let { report, ignored } = mergeReport({}, { model: 'm', hiddenHints: 2, work: [] });
+    assert.deepEqual([report, ignored], [{ model: 'm', hiddenHints: 2, work: [] }, []]);
+    ({ report, ignored } = mergeReport(report, { modelError: 'quota exceeded', hiddenHints: -1, extra: 1 }));
+    assert.deepEqual(report, { model: 'm', hiddenHints: 2, work: [], modelError: 'quota exceeded' });
+    assert.deepEqual(ignored, ['hiddenHints', 'extra']);
+    ({ report } = mergeReport(report, { modelError: null, model: null }));
+    assert.deepEqual(report, { model: null, hiddenHints: 2, work: [], modelError: null });
+    assert.deepEqual(mergeReport(report, [1]).ignored, ['(not an object)']);
   });
 });

@@ -46,7 +46,7 @@ const EXPECTED_DEFAULTS = {
   },
   refine: { maxModelCalls: 8, maxTestRuns: 150, maxSeconds: 90, testTimeoutS: 10, memoryMb: 1024 },
   inline: { enabled: true, debounceMs: 150, maxPrefixChars: 6000, maxSuffixChars: 2000 },
-  acceptance: { enabled: true, keepAccepted: 0.95, storeSource: false, dbPath: null },
+  acceptance: { enabled: true, keepAccepted: 0.95, storeSource: false, record: true, dbPath: null },
 };
 
 describe('settings mapping', () => {
@@ -110,14 +110,31 @@ describe('settings mapping', () => {
     for (const [key, schema] of Object.entries(props)) {
       assert.ok((schema.markdownDescription ?? '').length > 20, `${key} has a description`);
     }
-    for (const key of ['server.path', 'server.args', 'trace.server']) {
+    for (const key of ['enable', 'server.path', 'server.args', 'trace.server']) {
       assert.ok(`refineLsp.${key}` in props, key);
     }
+  });
+
+  it("fixAll.rules allows exactly the server's rule ids (FIX_ALL_RULES), with their descriptions", (t) => {
+    const { python } = testPython();
+    if (!python) return t.skip('no Python with refine_lsp (set REFINE_LSP_PYTHON)');
+    const out = execFileSync(
+      python,
+      ['-c', 'import json; from refine_lsp.refactor.fix_all import FIX_ALL_RULES; print(json.dumps(FIX_ALL_RULES))'],
+      { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, 'server') }, encoding: 'utf8' },
+    );
+    const rules = JSON.parse(out) as Record<string, string>;
+    const props = (packageJson().contributes.configuration as { properties: Record<string, { items: { enum: string[]; enumDescriptions: string[] } }> }).properties;
+    const items = props['refineLsp.fixAll.rules'].items;
+    assert.deepEqual(items.enum, Object.keys(rules));
+    assert.equal(items.enumDescriptions.length, items.enum.length);
+    for (const d of items.enumDescriptions) assert.ok(d.length > 20);
   });
 });
 
 describe('workspace/configuration answers', () => {
   const vscodeValue = {
+    enable: true,
     server: { path: '/x', args: [] },
     trace: { server: 'verbose' },
     model: { solver: '', apiBase: 'http://localhost:11434', timeoutS: 30 },
