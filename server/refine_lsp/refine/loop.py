@@ -24,6 +24,19 @@ from .mutate import Mutant, add_return_mutants, mutants
 from .result import LoopResult
 from .session import LoopError, Session
 
+
+def refuse_without_tests(s: Session, related: list[str], what: str) -> bool:
+    """Set the refusal when no test reaches the function (nothing could vouch for an edit)."""
+    if related:
+        return False
+    s.summary.refused = (
+        f"no test reaches {s.target.name} under {s.workspace}; {what} needs at least one test "
+        "that calls it to verify an edit"
+    )
+    s.summary.message = f"no test reaches {s.target.name}"
+    return True
+
+
 BATCH_PER_WORKER = 4
 NEAR_MISSES = 3
 SECOND_ORDER_LINES = 4
@@ -178,10 +191,10 @@ class _Fixer:
 def _fix(s: Session) -> LoopResult:
     baseline, related = s.baseline()
     if baseline.error and not baseline.outcomes:
-        s.summary.message = f"could not run the tests: {baseline.error}"
+        s.summary.refused = f"could not run the tests: {baseline.error}"
+        s.summary.message = s.summary.refused
         return s.result(None)
-    if not related:
-        s.summary.message = f"no test reaches {s.target.name}"
+    if refuse_without_tests(s, related, "Fix failing tests"):
         return s.result(None)
     f = _Fixer(s, related, baseline)
     s.summary.tests_total = len(related)

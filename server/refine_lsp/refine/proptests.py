@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
+
+from refine_lsp.verify import _inputs as inputs
 
 from .target import Target
 
@@ -63,16 +66,27 @@ def strategy_text(ann: ast.expr | None, default: ast.expr | None = None) -> str:
     return "st.integers(-20, 40)"
 
 
-def property_tests(source: str, target: Target, module: str) -> list[tuple[str, str]]:
-    """(test name, test source) pairs; each stands alone and is kept only if it passes."""
+_MUTABLE_SPECS = {"list", "set", "dict", "record"}
+
+
+def property_tests(
+    source: str, target: Target, module: str, specs: list[dict] | None = None
+) -> list[tuple[str, str]]:
+    """(test name, test source) pairs; each stands alone and is kept only if it passes.
+
+    ``specs``: the calibrated input domain per parameter (verify/_inputs.py), built from the
+    values the tests pass, docstring examples and defaults; without it, the annotations."""
     tree = ast.parse(source)
     fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == target.name)
     params = fn.args.posonlyargs + fn.args.args
     defaults = [None] * (len(params) - len(fn.args.defaults)) + list(fn.args.defaults)
     names = [p.arg for p in params]
-    strategies = ", ".join(
-        f"{p.arg}={strategy_text(p.annotation, d)}" for p, d in zip(params, defaults, strict=True)
-    )
+    if specs is not None and len(specs) == len(params):
+        texts = [inputs.strategy_text(spec) for spec in specs]
+    else:
+        specs = None
+        texts = [strategy_text(p.annotation, d) for p, d in zip(params, defaults, strict=True)]
+    strategies = ", ".join(f"{n}={t}" for n, t in zip(names, texts, strict=True))
     call_args = ", ".join(names)
     copies = ", ".join(f"copy.deepcopy({n})" for n in names)
     head = f"@settings(max_examples=100, deadline=None)\n@given({strategies})\n"
@@ -100,9 +114,12 @@ def property_tests(source: str, target: Target, module: str) -> list[tuple[str, 
         )
     mutable = [
         p.arg
-        for p in params
-        if p.annotation is not None
-        and ast.unparse(p.annotation).split("[")[0].lower() in ("list", "dict", "set")
+        for i, p in enumerate(params)
+        if (specs is not None and specs[i]["k"] in _MUTABLE_SPECS)
+        or (
+            p.annotation is not None
+            and ast.unparse(p.annotation).split("[")[0].lower() in ("list", "dict", "set")
+        )
     ]
     if mutable:
         before = "\n".join(f"    {n}_before = copy.deepcopy({n})" for n in mutable)
@@ -128,3 +145,24 @@ def test_module(module: str, function: str, tests: list[str], existing: str = ""
     if existing.strip():
         return existing.rstrip("\n") + "\n\n\n" + header + "\n\n" + body
     return header + "\n\n" + body
+
+
+def formatted(text: str, path: Path, workspace: Path, timeout_s: float = 10.0) -> tuple[str, list]:
+    """``text`` formatted and fixed with the project's ruff configuration (as if it were
+    ``path``), and the findings ruff still reports (``[]``: the file passes the project's
+    check). Without ruff, the text as it is and no findings."""
+    import json
+
+    from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable, run_ruff
+
+    try:
+        fmt = run_ruff(["format"], text, filename=path, cwd=workspace, timeout_s=timeout_s)
+        text = fmt.stdout or text
+        fixed = run_ruff(["check", "--fix", "--no-cache"], text, filename=path, cwd=workspace)
+        text = fixed.stdout or text
+        report = run_ruff(
+            ["check", "--no-cache", "--output-format", "json"], text, filename=path, cwd=workspace
+        )
+        return text, json.loads(report.stdout or "[]")
+    except (RuffUnavailable, RuffFailed, ValueError):
+        return text, []

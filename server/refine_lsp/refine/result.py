@@ -18,6 +18,15 @@ class Summary:
     tests_passed: int = 0
     properties_checked: int = 0
     speedup: float | None = None
+    # The 95% interval of the speed-up (bootstrap over repeated timings).
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    # Where the inputs of the property checks and the timing came from.
+    inputs: str = ""
+    # Why the action did not try at all (no test reaches the function...), when it did not.
+    refused: str = ""
+    # The verifier that rejected the last candidate tried ("" when none was rejected).
+    failed_check: str = ""
     model_calls: int = 0
     tokens: int = 0
     test_runs: int = 0
@@ -40,12 +49,19 @@ class Summary:
 
     def text(self) -> str:
         parts = [self.message] if self.message else []
-        if self.tests_total:
-            parts.append(f"tests {self.tests_passed}/{self.tests_total} pass")
+        if self.refused and self.refused not in self.message:
+            parts.append(f"refused: {self.refused}")
+        parts.append(f"{self.tests_total} tests run, {self.tests_passed} passed")
         if self.properties_checked:
-            parts.append(f"{self.properties_checked} generated inputs checked")
+            what = "properties hold" if self.action == "properties" else "generated inputs checked"
+            parts.append(f"{self.properties_checked} {what}")
+        if self.inputs:
+            parts.append(f"inputs: {self.inputs}")
         if self.speedup is not None:
-            parts.append(f"{self.speedup:.1f}x faster")
+            ci = ""
+            if self.speedup_low is not None and self.speedup_high is not None:
+                ci = f" (95% CI {self.speedup_low:.2f}-{self.speedup_high:.2f}x)"
+            parts.append(f"{self.speedup:.2f}x faster{ci}")
         parts += [f"warning: {w}" for w in self.warnings]
         if self.model_errors:
             shown = "; ".join(dict.fromkeys(self.model_errors))  # each cause once, in order

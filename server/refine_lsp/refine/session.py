@@ -10,7 +10,12 @@ from pathlib import Path
 
 from refine_lsp.settings import Settings
 from refine_lsp.verify.checks import parse_verdict, ruff_verdict
-from refine_lsp.verify.properties import hypothesis_available, property_verdict
+from refine_lsp.verify.properties import (
+    hypothesis_available,
+    property_verdict,
+    record_arguments,
+    run_properties,
+)
 from refine_lsp.verify.pytest_runner import TestPool, TestRequest, TestRun
 from refine_lsp.verify.sandbox import Cancelled, Sandbox
 from refine_lsp.verify.verdict import Verdict
@@ -21,6 +26,33 @@ from .result import LoopResult, Summary
 from .target import Target, TargetError, find_target
 
 Progress = Callable[[str, "int | None"], None]
+
+
+def describe_inputs(res: dict, seed_error: str = "") -> str:
+    """Where the inputs of a property run came from, in words (for the summary)."""
+    if not res or "seeds" not in res:
+        return ""
+    c = res["seeds"]
+    parts = []
+    for key, words in (
+        ("recorded", "passed by the tests"),
+        ("docstring", "from docstring examples"),
+        ("defaults", "from the defaults"),
+    ):
+        if c.get(key):
+            parts.append(f"{c[key]} {words}")
+    if not parts:
+        why = f" (recording failed: {seed_error})" if seed_error else ""
+        parts.append("none seen in the tests; shaped by the annotations" + why)
+    text = ", ".join(parts)
+    if res.get("calibrated", 1) < 1:
+        text += f"; sizes cut to x{res['calibrated']:g} so the original answers quickly"
+    if res.get("out_of_range"):
+        text += f"; {res['out_of_range']} out of range (the original hangs on them)"
+    timing = res.get("timing") or {}
+    if timing.get("input"):
+        text += f"; timed on {timing['input']} (seed scaled x{timing.get('factor', 1):g})"
+    return text
 
 
 class LoopError(Exception):
@@ -82,6 +114,8 @@ class Session:
         self.summary = Summary(action, self.target.qualname)
         self._pool: TestPool | None = None
         self._props: Sandbox | None = None
+        self._seeds: list[str] | None = None
+        self.seed_error = ""
 
     # -- resources -------------------------------------------------------------------------
     @property
@@ -168,6 +202,37 @@ class Session:
     def can_check_properties(self) -> bool:
         return self.target.top_level and not self.target.is_async and hypothesis_available()
 
+    def seeds(self, tests: list[str] | None = None) -> list[str]:
+        """The argument tuples the tests pass to the function (literal text), recorded once
+        per action by running ``tests`` (default: the workspace's) in the property sandbox."""
+        if self._seeds is None:
+            self.progress("recording the arguments the tests pass to " + self.target.name, None)
+            left = self.settings.refine.max_seconds - self.elapsed()
+            self._seeds, self.seed_error = record_arguments(
+                self.props_sandbox(),
+                self.rel,
+                self.target.name,
+                list(tests if tests is not None else self.tests or []),
+                timeout_s=max(10.0, min(60.0, left)),
+                cancel=self.cancel,
+            )
+        return self._seeds
+
+    def input_domain(self) -> dict:
+        """The calibrated input specs per parameter (see verify/_inputs.py), from the seeds."""
+        self.check_cancel()
+        res = run_properties(
+            self.props_sandbox(),
+            self.rel,
+            self.target.name,
+            candidate=None,
+            mode="domain",
+            seeds=self.seeds(),
+            cancel=self.cancel,
+            timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
+        )
+        return res or {"error": "did not run"}
+
     def static_checks(self, candidate: str) -> list[Verdict]:
         verdicts = [parse_verdict(candidate, self.rel)]
         if verdicts[0].passed and self.settings.reviewers.ruff:
@@ -188,6 +253,7 @@ class Session:
             max_examples=examples,
             lines=(self.target.def_line,),
             cancel=self.cancel,
+            seeds=self._seeds or [],
             timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
         )
 

@@ -1,16 +1,22 @@
 """Property checks run inside a sandbox as ``refine_lsp_props`` (a copy of this file).
 
 Reads a JSON config on stdin, writes one JSON object as the last line of stdout:
-- inputs are drawn by hypothesis from the function's annotations and defaults;
+- inputs: the seeds (arguments the tests passed, recorded by ``refine_lsp_args``; docstring
+  examples; the defaults), then hypothesis inputs shaped like them (``refine_lsp_inputs``),
+  sizes calibrated down until the original answers quickly;
+- a hang of the original on an input means the input is out of range: it is skipped and
+  counted, never a failure;
 - ``crash``: wherever the original returns, the candidate returns too (no new exception,
   no new hang); ``equivalent``: wherever the original returns, the candidate returns an
-  equal value; with no candidate, the original itself is checked for crashes;
-- the minimal failing example (hypothesis shrinks it) and, with ``timing``, the time both
-  versions take on the inputs the original handled.
+  equal value; with no candidate, the original itself is checked for exceptions;
+  ``domain``: only the calibrated input specs (for a generated test file);
+- with ``timing``: a seed scaled up until the original takes ``target_s``, results compared
+  on it, then both versions timed in alternation; the raw times go back for an interval.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib
 import inspect
@@ -20,6 +26,11 @@ import signal
 import sys
 import time
 import typing
+
+try:
+    import refine_lsp_inputs as inputs
+except ImportError:  # run from the package (tests, development)
+    from refine_lsp.verify import _inputs as inputs
 
 
 class CallTimeout(BaseException):
@@ -45,55 +56,34 @@ def _call(fn, args, timeout):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def _timed(fn, args, timeout):
+    _clear(fn)
+    start = time.perf_counter()
+    kind, value = _call(fn, args, timeout)
+    return kind, value, time.perf_counter() - start
+
+
+def _clear(fn) -> None:
+    # A cache kept between timed calls would time lookups, not the function.
+    clear = getattr(fn, "cache_clear", None)
+    if callable(clear):
+        clear()
+
+
 def _show(args) -> str:
     return "(" + ", ".join(repr(a) for a in args)[:500] + ")"
 
 
-def _strategy(tp, default, st, depth=0):
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if tp is inspect.Parameter.empty or tp is typing.Any or isinstance(tp, str):
-        if default is not inspect.Parameter.empty and default is not None:
-            return _strategy(type(default), inspect.Parameter.empty, st, depth)
-        return st.one_of(st.integers(-20, 20), st.text(max_size=6), st.lists(st.integers(-9, 9)))
-    if depth > 3:
-        return st.none()
-    if tp is bool:
-        return st.booleans()
-    if tp is int:
-        return st.integers(-20, 40)
-    if tp is float:
-        return st.floats(-1e3, 1e3, allow_nan=False)
-    if tp is str:
-        return st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
-    if tp is type(None):
-        return st.none()
-    if origin in (list, typing.List, set, frozenset) or tp in (list, set):  # noqa: UP006
-        inner = _strategy(args[0] if args else int, inspect.Parameter.empty, st, depth + 1)
-        lists = st.lists(inner, max_size=8)
-        return lists.map(set) if origin in (set, frozenset) or tp is set else lists
-    if origin is tuple or tp is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            inner = _strategy(args[0], inspect.Parameter.empty, st, depth + 1)
-            return st.lists(inner, max_size=6).map(tuple)
-        if not args:
-            return st.lists(st.integers(-9, 9), max_size=6).map(tuple)
-        return st.tuples(*(_strategy(a, inspect.Parameter.empty, st, depth + 1) for a in args))
-    if origin is dict or tp is dict:
-        k, v = args if len(args) == 2 else (str, int)
-        return st.dictionaries(
-            _strategy(k, inspect.Parameter.empty, st, depth + 1),
-            _strategy(v, inspect.Parameter.empty, st, depth + 1),
-            max_size=5,
-        )
-    if origin is typing.Union or type(tp).__name__ == "UnionType":
-        return st.one_of(*(_strategy(a, inspect.Parameter.empty, st, depth + 1) for a in args))
-    if isinstance(tp, type):
-        try:
-            return st.from_type(tp)
-        except Exception:  # noqa: BLE001
-            return st.none()
-    return st.none()
+def _brief(v) -> str:
+    """A value in a few words: small ones as they are, big ones by their size."""
+    text = repr(v)
+    if len(text) <= 24:
+        return text
+    if isinstance(v, (str, bytes)):
+        return f"a {type(v).__name__} of length {len(v)}"
+    if isinstance(v, (list, tuple, set, frozenset, dict)):
+        return f"a {type(v).__name__} of {len(v)} items"
+    return text[:24] + "..."
 
 
 def _same(a, b) -> bool:
@@ -105,6 +95,98 @@ def _same(a, b) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001
         return False
+
+
+def _seeds(cfg, original, params) -> tuple[list[tuple], dict]:
+    n = len(params)
+    recorded = []
+    for text in cfg.get("seeds") or []:
+        try:
+            args = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(args, tuple) and len(args) == n:
+            recorded.append(args)
+    doc = inputs.doctest_seeds(inspect.getdoc(original), original.__name__, n)
+    defaults = []
+    if n and all(p.default is not inspect.Parameter.empty for p in params):
+        defaults.append(tuple(p.default for p in params))
+    unique: dict[str, tuple] = {}
+    for args in recorded + doc + defaults:
+        unique.setdefault(repr(args), args)
+    seeds = list(unique.values())
+    counts = {"recorded": len(recorded), "docstring": len(doc), "defaults": len(defaults)}
+    return seeds, counts
+
+
+def _specs(seeds, params, hints) -> list[dict]:
+    specs = []
+    for i, p in enumerate(params):
+        if seeds:
+            specs.append(inputs.from_values([s[i] for s in seeds], top=True))
+        else:
+            specs.append(inputs.from_annotation(hints.get(p.name, p.annotation), p.default))
+    return specs
+
+
+def _calibrate(original, specs, timeout) -> tuple[list[dict], float]:
+    """Shrink the specs until the original answers their costliest input within a fifth of
+    the per-call limit (an exponential function stays usable)."""
+    factor = 1.0
+    for _ in range(12):
+        args = tuple(inputs.biggest(s) for s in specs)
+        kind, _, seconds = _timed(original, args, timeout)
+        if kind != "hang" and seconds <= timeout / 5:
+            break
+        factor *= 0.75
+        specs = [inputs.shrink(s, 0.75) for s in specs]
+    return specs, factor
+
+
+def _timing_input(fn, bases, target_s, limit):
+    """The base on which ``fn`` is slowest, grown until ``fn`` takes ``target_s`` on it (or
+    the next size would hang or raise: out of range)."""
+    timed = []
+    for b in bases[:30]:
+        kind, _, t = _timed(fn, b, limit)
+        if kind == "ok":
+            timed.append((t, b))
+    if not timed:
+        return None
+    best_t, base = max(timed, key=lambda x: x[0])
+    best, factor, f = base, 1.0, 1.0
+    # Sizes that are numbers grow slowly (the work may be exponential in them).
+    step = 1.1 if any(isinstance(a, int) and not isinstance(a, bool) for a in base) else 1.5
+    while best_t < target_s and f < 2**16:
+        f *= step
+        trial = tuple(inputs.grow(a, f) for a in base)
+        if trial == best:
+            continue
+        kind, _, t = _timed(fn, trial, limit)
+        if kind != "ok":
+            break
+        best, best_t, factor = trial, t, f
+    return best, best_t, factor
+
+
+def _time_both(original, candidate, args, budget_s, limit) -> dict:
+    """Alternate original and candidate on ``args`` (at least 7 pairs, up to 40)."""
+    orig, cand = [], []
+    equal = True
+    deadline = time.monotonic() + budget_s
+    for i in range(40):
+        k1, want, t1 = _timed(original, args, limit)
+        k2, got, t2 = _timed(candidate, args, limit)
+        if k1 != "ok":
+            break
+        if k2 != "ok" or (i == 0 and not _same(want, got)):
+            equal = False
+            break
+        orig.append(t1)
+        cand.append(t2)
+        if i >= 6 and time.monotonic() > deadline:
+            break
+    return {"original": orig, "candidate": cand, "equal": equal}
 
 
 def main() -> None:
@@ -129,12 +211,45 @@ def main() -> None:
     params = [
         p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-    strategy = st.tuples(
-        *(_strategy(hints.get(p.name, p.annotation), p.default, st) for p in params)
-    )
     timeout = float(cfg.get("call_timeout", 0.5))
+    seeds, counts = _seeds(cfg, original, params)
+    specs, factor = _calibrate(original, _specs(seeds, params, hints), timeout)
     mode = cfg.get("mode", "crash")
-    state = {"examples": 0, "valid": 0, "failure": None, "inputs": []}
+    out = {"params": [p.name for p in params], "specs": specs, "seeds": counts}
+    out["calibrated"] = round(factor, 3)
+    if mode == "domain":
+        print(json.dumps(out, default=repr))
+        return
+    state = {"examples": 0, "valid": 0, "failure": None, "out_of_range": 0, "inputs": []}
+
+    def check(args) -> bool:
+        state["examples"] += 1
+        kind, want = _call(original, args, timeout)
+        if kind == "hang":
+            state["out_of_range"] += 1  # too big for the original: not a fault of either
+            return True
+        if candidate is None:
+            if kind != "ok":
+                state["failure"] = {"args": _show(args), "error": str(want)}
+                return False
+            state["valid"] += 1
+            return True
+        if kind != "ok":
+            return True
+        state["valid"] += 1
+        if len(state["inputs"]) < 40:
+            state["inputs"].append(args)
+        got_kind, got = _call(candidate, args, timeout)
+        if got_kind != "ok":
+            state["failure"] = {"args": _show(args), "error": str(got or "timed out")}
+            return False
+        if mode == "equivalent" and not _same(want, got):
+            state["failure"] = {
+                "args": _show(args),
+                "error": f"returned {got!r:.200} where the original returned {want!r:.200}",
+            }
+            return False
+        return True
 
     @settings(
         max_examples=int(cfg.get("max_examples", 100)),
@@ -144,52 +259,39 @@ def main() -> None:
         suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
-    @given(strategy)
+    @given(st.tuples(*(inputs.strategy(s, st) for s in specs)))
     def prop(args):
-        state["examples"] += 1
-        kind, want = _call(original, args, timeout)
-        if candidate is None:
-            if kind != "ok":
-                state["failure"] = {"args": _show(args), "error": str(want or kind)}
-                raise AssertionError(kind)
-            return
-        if kind != "ok":
-            return
-        state["valid"] += 1
-        if len(state["inputs"]) < 40:
-            state["inputs"].append(args)
-        got_kind, got = _call(candidate, args, timeout)
-        if got_kind != "ok":
-            state["failure"] = {"args": _show(args), "error": str(got or "timed out")}
-            raise AssertionError(got_kind)
-        if mode == "equivalent" and not _same(want, got):
-            state["failure"] = {
-                "args": _show(args),
-                "error": f"returned {got!r:.200} where the original returned {want!r:.200}",
-            }
-            raise AssertionError("differs")
+        if not check(args):
+            raise AssertionError("property failed")
 
-    try:
-        prop()
-    except AssertionError:
-        pass
-    except Exception as exc:  # noqa: BLE001 - e.g. hypothesis cannot build a strategy
-        state["failure"] = state["failure"] or {"args": "", "error": f"{type(exc).__name__}: {exc}"}
-    out = {k: state[k] for k in ("examples", "valid", "failure")}
+    ok = all(check(s) for s in seeds)
+    if ok:
+        try:
+            prop()
+        except AssertionError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - e.g. hypothesis cannot build a strategy
+            state["failure"] = state["failure"] or {
+                "args": "",
+                "error": f"{type(exc).__name__}: {exc}",
+            }
+    out.update({k: state[k] for k in ("examples", "valid", "failure", "out_of_range")})
     if cfg.get("timing") and candidate is not None and state["failure"] is None:
-        out["timing"] = {"original": _time(original, state["inputs"], timeout)}
-        out["timing"]["candidate"] = _time(candidate, state["inputs"], timeout)
+        out["timing"] = _timing(cfg, original, candidate, seeds or state["inputs"])
     print(json.dumps(out, default=repr))
 
 
-def _time(fn, inputs, timeout) -> float:
-    best = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        for args in inputs:
-            _call(fn, args, timeout)
-        best = min(best, time.perf_counter() - start)
-    return best
+def _timing(cfg, original, candidate, bases) -> dict:
+    target = float(cfg.get("target_s", 0.05))
+    limit = float(cfg.get("timing_call_limit_s", 2.0))
+    found = _timing_input(original, bases, target, limit)
+    if found is None:
+        return {"error": "the original returned on none of the inputs"}
+    args, seconds, factor = found
+    res = _time_both(original, candidate, args, float(cfg.get("timing_budget_s", 3.0)), limit)
+    shown = f"{original.__name__}({', '.join(_brief(a) for a in args)})"
+    res.update({"input": shown, "factor": round(factor, 3), "first_s": seconds})
+    return res
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""Generated property checks and timing, run in a sandbox: see ``_props_script``."""
+"""Generated property checks and timing, run in a sandbox: see ``_props_script``; the
+arguments the tests pass, recorded in a sandbox: see ``_args_plugin``."""
 
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import statistics
 import sys
 import threading
 from pathlib import Path
@@ -45,12 +48,10 @@ def run_properties(
     timeout_s: float = 60.0,
     cancel: threading.Event | None = None,
     python: str | None = None,
+    seeds: list[str] = (),
 ) -> dict | None:
     """Raw result of the property script, or None when it could not run."""
-    script = sandbox.root.parent / "support" / "refine_lsp_props.py"
-    script.parent.mkdir(exist_ok=True)
-    if not script.exists():
-        shutil.copy(_HERE / "_props_script.py", script)
+    script = _support(sandbox) / "refine_lsp_props.py"
     cfg = {
         "module": module_name(rel),
         "function": function,
@@ -59,9 +60,10 @@ def run_properties(
         "timing": timing,
         "max_examples": max_examples,
         "call_timeout": call_timeout_s,
+        "seeds": list(seeds),
     }
     root = sandbox.root
-    env = {"PYTHONPATH": f"{root}:{root / 'src'}"}
+    env = {"PYTHONPATH": f"{script.parent}:{root}:{root / 'src'}"}
     run = sandbox.run(
         [python or sys.executable, str(script)],
         timeout_s=timeout_s,
@@ -93,6 +95,7 @@ def property_verdict(
     lines: tuple[int, ...] = (),
     cancel: threading.Event | None = None,
     timeout_s: float = 60.0,
+    seeds: list[str] = (),
 ) -> Verdict:
     name = "equivalence" if mode == "equivalent" else "no-crash"
     if not hypothesis_available():
@@ -107,6 +110,7 @@ def property_verdict(
         max_examples=max_examples,
         cancel=cancel,
         timeout_s=timeout_s,
+        seeds=seeds,
     )
     if res is None or "error" in res:
         err = (res or {}).get("error", "did not run")
@@ -115,17 +119,96 @@ def property_verdict(
     if failure:
         msg = f"{function}{failure['args']}: {failure['error']}"
         return Verdict(name, False, f"minimal failing example: {msg}", [Feedback(lines, msg)], res)
-    details = f"{res.get('valid', res.get('examples', 0))} generated inputs checked ({mode})"
+    details = f"{res.get('valid', res.get('examples', 0))} inputs checked ({mode})"
+    if res.get("out_of_range"):
+        details += f"; {res['out_of_range']} out of range (the original hangs on them)"
     return Verdict(name, True, details, data=res)
 
 
-def timing_verdict(result: dict, min_speedup: float = 1.1) -> Verdict:
-    """Judge a property result that carries timings: the candidate must be measurably faster."""
+def _support(sandbox: Sandbox) -> Path:
+    """The folder beside the sandbox copy holding the scripts that run inside it."""
+    support = sandbox.root.parent / "support"
+    support.mkdir(exist_ok=True)
+    for src, name in (
+        ("_props_script.py", "refine_lsp_props.py"),
+        ("_inputs.py", "refine_lsp_inputs.py"),
+        ("_args_plugin.py", "refine_lsp_args.py"),
+    ):
+        if not (support / name).exists():
+            shutil.copy(_HERE / src, support / name)
+    return support
+
+
+def record_arguments(
+    sandbox: Sandbox,
+    rel: str,
+    function: str,
+    tests: list[str],
+    *,
+    timeout_s: float = 60.0,
+    cancel: threading.Event | None = None,
+    python: str | None = None,
+) -> tuple[list[str], str]:
+    """The argument tuples (as literal text) the tests pass to ``function``, and an error
+    ("" when the tests ran). Runs the tests once more, in the sandbox copy."""
+    support = _support(sandbox)
+    root = sandbox.root
+    env = {
+        "PYTHONPATH": f"{support}:{root}:{root / 'src'}",
+        "REFINE_ARGS_FILE": str(root / rel),
+        "REFINE_ARGS_FUNC": function,
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    argv = [python or sys.executable, "-m", "pytest", "-q", "-s", "-p", "refine_lsp_args"]
+    argv += ["-p", "no:cacheprovider", "-o", "addopts=", *tests]
+    run = sandbox.run(argv, timeout_s=timeout_s, cancel=cancel, env=env)
+    for line in reversed(run.stdout.splitlines()):
+        if line.startswith("REFINE_ARGS "):
+            try:
+                return [str(a) for a in json.loads(line[len("REFINE_ARGS ") :])], ""
+            except ValueError:
+                break
+    return [], "timed out" if run.timed_out else "the tests did not report their arguments"
+
+
+def speedup_interval(
+    original: list[float], candidate: list[float], confidence: float = 0.95, n: int = 2000
+) -> tuple[float, float, float]:
+    """Ratio of median times (original / candidate) and a bootstrap percentile interval."""
+    if not original or not candidate:
+        return 0.0, 0.0, 0.0
+    point = statistics.median(original) / max(statistics.median(candidate), 1e-9)
+    rng = random.Random(0)  # the same timings always give the same interval
+    ratios = []
+    for _ in range(n):
+        o = [rng.choice(original) for _ in original]
+        c = [rng.choice(candidate) for _ in candidate]
+        ratios.append(statistics.median(o) / max(statistics.median(c), 1e-9))
+    ratios.sort()
+    tail = (1 - confidence) / 2
+    return point, ratios[int(tail * n)], ratios[min(n - 1, int((1 - tail) * n))]
+
+
+def timing_verdict(result: dict, min_speedup: float = 1.2) -> Verdict:
+    """The candidate must be faster with the whole 95% interval of the speed-up above
+    ``min_speedup``, measured on an input where the original takes its target time."""
     t = result.get("timing") or {}
-    orig, cand = t.get("original"), t.get("candidate")
-    if not orig or not cand:
-        return Verdict("timing", False, "no timing measured", data=t)
-    speedup = orig / cand if cand > 0 else float("inf")
-    ok = speedup >= min_speedup
-    details = f"{speedup:.2f}x on {result.get('valid', 0)} generated inputs"
-    return Verdict("timing", ok, details, data={**t, "speedup": speedup})
+    if t.get("error"):
+        return Verdict("timing", False, f"not timed: {t['error']}", data=t)
+    if not t.get("equal", True):
+        return Verdict(
+            "timing", False, f"results differ on the timing input {t.get('input')}", data=t
+        )
+    orig, cand = t.get("original") or [], t.get("candidate") or []
+    if len(orig) < 3 or len(cand) < 3:
+        return Verdict("timing", False, "too few timings to judge", data=t)
+    point, low, high = speedup_interval(orig, cand)
+    ok = low > min_speedup
+    details = (
+        f"{point:.2f}x (95% CI {low:.2f}-{high:.2f}x, {len(orig)} runs each) on "
+        f"{t.get('input')}, where the original takes {statistics.median(orig) * 1e3:.0f} ms"
+    )
+    if not ok:
+        details += f"; needs the interval above {min_speedup:.1f}x"
+    data = {**t, "speedup": point, "low": low, "high": high}
+    return Verdict("timing", ok, details, data=data)
