@@ -78,6 +78,12 @@ class Inline:
 
 
 @dataclass
+class Rename:
+    # Off: rename answers nothing (for users who let another server rename).
+    enabled: bool = True
+
+
+@dataclass
 class Acceptance:
     enabled: bool = True
     # Share of would-be-accepted suggestions to keep; sets both stages' thresholds.
@@ -87,6 +93,10 @@ class Acceptance:
     db_path: str | None = None
     # Write decisions and learned state to the events store; headless runs turn this off.
     record: bool = True
+    # What a model call and a rejected suggestion cost, in seconds of the user's time; they
+    # set stage 1's share of the allowed loss. Defaults from the CUPS timings (gate.py).
+    call_cost_s: float = 0.36
+    rejected_cost_s: float = 1.66
 
 
 @dataclass
@@ -99,6 +109,7 @@ class Settings:
     refine: Refine = field(default_factory=Refine)
     inline: Inline = field(default_factory=Inline)
     acceptance: Acceptance = field(default_factory=Acceptance)
+    rename: Rename = field(default_factory=Rename)
 
 
 def _camel(name: str) -> str:
@@ -128,6 +139,8 @@ def _check(value: Any, tp: Any) -> bool:
 
 _RANGES = {
     "acceptance.keep_accepted": (0.01, 1.0),
+    "acceptance.call_cost_s": (0.0, 3600.0),
+    "acceptance.rejected_cost_s": (0.0, 3600.0),
     "diagnostics.debounce_ms": (0, 10_000),
     "inline.debounce_ms": (0, 10_000),
 }

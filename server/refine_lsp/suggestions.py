@@ -61,7 +61,7 @@ class Suggestions:
         self.db = default_db_path(acc.db_path)
         self.recording = acc.record
         state = self._open_store()
-        self.gate = default_gate(acc.keep_accepted)
+        self.gate = default_gate(acc.keep_accepted, acc.call_cost_s, acc.rejected_cost_s)
         self.gate.load_state(state.get("gate") or {})
         self.hints = HintGate()
         self.hints.load_state(state.get("hints") or {})
@@ -81,7 +81,8 @@ class Suggestions:
 
     def reconfigure(self, settings: Settings) -> None:
         self.settings = settings
-        self.gate.set_keep(settings.acceptance.keep_accepted)
+        acc = settings.acceptance
+        self.gate.set_keep(acc.keep_accepted, acc.call_cost_s, acc.rejected_cost_s)
         if settings.acceptance.record != self.recording:
             self.close()
             self.recording = settings.acceptance.record
@@ -239,7 +240,9 @@ class Suggestions:
         if kind == COMPLETION_KIND:
             done = []
         if kind in (None, COMPLETION_KIND):
-            self.gate = default_gate(self.gate.keep_accepted)
+            self.gate = default_gate(
+                self.gate.keep_accepted, self.gate.call_cost, self.gate.rejected_cost
+            )
             self.earlier = dict.fromkeys(STAT_KEYS, 0)
             self.stats.update(dict.fromkeys(STAT_KEYS, 0))
             done.append(COMPLETION_KIND)

@@ -202,3 +202,51 @@ def test_evaluation_learns_only_from_what_the_gate_showed():
     assert len({t.stage2 for t in server_like}) == 1  # nothing learned from hidden ones
     replay_all = online_scores(prior, decisions, keep=0.9, learn_all=True)
     assert replay_all[-1].stage2 > replay_all[0].stage2 + 1.0  # all accepted: it learns
+
+
+def test_keep_calibration_starts_at_the_setting_and_follows_the_users_evidence():
+    from refine_lsp.acceptance.calibration import MAX_SHIFT, KeepCalibration
+
+    cal = KeepCalibration(0.9)
+    assert cal.estimate() == pytest.approx(0.9) and cal.aim() == pytest.approx(0.9)
+
+    def rounds(n):  # four accepted shown, one hidden that would likely have been accepted
+        for _ in range(n):
+            for _ in range(4):
+                cal.shown_accepted()
+            cal.hidden(0.8)
+
+    rounds(5)
+    early = cal.aim()  # a little evidence moves it a little: the hand-over is gradual
+    rounds(195)
+    assert 0.9 < early < cal.aim() <= 0.9 + MAX_SHIFT
+    assert cal.estimate() == pytest.approx(4 / 4.8, abs=0.01)
+    over = KeepCalibration(0.9)
+    for _ in range(200):  # every accepted one shown, nothing likely hidden: hide more
+        over.shown_accepted()
+        over.hidden(0.01)
+    assert over.aim() < 0.9
+    copy = KeepCalibration(0.9)
+    copy.load_state(over.state())
+    assert copy.aim() == over.aim()
+    copy.load_state({"shown": "x"})  # ignored
+    assert copy.aim() == over.aim()
+
+
+def test_gate_lowers_its_thresholds_for_a_user_it_keeps_short():
+    rng = random.Random(2)
+    rows = [{"a": rng.gauss(0, 1), "b": 0.0, "flag": 0.0} for _ in range(400)]
+    prior = _prior({"a": 1.0, "b": 0.0, "flag": 0.0}, 0.0)
+    prior.rejected_logits = [(r["a"] - 1.0, r["a"] - 1.0) for r in rows]
+    fixed = AcceptanceGate(prior, 0.9, calibrate=False)
+    gate = AcceptanceGate(prior, 0.9)
+    assert (gate.threshold1, gate.threshold2) == (fixed.threshold1, fixed.threshold2)
+    likely = {"a": -1.0, "b": 0.0, "flag": 0.0}  # hidden, yet the model gives it 27%
+    for _ in range(100):
+        if gate.stage1(likely).show:
+            gate.stage2(likely)
+    assert gate.aimed > 0.9
+    assert gate.threshold1 + gate.threshold2 < fixed.threshold1 + fixed.threshold2
+    again = AcceptanceGate(prior, 0.9)
+    again.load_state(gate.state())  # the calibration persists with the gate's state
+    assert again.aimed == gate.aimed

@@ -170,3 +170,21 @@ def test_applied_kind_stays(tmp_path):
 def test_without_the_gate_every_hint_is_shown():
     out = gate_hints(None, HintLedger(), URI, BEFORE, [up031(BEFORE)] * 3)
     assert len(out) == 3 and all(f.severity == Severity.hint for f in out)
+
+
+def test_deleting_what_the_fix_deletes_takes_the_fix(tmp_path):
+    text = "def f():\n    x = 1\n    return None\n"
+    ret = Finding(
+        Span(Pos(2, 4), Pos(2, 15)),
+        Severity.warning,
+        "RET501",
+        "Do not explicitly return None",
+        "ruff",
+        "ruff:RET501",
+        {"edits": [TextEdit(Span(Pos(2, 0), Pos(3, 0)), "")]},
+    )
+    sug = make(tmp_path)
+    ledger = HintLedger()
+    assert len(gate_hints(sug, ledger, URI, text, [ret])) == 1
+    assert gate_hints(sug, ledger, URI, "def f():\n    x = 1\n", []) == []
+    assert hint_counts(sug) == {"shown": 1, "applied": 1}

@@ -85,6 +85,7 @@ def online_scores(
     decisions: Sequence[Decision],
     keep: float = 0.95,
     learn_all: bool = True,
+    calibrate: bool = True,
 ) -> list[GateTrace]:
     """Run each user's decisions, in time order, through a fresh `AcceptanceGate`.
 
@@ -94,17 +95,14 @@ def online_scores(
     """
     traces: dict[int, GateTrace] = {}
     for user_decisions in _by_user(decisions).values():
-        gate = AcceptanceGate(prior, keep)
+        gate = AcceptanceGate(prior, keep, calibrate=calibrate)
         for d in sorted(user_decisions, key=lambda d: d.time):
-            one, two = gate.stage1(d.stage1), gate.stage2(d.stage2)
-            traces[id(d)] = GateTrace(
-                gate.stage1_model.logit(d.stage1),
-                gate.stage2_logit(d.stage2),
-                gate.stage2_plain_model.logit(d.stage2),
-                one.show,
-                one.show and two.show,
-            )
-            if learn_all or (one.show and two.show):
+            z1, z2 = gate.stage1_model.logit(d.stage1), gate.stage2_logit(d.stage2)
+            z2_plain = gate.stage2_plain_model.logit(d.stage2)
+            called = gate.stage1(d.stage1).show  # as the server: stage 2 only after a call
+            shown = called and gate.stage2(d.stage2).show
+            traces[id(d)] = GateTrace(z1, z2, z2_plain, called, shown)
+            if learn_all or shown:
                 gate.learn(d.stage2, d.accepted)
     return [traces[id(d)] for d in decisions]
 

@@ -14,10 +14,12 @@ that a few odd decisions cannot wreck it.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from refine_lsp.acceptance.calibration import KeepCalibration
 from refine_lsp.acceptance.model import LogisticModel, sigmoid
 
 # Online learning rates: the bias moves fast (a user's overall taste), the weights slowly.
@@ -87,13 +89,14 @@ def thresholds_for_keep(
         t1 = _quantile_threshold(first, 1.0 - (1.0 - keep) / 2.0)
         return t1, _stage2_threshold(accepted_logits, t1, keep)
     n = len(accepted_logits) + len(rejected_logits)
+    all_first = sorted([a for a, _ in accepted_logits] + [a for a, _ in rejected_logits])
     best: tuple[float, float, float] | None = None
     for i in range(STAGE1_GRID + 1):
         keep1 = 1.0 - (1.0 - keep) * i / STAGE1_GRID
         t1 = _quantile_threshold(first, keep1)
         t2 = _stage2_threshold(accepted_logits, t1, keep)
-        calls = sum(a >= t1 for a, _ in accepted_logits) + sum(a >= t1 for a, _ in rejected_logits)
-        shown_rejected = sum(a >= t1 and b >= t2 for a, b in rejected_logits)
+        calls = n - bisect.bisect_left(all_first, t1)
+        shown_rejected = sum(1 for a, b in rejected_logits if b >= t2 and a >= t1)
         cost = (call_cost * calls + rejected_cost * shown_rejected) / n
         if best is None or cost < best[0] - 1e-12:
             best = (cost, t1, t2)
@@ -208,12 +211,15 @@ class AcceptanceGate:
         keep_accepted: float = 0.95,
         call_cost: float = CALL_COST_S,
         rejected_cost: float = REJECTED_COST_S,
+        calibrate: bool = True,
     ) -> None:
         self.prior = prior
         self.stage1_model = OnlineLogistic(prior.stage1)
         self.stage2_model = OnlineLogistic(prior.stage2)
         self.stage2_plain_model = OnlineLogistic(prior.stage2_plain)
         self.call_cost, self.rejected_cost = call_cost, rejected_cost
+        self.calibrate = calibrate
+        self.calibration = KeepCalibration(keep_accepted)
         self.set_keep(keep_accepted)
 
     def set_keep(
@@ -223,29 +229,53 @@ class AcceptanceGate:
         rejected_cost: float | None = None,
     ) -> None:
         """Re-derive the thresholds (e.g. after a setting changed)."""
+        if not 0.0 < keep_accepted <= 1.0:
+            raise ValueError(f"keep_accepted must be in (0, 1], got {keep_accepted!r}")
         self.keep_accepted = keep_accepted
+        self.calibration.keep = keep_accepted
         if call_cost is not None:
             self.call_cost = call_cost
         if rejected_cost is not None:
             self.rejected_cost = rejected_cost
-        p = self.prior
-        self.threshold1, self.threshold2 = thresholds_for_keep(
-            p.accepted_logits, keep_accepted, p.rejected_logits, self.call_cost, self.rejected_cost
-        )
-        self.threshold2_plain = _stage2_threshold(
-            p.accepted_logits_plain, self.threshold1, keep_accepted
-        )
+        self._thresholds: dict[float, tuple[float, float, float]] = {}
+        self.aimed = None
+        self._aim()
+
+    def _aim(self) -> None:
+        """Thresholds for the kept share calibration aims at (the setting, to begin with)."""
+        aim = self.calibration.aim() if self.calibrate else self.keep_accepted
+        if aim == self.aimed:
+            return
+        if aim not in self._thresholds:
+            p = self.prior
+            t1, t2 = thresholds_for_keep(
+                p.accepted_logits, aim, p.rejected_logits, self.call_cost, self.rejected_cost
+            )
+            self._thresholds[aim] = (t1, t2, _stage2_threshold(p.accepted_logits_plain, t1, aim))
+        self.aimed = aim
+        self.threshold1, self.threshold2, self.threshold2_plain = self._thresholds[aim]
 
     def stage1(self, features: Mapping[str, float]) -> GateDecision:
         """Before the model call: is a suggestion here likely enough to be accepted?"""
         z = self.stage1_model.logit(features)
-        return GateDecision(z >= self.threshold1, sigmoid(z), _prob(self.threshold1))
+        decision = GateDecision(z >= self.threshold1, sigmoid(z), _prob(self.threshold1))
+        if not decision.show:
+            self._hidden(decision.probability)
+        return decision
 
     def stage2(self, features: Mapping[str, float]) -> GateDecision:
         """After the model call: show this suggestion?"""
         z = self.stage2_logit(features)
         t = self.threshold2 if features.get("s_has_logprobs") else self.threshold2_plain
-        return GateDecision(z >= t, sigmoid(z), _prob(t))
+        decision = GateDecision(z >= t, sigmoid(z), _prob(t))
+        if not decision.show:
+            self._hidden(decision.probability)
+        return decision
+
+    def _hidden(self, probability: float) -> None:
+        if self.calibrate:
+            self.calibration.hidden(probability)
+            self._aim()
 
     def stage2_logit(self, features: Mapping[str, float]) -> float:
         """Stage-2 logit, from the model that fits what the provider returned."""
@@ -259,12 +289,16 @@ class AcceptanceGate:
         self.stage2_plain_model.learn(features, accepted)
         if features.get("s_has_logprobs"):
             self.stage2_model.learn(features, accepted)
+        if accepted and self.calibrate:
+            self.calibration.shown_accepted()
+            self._aim()
 
     def state(self) -> dict:
         return {
             "stage1": self.stage1_model.state(),
             "stage2": self.stage2_model.state(),
             "stage2_plain": self.stage2_plain_model.state(),
+            "calibration": self.calibration.state(),
         }
 
     def load_state(self, state: Mapping) -> None:
@@ -272,6 +306,8 @@ class AcceptanceGate:
             self.stage1_model.load_state(state.get("stage1") or {})
             self.stage2_model.load_state(state.get("stage2") or {})
             self.stage2_plain_model.load_state(state.get("stage2_plain") or {})
+            self.calibration.load_state(state.get("calibration") or {})
+            self._aim()
 
 
 def _prob(logit: float) -> float:

@@ -135,7 +135,7 @@ class HintInstance:
     line: int
     before: str  # the lines around the flagged one, to tell a local edit from a wholesale one
     after: str
-    fixed: tuple[str, ...]  # the flagged lines as the fix would leave them (stripped)
+    fixed: tuple[str, ...] | None  # the lines as the fix leaves them (stripped); None: unknown
 
 
 @dataclass
@@ -165,16 +165,17 @@ def _line(lines: list[str], n: int) -> str:
     return lines[n].strip() if 0 <= n < len(lines) else ""
 
 
-def _fixed_lines(lines: list[str], f: Finding) -> tuple[str, ...]:
-    """The lines the fix touches, as they read after the fix (empty when unknown)."""
+def _fixed_lines(lines: list[str], f: Finding) -> tuple[str, ...] | None:
+    """The lines the fix touches, as they read after the fix (() when it deletes them)."""
     edits = [e for e in f.data.get("edits", ()) if isinstance(e, TextEdit)]
     if not edits:
-        return ()
+        return None
     first = min(e.span.start.line for e in edits)
     last = max(e.span.end.line for e in edits)
-    if last - first > 20 or last >= len(lines):
-        return ()
-    snippet = "\n".join(lines[first : last + 1])
+    padded = [*lines, ""]  # an edit may end at the start of the line after the last
+    if last - first > 20 or last >= len(padded):
+        return None
+    snippet = "\n".join(padded[first : last + 1])
     moved = [
         TextEdit(
             Span(
@@ -190,10 +191,10 @@ def _fixed_lines(lines: list[str], f: Finding) -> tuple[str, ...]:
 
 def _outcome(inst: HintInstance, key: tuple[str, str], present_lines: set[str]) -> str | None:
     """What the disappearance of a shown hint means: applied, rejected, or no decision."""
-    if inst.fixed and all(s in present_lines for s in inst.fixed):
-        return "applied"  # the user typed the fix (or an equivalent of it)
     if key[1] in present_lines:
         return None  # the line is still there: the rule stopped firing for another reason
+    if inst.fixed is not None and all(s in present_lines for s in inst.fixed):
+        return "applied"  # the user typed the fix (or deleted what the fix deletes)
     if (not inst.before or inst.before in present_lines) and (
         not inst.after or inst.after in present_lines
     ):

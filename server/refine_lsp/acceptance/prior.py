@@ -9,7 +9,12 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior
+from refine_lsp.acceptance.gate import (
+    CALL_COST_S,
+    REJECTED_COST_S,
+    AcceptanceGate,
+    AcceptancePrior,
+)
 
 PRIOR_FILE = "acceptance_prior.json"
 
@@ -28,6 +33,10 @@ def shipped_prior() -> AcceptancePrior:
     return AcceptancePrior.from_json(data)
 
 
-def default_gate(keep_accepted: float = 0.95) -> AcceptanceGate:
+def default_gate(
+    keep_accepted: float = 0.95,
+    call_cost: float = CALL_COST_S,
+    rejected_cost: float = REJECTED_COST_S,
+) -> AcceptanceGate:
     """A fresh gate on the shipped prior, for one user."""
-    return AcceptanceGate(shipped_prior(), keep_accepted)
+    return AcceptanceGate(shipped_prior(), keep_accepted, call_cost, rejected_cost)
