@@ -7,7 +7,7 @@ from lsprotocol import types as lsp
 from refine_lsp.actions import kinds
 
 from .commands import review_workspace, run_loop, suggestions
-from .handlers import code_actions, diagnostics, inline, lifecycle, stats, sync
+from .handlers import code_actions, diagnostics, inline, lifecycle, rename, stats, sync
 from .server import RefineServer
 
 METHODS = (
@@ -33,6 +33,8 @@ METHODS = (
     ),
     (lsp.CODE_ACTION_RESOLVE, code_actions.code_action_resolve, None),
     (lsp.TEXT_DOCUMENT_INLINE_COMPLETION, inline.inline_completion, lsp.InlineCompletionOptions()),
+    (lsp.TEXT_DOCUMENT_PREPARE_RENAME, rename.prepare_rename, None),
+    (lsp.TEXT_DOCUMENT_RENAME, rename.rename, lsp.RenameOptions(prepare_provider=True)),
     (kinds.SUGGESTION_REJECTED, inline.suggestion_rejected, None),
     (kinds.SERVER_STATS, stats.server_stats, None),
 )

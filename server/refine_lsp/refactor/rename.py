@@ -1,0 +1,543 @@
+"""Rename a local, a parameter or a module-level name, in every file of the workspace that
+uses it, or refuse with the reason. Scope analysis by libcst; nothing is renamed on a guess.
+
+Renamed: local variables and nested functions, parameters (with the keyword arguments of
+the calls that can be resolved to the function), module-level functions, classes and
+variables with their imports elsewhere (``from m import x``, ``from m import x as y``,
+``import m`` + ``m.x``, re-exports) and ``__all__`` entries. Refused with the reason:
+attributes and methods, names declared ``global``/``nonlocal``, names bound by pattern
+matching (libcst's scopes do not record them), ``import *`` of the module, collisions and
+shadowing in any affected scope, builtins and names from outside the workspace, keywords.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BaseAssignment,
+    ClassScope,
+    FunctionScope,
+    GlobalScope,
+    ImportAssignment,
+    MetadataWrapper,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from refine_lsp.index.modules import dotted, imported_module, module_name
+
+from .model import Refusal
+
+
+@dataclass
+class RenameResult:
+    old: str
+    new: str
+    changes: dict[str, str] = field(default_factory=dict)  # path -> whole new text
+    occurrences: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    path: str
+    text: str
+    wrapper: MetadataWrapper
+    scopes: Mapping
+    positions: Mapping
+    assigned: dict[int, Assignment]  # id(name node) -> its assignment
+    accessed: dict[int, Access]  # id(name node) -> its access
+    accesses: list[Access]
+    module: str
+    is_package: bool
+    edits: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
+
+    def where(self, node: cst.CSTNode) -> str:
+        p = self.positions[node].start
+        return f"{Path(self.path).name}:{p.line}"
+
+
+def _binding_name(a: BaseAssignment) -> cst.Name | None:
+    node = getattr(a, "node", None)
+    if isinstance(node, cst.Name):
+        return node
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
+        return node.name
+    return None
+
+
+def _parse(path: str, text: str) -> _Parsed:
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(text))
+    except cst.ParserSyntaxError as exc:
+        raise Refusal(
+            f"{Path(path).name} does not parse (line {exc.raw_line}): fix it first"
+        ) from None
+    scopes = wrapper.resolve(ScopeProvider)
+    positions = wrapper.resolve(PositionProvider)
+    assigned: dict[int, Assignment] = {}
+    accessed: dict[int, Access] = {}
+    accesses: list[Access] = []
+    seen: set[int] = set()
+    for scope in scopes.values():
+        if scope is None or id(scope) in seen:
+            continue
+        seen.add(id(scope))
+        for a in scope.assignments:
+            name = _binding_name(a)
+            if name is not None:
+                assigned[id(name)] = a
+        for acc in scope.accesses:
+            accesses.append(acc)
+            if isinstance(acc.node, cst.Name):
+                accessed[id(acc.node)] = acc
+    mod, is_package = module_name(Path(path))
+    return _Parsed(
+        path, text, wrapper, scopes, positions, assigned, accessed, accesses, mod, is_package
+    )
+
+
+class _Finder(cst.CSTVisitor):
+    """The Name at a (1-based line, 0-based column) position, with its parent."""
+
+    def __init__(self, positions, line: int, col: int):
+        self.positions, self.line, self.col = positions, line, col
+        self.found: cst.Name | None = None
+        self.parent: cst.CSTNode | None = None
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Name) and self.found is None:
+            r = self.positions.get(node)
+            if (
+                r is not None
+                and r.start.line == self.line
+                and r.start.column <= self.col <= r.end.column
+            ):
+                self.found = node
+                self.parent = self._stack[-1] if self._stack else None
+        self._stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
+def _name_at(p: _Parsed, line: int, col: int) -> tuple[cst.Name, cst.CSTNode | None]:
+    finder = _Finder(p.positions, line + 1, col)
+    p.wrapper.module.visit(finder)
+    if finder.found is None:
+        raise Refusal("no name to rename here")
+    return finder.found, finder.parent
+
+
+def prepare(path: str, text: str, line: int, col: int) -> tuple[tuple[int, int, int, int], str]:
+    """The range (zero-based line and columns) of the name at the position, and the name;
+    raises Refusal where rename would refuse whatever the new name."""
+    p = _parse(path, text)
+    name, parent = _name_at(p, line, col)
+    _variable(p, name, parent)
+    r = p.positions[name]
+    return (r.start.line - 1, r.start.column, r.end.line - 1, r.end.column), name.value
+
+
+def _scope_label(scope: Scope) -> str:
+    if isinstance(scope, GlobalScope):
+        return "the module"
+    node = getattr(scope, "node", None)
+    name = getattr(getattr(node, "name", None), "value", None)
+    return f"`{name}`" if name else "a comprehension or lambda"
+
+
+def _variable(p: _Parsed, name: cst.Name, parent) -> tuple[Scope, set[BaseAssignment]]:
+    """The scope and the assignments of the variable the name stands for."""
+    if isinstance(parent, cst.Attribute) and parent.attr is name:
+        raise Refusal(
+            f"`{name.value}` is an attribute: renaming attributes and methods is not supported yet"
+        )
+    if isinstance(parent, (cst.ImportAlias, cst.Attribute)) and id(name) not in p.accessed:
+        raise Refusal(
+            f"`{name.value}` is imported here: rename it where it is defined (its module)"
+        )
+    if id(name) in p.assigned:
+        assignment = p.assigned[id(name)]
+    else:
+        access = p.accessed.get(id(name))
+        if access is None:
+            raise Refusal(f"`{name.value}` here is not a variable this file defines or uses")
+        refs = {r for r in access.referents if isinstance(r, Assignment)}  # not builtins
+        if not refs:
+            raise Refusal(f"`{name.value}` is a builtin or is not defined in this workspace")
+        if len({r.scope for r in refs}) != 1:
+            raise Refusal(f"`{name.value}` here may refer to bindings in several scopes")
+        assignment = next(iter(refs))
+    scope = assignment.scope
+    if isinstance(scope, ClassScope):
+        raise Refusal(
+            f"`{name.value}` is a class attribute: renaming attributes and methods is not "
+            "supported yet"
+        )
+    if isinstance(assignment, ImportAssignment):
+        raise Refusal(
+            f"`{name.value}` is imported here: rename it where it is defined (its module)"
+        )
+    return scope, set(scope.assignments[name.value])
+
+
+class _Dynamic(cst.CSTVisitor):
+    """What the scope analysis cannot see: global/nonlocal, pattern captures, strings."""
+
+    def __init__(self, names: set[str]):
+        self.names = names
+        self.declared: list[cst.CSTNode] = []
+        self.captured: list[cst.CSTNode] = []
+        self.strings: list[cst.CSTNode] = []
+        self.star_from: list[cst.ImportFrom] = []
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared += [n for n in node.names if n.name.value in self.names]
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared += [n for n in node.names if n.name.value in self.names]
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None and node.name.value in self.names:
+            self.captured.append(node)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None and node.name.value in self.names:
+            self.captured.append(node)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None and node.rest.value in self.names:
+            self.captured.append(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - an odd literal is no dynamic use
+            return
+        if isinstance(value, str) and value in self.names:
+            self.strings.append(node)
+
+
+def _check_dynamic(p: _Parsed, old: str, new: str, result: RenameResult) -> _Dynamic:
+    dyn = _Dynamic({old, new})
+    p.wrapper.module.visit(dyn)
+    for node in dyn.declared:
+        raise Refusal(
+            f"`{node.name.value}` is declared global or nonlocal at {p.where(node)}: "
+            "not supported yet"
+        )
+    for node in dyn.captured:
+        raise Refusal(
+            f"a `match` pattern binds `{old}` or `{new}` at {p.where(node)}: not supported yet"
+        )
+    return dyn
+
+
+def _descends(scope: Scope, ancestor: Scope) -> bool:
+    while scope is not None:
+        if scope is ancestor:
+            return True
+        if scope is scope.parent:
+            return False
+        scope = scope.parent
+    return False
+
+
+def _rename_variable(
+    p: _Parsed,
+    scope: Scope,
+    assignments: set[BaseAssignment],
+    old: str,
+    new: str,
+    edit_bindings: bool = True,
+) -> list[Access]:
+    """Edits renaming the variable in this file, after the collision and shadowing checks;
+    returns its accesses."""
+    if new in scope.assignments:
+        raise Refusal(f"`{new}` is already defined in {_scope_label(scope)}")
+    uses = [a for a in p.accesses if set(a.referents) & assignments]
+    for acc in uses:
+        if not set(acc.referents) <= assignments:
+            raise Refusal(
+                f"`{old}` at {p.where(acc.node)} may also refer to another binding of the name"
+            )
+        s = acc.scope
+        while s is not None and s is not scope:
+            if new in s.assignments and not isinstance(s, ClassScope):
+                raise Refusal(
+                    f"`{old}` used at {p.where(acc.node)} would be shadowed by `{new}` "
+                    f"of {_scope_label(s)}"
+                )
+            if s is s.parent:
+                break
+            s = s.parent
+    for acc in p.accesses:  # a `new` that now means something else would be captured
+        node = acc.node
+        if not isinstance(node, cst.Name) or node.value != new:
+            continue
+        if any(r.scope is scope for r in acc.referents if isinstance(r, BaseAssignment)):
+            continue
+        if _descends(acc.scope, scope):
+            raise Refusal(f"`{new}` used at {p.where(node)} would then mean the renamed `{old}`")
+    for a in assignments if edit_bindings else ():
+        name = _binding_name(a)
+        if name is None:
+            if isinstance(a, Assignment) and isinstance(a.node, (cst.Import, cst.ImportFrom)):
+                raise Refusal(f"`{old}` is also imported in {_scope_label(scope)}")
+            raise Refusal(f"`{old}` is bound at {p.where(a.node)} in a way rename cannot edit")
+        _edit(p, name, new)
+    for acc in uses:
+        if isinstance(acc.node, cst.Name):
+            _edit(p, acc.node, new)
+        else:  # a string annotation or __all__ entry seen as an access
+            raise Refusal(f"`{old}` is used at {p.where(acc.node)} in a way rename cannot edit")
+    return uses
+
+
+def _edit(p: _Parsed, name: cst.CSTNode, new: str) -> None:
+    r = p.positions[name]
+    p.edits[(r.start.line, r.start.column)] = (r.end.column, new)
+
+
+def _all_entries(p: _Parsed, old: str, new: str) -> None:
+    """``__all__ = [...]`` entries of the module naming the renamed module-level name."""
+    for stmt in p.wrapper.module.body:
+        for small in getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []:
+            targets = []
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                targets = [small.target]
+            if not any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                continue
+            value = small.value
+            for el in getattr(value, "elements", []) or []:
+                s = getattr(el, "value", None)
+                if isinstance(s, cst.SimpleString) and s.evaluated_value == old:
+                    quote = s.value[-1]
+                    prefix = s.value[: len(s.value) - len(s.value.lstrip("rRbBuUfF"))]
+                    r = p.positions[s]
+                    p.edits[(r.start.line, r.start.column)] = (
+                        r.end.column,
+                        f"{prefix}{quote}{new}{quote}",
+                    )
+
+
+def _apply(p: _Parsed) -> str:
+    lines = p.text.splitlines(keepends=True)
+    for (line, col), (end_col, new) in sorted(p.edits.items(), reverse=True):
+        text = lines[line - 1]
+        lines[line - 1] = text[:col] + new + text[end_col:]
+    return "".join(lines)
+
+
+def _keyword_call_sites(p: _Parsed, fn_assignments: set[BaseAssignment], old: str, new: str) -> int:
+    """Rename ``old=`` in calls whose callee resolves to the function; how many."""
+    n = 0
+    for node in _calls(p.wrapper.module):
+        callee = node.func
+        acc = p.accessed.get(id(callee)) if isinstance(callee, cst.Name) else None
+        if acc is None or not set(acc.referents) & fn_assignments:
+            continue
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == old:
+                _edit(p, arg.keyword, new)
+                n += 1
+    return n
+
+
+def _calls(module: cst.Module) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(node)
+
+    module.visit(V())
+    return found
+
+
+def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -> RenameResult:
+    """Rename the name at zero-based (line, col) of ``path`` to ``new`` in ``files`` (every
+    Python file of the workspace: path -> text). Raises Refusal with the reason."""
+    new = new.strip()
+    if not new.isidentifier():
+        raise Refusal(f"`{new}` is not a Python identifier")
+    if keyword.iskeyword(new) or keyword.issoftkeyword(new):
+        raise Refusal(f"`{new}` is a keyword")
+    p = _parse(path, files[path])
+    name, parent = _name_at(p, line, col)
+    old = name.value
+    result = RenameResult(old, new)
+    if old == new:
+        return result
+    scope, assignments = _variable(p, name, parent)
+    dyn = _check_dynamic(p, old, new, result)
+    _rename_variable(p, scope, assignments, old, new)
+    params = [a for a in assignments if isinstance(getattr(a, "node", None), cst.Param)]
+    parsed = {path: p}
+    if params:
+        fn_node = scope.node if isinstance(scope, FunctionScope) else None
+        _rename_keywords(files, parsed, p, fn_node, old, new, result)
+    elif isinstance(scope, GlobalScope):
+        _all_entries(p, old, new)
+        _rename_importers(files, parsed, p, old, new, result, set())
+    for s in dyn.strings:
+        if not _in_all(p, s):
+            result.warnings.append(f"the string '{old}' at {p.where(s)} was left as it is")
+    for q in parsed.values():
+        if q.edits:
+            result.changes[q.path] = _apply(q)
+            result.occurrences += len(q.edits)
+    return result
+
+
+def _in_all(p: _Parsed, node: cst.CSTNode) -> bool:
+    r = p.positions[node]
+    return (r.start.line, r.start.column) in p.edits
+
+
+def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, result) -> None:
+    """A parameter: the keyword arguments of resolvable calls follow; an unresolvable call
+    passing ``old=`` to a function of that name is a refusal (it would break)."""
+    if isinstance(fn_node, cst.Lambda) or fn_node is None:
+        return
+    if (
+        isinstance(fn_node.params.star_kwarg, cst.Param)
+        and fn_node.params.star_kwarg.name.value == old
+    ):
+        return
+    fn_scope = p.scopes.get(fn_node)
+    if fn_scope is None:
+        return
+    fn_assignments = set(fn_scope.assignments[fn_node.name.value])
+    if isinstance(fn_scope, ClassScope):
+        raise Refusal(
+            f"`{old}` is a parameter of the method `{fn_node.name.value}`: calls through "
+            "instances cannot be proven, so renaming it is not supported yet"
+        )
+    _keyword_call_sites(p, fn_assignments, old, new)
+    pattern = re.compile(rf"\b{re.escape(fn_node.name.value)}\b[\s\S]*?\b{re.escape(old)}\s*=")
+    left = []
+    for other, text in files.items():
+        if other == p.path or fn_node.name.value not in text or not pattern.search(text):
+            continue
+        left.append(Path(other).name)
+    if left:
+        raise Refusal(
+            f"`{fn_node.name.value}` may be called with `{old}=` in {', '.join(sorted(left))}: "
+            "renaming parameters across files is not supported yet"
+        )
+
+
+def _rename_importers(files, parsed, p: _Parsed, old: str, new: str, result, seen) -> None:
+    """Every other file importing the renamed module-level name from ``p``'s module."""
+    seen.add(p.path)
+    target = p.module
+    for other, text in files.items():
+        if other in seen or old not in text:
+            continue
+        q = parsed.get(other) or _parse(other, text)
+        touched = _rename_in_importer(q, target, old, new, result)
+        if touched:
+            parsed[other] = q
+            if touched == "re-export":
+                _rename_importers(files, parsed, q, old, new, result, seen)
+
+
+def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:
+    touched = None
+    module_bindings: list[BaseAssignment] = []
+    for stmt in _star_imports(q.wrapper.module):  # they bind no name libcst records
+        if imported_module(stmt, q.module, q.is_package) == target:
+            raise Refusal(
+                f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
+            )
+    for a in _import_assignments(q):
+        stmt = a.node
+        if isinstance(stmt, cst.ImportFrom):
+            source = imported_module(stmt, q.module, q.is_package)
+            if isinstance(stmt.names, cst.ImportStar):
+                if source == target:
+                    raise Refusal(
+                        f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
+                    )
+                continue
+            for alias in stmt.names:
+                alias_name = dotted(alias.name)
+                bound = alias.asname.name.value if alias.asname else alias_name
+                if source == target and alias_name == old and bound == a.name:
+                    _edit(q, alias.name, new)
+                    touched = touched or "import"
+                    if alias.asname is None:
+                        _check_dynamic(q, old, new, result)
+                        _rename_variable(q, a.scope, {a}, old, new, edit_bindings=False)
+                        if isinstance(a.scope, GlobalScope):
+                            _all_entries(q, old, new)
+                            touched = "re-export"
+                elif source is not None and f"{source}.{alias_name}" == target and bound == a.name:
+                    module_bindings.append(a)
+        elif isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                full = dotted(alias.name)
+                bound = alias.asname.name.value if alias.asname else full
+                if full == target and bound == a.name:
+                    module_bindings.append(a)
+    if module_bindings:
+        touched = _rename_attribute_uses(q, module_bindings, target, old, new) or touched
+    return touched
+
+
+def _star_imports(module: cst.Module) -> list[cst.ImportFrom]:
+    found: list[cst.ImportFrom] = []
+
+    class V(cst.CSTVisitor):
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if isinstance(node.names, cst.ImportStar):
+                found.append(node)
+
+    module.visit(V())
+    return found
+
+
+def _import_assignments(q: _Parsed) -> list[ImportAssignment]:
+    seen, out = set(), []
+    for scope in q.scopes.values():
+        if scope is None or id(scope) in seen:
+            continue
+        seen.add(id(scope))
+        out += [a for a in scope.assignments if isinstance(a, ImportAssignment)]
+    return out
+
+
+def _rename_attribute_uses(q: _Parsed, bindings, target: str, old: str, new: str) -> str | None:
+    """``m.old`` (or ``pkg.m.old``) where ``m`` (``pkg.m``) is bound to the module by an
+    import: libcst records the access of the whole dotted name."""
+    touched = None
+    ids = {id(b) for b in bindings}
+    by_node = {id(a.node): a for a in q.accesses}
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal touched
+            if node.attr.value != old:
+                return
+            acc = by_node.get(id(node.value))
+            if acc is not None and any(id(r) in ids for r in acc.referents):
+                _edit(q, node.attr, new)
+                touched = "attribute"
+
+    q.wrapper.module.visit(V())
+    return touched

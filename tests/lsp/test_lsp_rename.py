@@ -1,0 +1,120 @@
+"""Rename through the real server, as VS Code and Neovim ask for it: prepareRename gives the
+range, rename edits every file that uses the name (open ones at their version), refusals
+carry their reason, and rename.enabled off turns it off."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.lsp_helpers import apply_text_edits, encoding_of
+
+FILES = {
+    "geo/__init__.py": "",
+    "geo/shapes.py": """
+        def area(width, height):
+            return width * height
+    """,
+    "main.py": """
+        from geo.shapes import area
+        from geo import shapes
+
+        print(area(2, 3), shapes.area(1, 4))
+    """,
+}
+
+
+@pytest_lsp.fixture(
+    params=["visual_studio_code", "neovim"],
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "refine_lsp", "serve"]),
+)
+async def client(request, lsp_client: LanguageClient, tmp_path):
+    for rel, text in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text).lstrip())
+    lsp_client.root = tmp_path
+    lsp_client.profile = request.param
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def start(client: LanguageClient, **opts):
+    result = await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=client_capabilities(client.profile),
+            root_uri=client.root.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(client.root.as_uri(), "ws")],
+            initialization_options=opts,
+        )
+    )
+    path = client.root / "geo" / "shapes.py"
+    uri = path.as_uri()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 7, path.read_text()))
+    )
+    return uri, encoding_of(result)
+
+
+def apply(client, edit: lsp.WorkspaceEdit, encoding: str) -> None:
+    """Write the edit to the files, as the editor would on save."""
+    parts = []
+    if edit.document_changes:
+        parts = [
+            (c.text_document.uri, c.edits, c.text_document.version) for c in edit.document_changes
+        ]
+    else:
+        parts = [(uri, edits, None) for uri, edits in (edit.changes or {}).items()]
+    for uri, edits, version in parts:
+        path = Path(uri.removeprefix("file://"))
+        if path.name == "shapes.py" and edit.document_changes:
+            assert version == 7  # the open document, at the version the editor has
+        path.write_text(apply_text_edits(path.read_text(), list(edits), encoding))
+
+
+def run(root: Path) -> str:
+    return subprocess.run(
+        [sys.executable, "main.py"], cwd=root, capture_output=True, text=True, timeout=60
+    ).stdout
+
+
+async def test_rename_a_function_in_every_file_and_the_program_still_runs(client):
+    uri, encoding = await start(client)
+    before = run(client.root)
+    at = lsp.Position(0, 5)
+    prepared = await client.text_document_prepare_rename_async(
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri), at)
+    )
+    assert prepared.placeholder == "area"
+    assert prepared.range == lsp.Range(lsp.Position(0, 4), lsp.Position(0, 8))
+    edit = await client.text_document_rename_async(
+        lsp.RenameParams(lsp.TextDocumentIdentifier(uri), at, "surface")
+    )
+    apply(client, edit, encoding)
+    assert run(client.root) == before == "6 4\n"
+    assert (client.root / "main.py").read_text() == (
+        "from geo.shapes import surface\nfrom geo import shapes\n\n"
+        "print(surface(2, 3), shapes.surface(1, 4))\n"
+    )
+
+
+async def test_a_refused_rename_says_why(client):
+    uri, _ = await start(client)
+    with pytest.raises(Exception, match="already defined in `area`"):
+        await client.text_document_rename_async(
+            lsp.RenameParams(lsp.TextDocumentIdentifier(uri), lsp.Position(0, 10), "height")
+        )
+
+
+async def test_rename_can_be_turned_off(client):
+    uri, _ = await start(client, rename={"enabled": False})
+    prepared = await client.text_document_prepare_rename_async(
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri), lsp.Position(0, 5))
+    )
+    assert prepared is None

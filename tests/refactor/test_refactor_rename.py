@@ -1,0 +1,220 @@
+"""Rename across a workspace: apply the edits to the files, run the program before and after,
+compare; and each refusal with its reason."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from refine_lsp.refactor.model import Refusal
+from refine_lsp.refactor.rename import prepare, rename
+
+PKG = {
+    "pkg/__init__.py": """
+        from .core import area, Shape
+        __all__ = ["area", "Shape"]
+    """,
+    "pkg/core.py": """
+        SCALE = 2
+
+        def area(width, height=1):
+            total = width * height
+            def scaled():
+                return total * SCALE
+            return [total for total in (scaled(),)][0]
+
+        class Shape:
+            def __init__(self, w):
+                self.w = w
+            def size(self):
+                return area(self.w, height=3)
+    """,
+    "pkg/use_from.py": """
+        from pkg.core import area
+        from pkg.core import area as surface
+
+        def both():
+            return area(2, height=2) + surface(1)
+    """,
+    "pkg/use_module.py": """
+        import pkg.core
+        from pkg import core
+        from . import core as c
+
+        def all_three():
+            return pkg.core.area(1) + core.area(2) + c.area(3)
+    """,
+    "main.py": """
+        import pkg
+        from pkg import area
+        from pkg.use_from import both
+        from pkg.use_module import all_three
+
+        print(area(3, height=4), pkg.area(1), both(), all_three(), pkg.Shape(5).size())
+        print(sorted(pkg.__all__))
+    """,
+}
+
+
+def make(tmp_path: Path, files=PKG) -> dict[str, str]:
+    out = {}
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+        out[str(path)] = path.read_text()
+    return out
+
+
+def run(tmp_path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    return done.stdout + done.stderr
+
+
+def at(files: dict[str, str], path: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    text = files[path]
+    offset = -1
+    for _ in range(nth + 1):
+        offset = text.index(needle, offset + 1)
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def apply(files: dict[str, str], changes: dict[str, str]) -> None:
+    for path, text in changes.items():
+        Path(path).write_text(text)
+        files[path] = text
+
+
+def test_module_level_function_renamed_in_every_importer_and_program_unchanged(tmp_path):
+    files = make(tmp_path)
+    before = run(tmp_path)
+    core = str(tmp_path / "pkg/core.py")
+    result = rename(files, core, *at(files, core, "area"), "surface_area")
+    apply(files, result.changes)
+    after = run(tmp_path)
+    assert after.replace("surface_area", "area") == before, (before, after)
+    assert "Traceback" not in after
+    text = {Path(p).relative_to(tmp_path).as_posix(): t for p, t in files.items()}
+    assert text["pkg/__init__.py"].startswith("from .core import surface_area, Shape\n")
+    assert '__all__ = ["surface_area", "Shape"]' in text["pkg/__init__.py"]
+    assert "from pkg.core import surface_area as surface" in text["pkg/use_from.py"]
+    assert (
+        "pkg.core.surface_area(1) + core.surface_area(2) + c.surface_area(3)"
+        in text["pkg/use_module.py"]
+    )
+    assert "print(surface_area(3, height=4), pkg.surface_area(1)" in text["main.py"]
+
+
+def test_local_renamed_with_its_closure_use_and_not_the_comprehension_variable(tmp_path):
+    files = make(tmp_path)
+    before = run(tmp_path)
+    core = str(tmp_path / "pkg/core.py")
+    result = rename(files, core, *at(files, core, "total = width"), "product")
+    assert list(result.changes) == [core]
+    apply(files, result.changes)
+    assert run(tmp_path) == before
+    assert "product = width * height" in files[core]
+    assert "return product * SCALE" in files[core]
+    assert "[total for total in (scaled(),)]" in files[core]
+
+
+def test_parameter_renamed_with_keyword_arguments_of_resolvable_calls(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "lib.py": """
+                def box(width, height=1):
+                    return width * height
+
+                def twice():
+                    return box(2, height=5) + box(width=1)
+            """,
+            "main.py": """
+                from lib import twice
+                print(twice())
+            """,
+        },
+    )
+    before = run(tmp_path)
+    lib = str(tmp_path / "lib.py")
+    apply(files, rename(files, lib, *at(files, lib, "height"), "tall").changes)
+    assert run(tmp_path) == before
+    assert "def box(width, tall=1):\n    return width * tall" in files[lib]
+    assert "box(2, tall=5) + box(width=1)" in files[lib]
+
+
+def test_parameter_called_by_keyword_from_another_file_is_refused(tmp_path):
+    files = make(tmp_path)
+    core = str(tmp_path / "pkg/core.py")
+    with pytest.raises(Refusal, match="may be called with `height=` in .*use_from.py"):
+        rename(files, core, *at(files, core, "height"), "tall")
+
+
+@pytest.mark.parametrize(
+    ("source", "needle", "new", "reason"),
+    [
+        ("def f(a):\n    b = 1\n    return a + b\n", "b = 1", "a", "already defined in `f`"),
+        (
+            "def f():\n    x = 1\n    def g():\n        y = 2\n        return x + y\n    return g()\n",
+            "x = 1",
+            "y",
+            "would be shadowed by `y` of `g`",
+        ),
+        (
+            "def f(items):\n    n = 0\n    return n + len(items)\n",
+            "n = 0",
+            "len",
+            "`len` used at mod.py:3 would then mean the renamed `n`",
+        ),
+        ("def f():\n    x = 1\n    return x\n", "x = 1", "class", "is a keyword"),
+        ("def f():\n    x = 1\n    return x\n", "x = 1", "not a name", "not a Python identifier"),
+        (
+            "class C:\n    def m(self):\n        return self.m\n",
+            "m\n",
+            "n",
+            "attribute",
+        ),
+        (
+            "def f(v):\n    x = 1\n    match v:\n        case [x]:\n            return x\n    return x\n",
+            "x = 1",
+            "z",
+            "a `match` pattern binds `x` or `z`",
+        ),
+        (
+            "x = 1\ndef f():\n    global x\n    x = 2\n",
+            "x = 1",
+            "z",
+            "declared global or nonlocal",
+        ),
+        ("def f():\n    return len([])\n", "len", "size", "builtin"),
+        ("import os\nprint(os.sep)\n", "os.sep", "system", "imported here"),
+    ],
+)
+def test_refused_with_the_reason(tmp_path, source, needle, new, reason):
+    files = make(tmp_path, {"mod.py": source})
+    mod = str(tmp_path / "mod.py")
+    with pytest.raises(Refusal, match=reason.replace("(", r"\(").replace("`", "`")):
+        rename(files, mod, *at(files, mod, needle), new)
+
+
+def test_import_star_of_the_module_is_refused(tmp_path):
+    files = make(
+        tmp_path,
+        {"lib.py": "def box():\n    return 1\n", "main.py": "from lib import *\nprint(box())\n"},
+    )
+    lib = str(tmp_path / "lib.py")
+    with pytest.raises(Refusal, match=r"imports \* from lib"):
+        rename(files, lib, *at(files, lib, "box"), "crate")
+
+
+def test_prepare_gives_the_range_and_refuses_what_rename_would():
+    source = "def f(width):\n    return width * 2\n"
+    assert prepare("m.py", source, 1, 12) == ((1, 11, 1, 16), "width")
+    with pytest.raises(Refusal, match="builtin"):
+        prepare("m.py", "print(1)\n", 0, 2)
