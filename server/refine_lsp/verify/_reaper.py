@@ -159,7 +159,8 @@ def _guard(control: int, argv: list[str]) -> None:
                 data = b""
             if not data:  # EOF: the server wants everything gone (or is gone itself)
                 break
-    kill_descendants()
+    if status is None or has_children():  # a subreaper: any leftover is a child of ours
+        kill_descendants()
     if status is None:
         os._exit(137)
     _exit_like(status)
