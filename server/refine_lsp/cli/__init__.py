@@ -31,6 +31,11 @@ VERBS: dict[str, Verb] = {
         ),
         *(Verb(m.id, m.help + ", headless", "refine_lsp.cli.loop") for m in MODES.values()),
         Verb(
+            "rename",
+            "rename the name at FILE:LINE:COL in every file of the workspace; prints the diff",
+            "refine_lsp.cli.rename",
+        ),
+        Verb(
             "acceptance",
             "evaluate the acceptance model and inspect your events store (acceptance --help)",
             "refine_lsp.acceptance.cli",
