@@ -1,0 +1,232 @@
+"""The packaged VS Code extension in a real VS Code: code-server (VS Code's web build, from the
+npm registry) driven by Playwright with Debian's chromium, as a user would drive it.
+
+The .vsix is built from vscode-client/ (`npm run package`), installed into code-server, and
+fixtures/shop is opened with the current Python as `refineLsp.server.path`. Then: findings
+reach the Problems panel, a quick fix chosen with Ctrl+. changes the file, and no error
+notification shows up in any of it.
+
+Set-up: ../shared/tools/vscode-web/setup.sh (code-server 4.100.3 in
+~/.cache/refine-lsp-vscode-web, or REFINE_VSCODE_WEB_DIR), `pip install playwright` (its
+browsers are not needed), and `npm ci` in vscode-client/. Each missing piece skips with its
+reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT = ROOT / "vscode-client"
+WEB_DIR = Path(
+    os.environ.get("REFINE_VSCODE_WEB_DIR", Path.home() / ".cache" / "refine-lsp-vscode-web")
+)
+ENTRY = WEB_DIR / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+SETUP = "../shared/tools/vscode-web/setup.sh"
+STEP_MS = 60_000
+
+
+def _missing() -> str | None:
+    if sys.platform != "linux":
+        return "code-server set-up is Linux only here"
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node/npm not installed: the extension is built and code-server runs on Node 20"
+    if not (CLIENT / "node_modules" / "@vscode" / "vsce").is_dir():
+        return "vscode-client/node_modules missing: run `npm ci` in vscode-client/"
+    if not ENTRY.is_file():
+        return f"code-server not installed in {WEB_DIR}: run {SETUP}"
+    if shutil.which("chromium") is None:
+        return f"chromium not installed: run {SETUP} (Debian's chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright not installed: pip install playwright (its browsers are not needed)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"code-server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"code-server did not answer at {url}")
+
+
+@pytest.fixture(scope="module")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("vsix") / "refine-lsp.vsix"
+    proc = subprocess.run(
+        ["npx", "vsce", "package", "--allow-missing-repository", "--no-rewrite-relative-links"]
+        + ["--out", str(out)],
+        cwd=CLIENT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    from playwright.sync_api import sync_playwright
+
+    base = tmp_path_factory.mktemp("vscode-web")
+    ext_dir, user_dir, workspace = base / "ext", base / "user", base / "shop"
+    shutil.copytree(
+        ROOT / "fixtures" / "shop",
+        workspace,
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
+    node = shutil.which("node")
+    install = subprocess.run(
+        [node, str(ENTRY), "--extensions-dir", str(ext_dir), "--install-extension", str(vsix)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    settings = {
+        "refineLsp.server.path": sys.executable,
+        # The extension is not for untrusted workspaces; a test workspace is trusted.
+        "security.workspace.trust.enabled": False,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "extensions.ignoreRecommendations": True,
+    }
+    (user_dir / "User").mkdir(parents=True)
+    (user_dir / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
+    port = _free_port()
+    log = (base / "code-server.log").open("w")
+    server = subprocess.Popen(
+        [node, str(ENTRY), "--auth", "none", "--bind-addr", f"127.0.0.1:{port}"]
+        + ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"]
+        + ["--user-data-dir", str(user_dir), "--extensions-dir", str(ext_dir), str(workspace)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "REFINE_LSP_STATE_DIR": str(base / "state")},
+        start_new_session=True,
+    )
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/healthz", server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(STEP_MS)
+            page.goto(f"http://127.0.0.1:{port}/?folder={workspace}")
+            page.wait_for_selector(".monaco-workbench")
+            yield {
+                "page": page,
+                "workspace": workspace,
+                "base": base,
+                "log": base / "code-server.log",
+            }
+            browser.close()
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        log.close()
+
+
+def _error_toasts(page) -> list[str]:
+    """Texts of the error notifications on screen."""
+    return page.eval_on_selector_all(
+        ".notifications-toasts .notification-toast",
+        """els => els.filter(e => e.querySelector('.codicon-error'))
+                    .map(e => e.innerText.replace(/\\s+/g, ' ').trim())""",
+    )
+
+
+def _open(page, relative: str) -> None:
+    page.keyboard.press("Control+P")
+    page.wait_for_selector(".quick-input-widget input")
+    page.keyboard.type(relative)
+    page.wait_for_selector(".quick-input-list .monaco-list-row")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.tab[aria-label*="{Path(relative).name}"]')
+    page.wait_for_selector(".editor-instance .view-lines")
+
+
+def _editor_text(page) -> str:
+    return page.inner_text(".editor-instance .view-lines").replace("\u00a0", " ")
+
+
+def _shot(workbench: dict, name: str) -> None:
+    workbench["page"].screenshot(path=str(workbench["base"] / f"{name}.png"))
+
+
+def test_findings_reach_the_problems_panel(workbench: dict) -> None:
+    page = workbench["page"]
+    _open(page, "shop/cart.py")
+    page.keyboard.press("Control+Shift+M")
+    try:
+        page.wait_for_selector('.markers-panel .monaco-list-row:has-text("imported but unused")')
+    finally:
+        _shot(workbench, "problems")
+    problems = page.inner_text(".markers-panel")
+    assert "F401" in problems and "`os` imported but unused" in problems, problems
+    assert _error_toasts(page) == []
+
+
+def test_quick_fix_with_ctrl_dot_changes_the_file(workbench: dict) -> None:
+    page = workbench["page"]
+    _open(page, "shop/cart.py")
+    assert "import os" in _editor_text(page)
+    page.click(".editor-instance .view-lines")
+    page.keyboard.press("Control+G")
+    page.wait_for_selector(".quick-input-widget input")
+    page.keyboard.type("2:8")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+.")
+    fix = page.locator('.action-widget .monaco-list-row:has-text("Remove unused import")')
+    try:
+        fix.first.wait_for()
+    finally:
+        _shot(workbench, "quick-fix-menu")
+    # The menu takes the keyboard as in VS Code: move to the fix, Enter applies it.
+    for _ in range(10):
+        if "Remove unused import" in page.inner_text(".action-widget .monaco-list-row.focused"):
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    deadline = time.monotonic() + STEP_MS / 1000
+    while "import os" in _editor_text(page) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    _shot(workbench, "quick-fix-applied")
+    text = _editor_text(page)
+    assert "import os" not in text, text
+    assert "import json" in text, "only the unused import went"
+    assert _error_toasts(page) == []
