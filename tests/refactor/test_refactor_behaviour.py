@@ -280,6 +280,21 @@ KEEPS = {
         "extract.function",
         "        def inner_step(m):\n            nonlocal n\n            n += m\n",
     ),
+    "expression_reads_a_deleted_local": (  # fuzz seed 7: NameError instead of Unbound...
+        """
+        def f0(a):
+            if a:
+                raise ValueError(⟦(lambda q: q + 5)(t)⟧)
+            del t
+        for v in (0, 1):
+            try:
+                f0(v)
+            except Exception as exc:
+                print(type(exc).__name__)
+        """,
+        "extract.function",
+        "compute_result(t)",
+    ),
 }
 
 
@@ -421,6 +436,19 @@ REFUSES = {
         """,
         "inline.variable",
         iv.DELETED.format("t"),
+    ),
+    "parameter_rebound_by_a_nonlocal_closure": (  # fuzz seed 7: stale value printed
+        """
+        def f0(b=2):
+            def inner(q):
+                nonlocal b
+                b = q
+            ⟦print(inner(3), b)
+            print(b)⟧
+        f0()
+        """,
+        "extract.function",
+        ef.REBOUND.format("b"),
     ),
 }
 

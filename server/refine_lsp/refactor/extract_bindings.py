@@ -26,6 +26,7 @@ CLOSURE_CELL = (
     "A function or lambda in the selection reads `{}`, which is assigned again later: "
     "it would see its own copy"
 )
+REBOUND = "`{}` may be rebound by a nested function (`nonlocal`) while the selection runs"
 RAISE_LOSES = (
     "`{}` is assigned in the selection and read where an exception from it is caught: "
     "the assignment would be lost when it raises"
@@ -84,6 +85,10 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
             raise Refusal(MAYBE_UNBOUND.format(n))
         if n not in params:
             params.append(n)
+    if func is not None:
+        rebound = nonlocal_names(func) & set(params)
+        if rebound:
+            raise Refusal(REBOUND.format(sorted(rebound)[0]))
     far = (1 << 30, 0)
     params.sort(key=lambda n: min(use.reads.get(n) or [far]))
     outputs.sort(key=lambda n: min([p for p in use.binds.get(n, []) if inside(p)] or [far]))
@@ -115,4 +120,16 @@ def declared_globals(func, kind=cst.Global) -> set[str]:
                 found.update(n.name.value for n in node.names)
 
     func.visit(Visitor())
+    return found
+
+
+def nonlocal_names(func) -> set[str]:
+    """Names that functions nested in ``func`` (or ``func`` itself) declare `nonlocal`."""
+    found: set[str] = set()
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            found.update(n.name.value for n in node.names)
+
+    func.body.visit(Visitor())
     return found

@@ -19,6 +19,7 @@ from . import flow_events as fe
 from . import names as naming
 from .chunk import parse_chunk
 from .expressions import cst_expression, ts_expression
+from .extract_bindings import nonlocal_names
 from .flow import Graph
 from .model import Refusal
 from .selection_flow import param_names
@@ -132,12 +133,14 @@ def _check_contents(expr) -> None:
 def _params(chunk, expr, scope, events) -> dict[str, object]:
     """Names read that some scope between the expression and the module binds: name -> scope."""
     captures, _ = pattern_names(chunk)
+    deleted = _deleted_names(chunk)  # `del x` makes x local too (libcst records no assignment)
     bound: dict[str, object] = {}
     s = scope
     while s is not None and not isinstance(s, GlobalScope):
         if isinstance(s, (FunctionScope, ComprehensionScope)):
             here = {a.name for a in s.assignments}
             here |= {c.value for c in captures if chunk.scopes.get(c) is s}
+            here |= {d.value for d in deleted if chunk.scopes.get(d) is s}
             for n in here:
                 bound.setdefault(n, s)
         s = s.parent
@@ -147,6 +150,23 @@ def _params(chunk, expr, scope, events) -> dict[str, object]:
             out[n] = bound[n]
     _check_lazy(expr, set(out))
     return out
+
+
+def _deleted_names(chunk) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Del(self, node: cst.Del) -> None:
+            stack = [node.target]
+            while stack:
+                t = stack.pop()
+                if isinstance(t, cst.Name):
+                    found.append(t)
+                elif isinstance(t, (cst.Tuple, cst.List)):
+                    stack.extend(e.value for e in t.elements)
+
+    chunk.module.visit(Visitor())
+    return found
 
 
 def _check_lazy(expr, params: set[str]) -> None:
@@ -210,23 +230,12 @@ def _check_flow(chunk, func, expr, params, events) -> None:
         if kind != "r":
             break
         first.add(n)
-    rebindable = _nonlocal_names(func)
+    rebindable = nonlocal_names(func)
     for n in params:
         if n in rebindable:
             raise Refusal(REBOUND.format(n))
         if n in local and must is not None and n not in must and n not in first:
             raise Refusal(UNBOUND.format(n))
-
-
-def _nonlocal_names(func) -> set[str]:
-    found: set[str] = set()
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            found.update(n.name.value for n in node.names)
-
-    func.body.visit(Visitor())
-    return found
 
 
 def _base(expr) -> str:

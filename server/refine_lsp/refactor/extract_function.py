@@ -25,6 +25,7 @@ from .extract_bindings import (  # noqa: F401 - the reasons are part of this mod
     MAYBE_UNBOUND,
     PARAM_UNBOUND,
     RAISE_LOSES,
+    REBOUND,
     bindings,
     declared_globals,
 )
