@@ -34,9 +34,11 @@ log = logging.getLogger(__name__)
 
 # Signals a model process meets, each with what it most likely means for the user.
 _SIGNAL_HINTS = {
+    # GGML_NATIVE=OFF builds for x86-64-v3 (AVX2, FMA, F16C, BMI2; no AVX-512, no AMX).
     signal.SIGILL: "the llama.cpp build uses CPU instructions this machine lacks; reinstall "
     'with CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --force-reinstall --no-cache-dir '
-    "llama-cpp-python",
+    "llama-cpp-python (on a CPU without AVX2, add -DGGML_AVX2=OFF -DGGML_FMA=OFF "
+    "-DGGML_BMI2=OFF -DGGML_F16C=OFF to CMAKE_ARGS)",
     signal.SIGKILL: "killed from outside the server (often the out-of-memory killer)",
     signal.SIGSEGV: "crashed in native code (llama.cpp)",
     signal.SIGBUS: "crashed in native code (llama.cpp), or its model file changed on disk",
@@ -84,7 +86,8 @@ class ModelProcess:
         self.grace_s = grace_s
         self.max_call_s = max_call_s  # the hang limit of a call made without a timeout
         self.starts = 0  # children started so far: 1 + the restarts
-        self.deaths: list[str] = []  # how each earlier child ended, newest last
+        # How the latest children ended, newest last.
+        self.deaths: collections.deque[str] = collections.deque(maxlen=20)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._requests = -1
