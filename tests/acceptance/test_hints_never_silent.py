@@ -123,3 +123,19 @@ def test_stats_without_a_store_says_so(state_dir, capsys):
     assert main(["stats"]) == 1
     assert "no events database" in capsys.readouterr().err
     assert not (state_dir / "events.sqlite3").exists()
+
+
+def test_a_completion_left_alone_or_closed_is_no_decision(state_dir):
+    from refine_lsp.suggestions import SHOWN_TIMEOUT_S, Pending
+
+    sug = session()
+    shown = {"old": ("file:///a.py", 1000.0), "closed": ("file:///b.py", 1029.0)}
+    shown["typed"] = ("file:///c.py", 1029.0)
+    for sid, (uri, at) in shown.items():
+        sug.shown(sid, Pending("inline_completion", {}, at, uri, "x = ", "1"))
+    sug.expire(now=1000.0 + SHOWN_TIMEOUT_S + 1)  # nobody looked: dropped, not rejected
+    sug.forget_document("file:///b.py")  # the file closed
+    assert list(sug.pending) == ["typed"]
+    sug.expire("file:///c.py", now=1031.0)  # a newer request there: the user typed past it
+    assert sug.store_counts()["inline_completion"] == {"shown": 3, "rejected": 1}
+    assert not sug.pending

@@ -1,12 +1,18 @@
 """Offline evaluation: fit the gate on some users' decisions, measure it on others.
 
-Our model is scored as the server would run it: each test user starts from the fitted
-prior and the gate learns from each of that user's decisions after scoring it. Thresholds
-are chosen on the training data only, from out-of-fold scores (users split into groups),
-so they are not flattered by scoring examples the model was fitted on. The baseline is
-Copilot's contextual filter (see baseline.py), refitted on the same data, with its
-threshold chosen the same way; it runs before the model call, so everything it hides is a
-saved call.
+Our model is scored as the server would run it (progressive validation): each test user
+starts from the fitted prior, each decision is scored before the gate learns from it, the
+gate learns only what it showed, and its per-user calibration re-aims the thresholds from
+that user's own decisions. Prior thresholds are chosen on the training data only, from
+out-of-fold scores (users split into groups), so they are not flattered by scoring
+examples the model was fitted on. The baseline is Copilot's contextual filter (see
+baseline.py), refitted on the same data, with its threshold chosen the same way; it runs
+before the model call, so everything it hides is a saved call.
+
+Rates chosen here (gate.py), leave-one-user-out on events-dev.jsonl at keep 0.95, AUC of
+the online stage-2 scores: bias/weight/pull 0.1/0.01/0.1 0.791 (kept 94.0%); no
+adaptation 0.770; bias 0.05 0.791; bias 0.2 0.790; weights frozen 0.786; weight rate 0.03
+0.781; pull 0.5 0.790.
 """
 
 from __future__ import annotations
