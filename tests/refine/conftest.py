@@ -21,3 +21,26 @@ def slow(tmp_path) -> Path:
     dest = tmp_path / "loop_slow"
     shutil.copytree(FIXTURES / "loop_slow", dest)
     return dest
+
+
+@pytest.fixture
+def slow2(tmp_path) -> Path:
+    """A copy of fixtures/loop_slow2 (list membership in a loop, no memoisable recursion)."""
+    dest = tmp_path / "loop_slow2"
+    shutil.copytree(FIXTURES / "loop_slow2", dest)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Make a small project from {relative path: text}; returns its root."""
+
+    def make(files: dict[str, str]) -> Path:
+        root = tmp_path / f"project{len(list(tmp_path.glob('project*')))}"
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        return root
+
+    return make

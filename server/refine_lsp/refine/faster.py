@@ -70,11 +70,12 @@ def make_faster(s: Session) -> LoopResult:
         s.summary.candidates += 1
         verdicts = _verify(s, related, src)
         failed = next((v for v in verdicts if not v.passed), None)
+        if failed is None or failed.verifier == "timing":
+            s.summary.plausible += 1  # keeps the tests green and the results equal
         if failed is not None:
             s.summary.failed_check = failed.verifier
             rejected.append(f"{desc}: {failed.verifier} check failed: {failed.details}")
             continue
-        s.summary.plausible += 1
         timing = verdicts[-1]
         if best is None or timing.data["speedup"] > best[2][-1].data["speedup"]:
             best = (src, desc, verdicts)

@@ -90,7 +90,8 @@ def _from_group(kind: str, vs: list, top: bool) -> dict:
         # inside containers get some room so that duplicates and order vary.
         lo, hi = min(vs), max(vs)
         if not top:
-            lo, hi = min(lo, 0), max(hi, lo + 10)
+            lo = min(lo, 0)
+            hi = max(hi, lo + 10)
         return {"k": "int", "lo": lo, "hi": hi}
     if kind == "float":
         lo, hi = min(vs), max(vs)
@@ -99,7 +100,7 @@ def _from_group(kind: str, vs: list, top: bool) -> dict:
         return {"k": "float", "lo": lo, "hi": hi if hi > lo else lo + 1.0}
     if kind in ("str", "bytes"):
         lens = [len(v) for v in vs]
-        return {"k": kind, "min": min(lens) if top else 0, "max": max(max(lens), 1)}
+        return {"k": kind, "min": min(lens) if top else 0, "max": max(max(lens), 8)}
     if kind in ("list", "set", "frozenset", "tuple"):
         lens = [len(v) for v in vs]
         if kind == "tuple" and len(set(lens)) == 1 and lens[0] <= 6:
