@@ -15,6 +15,7 @@ from conftest import split_marks
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
 from refine_lsp.refactor import extract_function as ef
 from refine_lsp.refactor import inline_variable as iv
+from refine_lsp.refactor import rewrite_comprehension as rc
 from refine_lsp.syntax.parser import parse
 
 
@@ -280,6 +281,19 @@ KEEPS = {
         "extract.function",
         "        def inner_step(m):\n            nonlocal n\n            n += m\n",
     ),
+    "append_loop_becomes_a_comprehension": (
+        """
+        def f(items, k):
+            t = []
+            for q in items:
+                if q > k:
+                    t.append(q * k‸)
+            return t
+        print(f([1, 2, 3], 1))
+        """,
+        "rewrite.comprehension",
+        "t = [q * k for q in items if q > k]",
+    ),
     "expression_reads_a_deleted_local": (  # fuzz seed 7: NameError instead of Unbound...
         """
         def f0(a):
@@ -449,6 +463,46 @@ REFUSES = {
         """,
         "extract.function",
         ef.REBOUND.format("b"),
+    ),
+    "comprehension_reads_a_maybe_unassigned_local": (  # fuzz seed 5: NameError in 3.11
+        """
+        def f1(items=(1, 2)):
+            t = []
+            for q in items:
+                t.append(y‸)
+            y = 1
+        try:
+            f1()
+        except Exception as exc:
+            print(type(exc).__name__)
+        """,
+        "rewrite.comprehension",
+        rc.UNBOUND.format("y"),
+    ),
+    "comprehension_loop_variable_read_on_the_next_iteration": (
+        """
+        def f(items):
+            for i in range(2):
+                print(q)
+                t = []
+                for q in items:
+                    t.append(q‸)
+        """,
+        "rewrite.comprehension",
+        rc.LEAKS.format("q"),
+    ),
+    "comprehension_list_read_when_the_loop_raises": (
+        """
+        def f(items):
+            try:
+                t = []
+                for q in items:
+                    t.append(10 // q‸)
+            except ZeroDivisionError:
+                print(t)
+        """,
+        "rewrite.comprehension",
+        rc.RAISES.format("t"),
     ),
 }
 

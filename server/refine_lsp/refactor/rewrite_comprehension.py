@@ -11,10 +11,11 @@ import libcst as cst
 from libcst.metadata import ClassScope
 
 from ..core import Span
+from . import flow_events, selection_flow
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .tsview import SourceView, ancestors
-from .usage import bound_names, names_in, usage_of
+from .usage import block_statements, bound_names, names_in, usage_of
 
 NOT_HERE = "Put the cursor on a `for` loop that only appends to a list created just before it"
 LEAKS = "The loop variable `{}` is used after the loop"
@@ -22,6 +23,14 @@ READS_LIST = "The loop reads `{}` while building it"
 COMMENTS = "The loop has comments that the rewrite would drop"
 CLASS_BODY = "A comprehension in a class body cannot see the class's names"
 ASYNC = "Async loops and `await` are not rewritten"
+RAISES = (
+    "`{}` is read where an exception from the loop is caught: it would not hold the items so far"
+)
+WALRUS = "The loop assigns a name with `:=`"
+UNBOUND = (
+    "`{}` may be unassigned here: read inside a comprehension it would raise NameError "
+    "instead of UnboundLocalError"
+)
 
 
 def list_offer(view: SourceView, span: Span) -> Offer | None:
@@ -125,6 +134,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
             raise Refusal(LEAKS.format(name))
         if name in use.nested_reads:
             raise Refusal(LEAKS.format(name))
+    _check_flow(chunk, loop, init, value, cond, target)
     comp = cst.ListComp(
         elt=value,
         for_in=cst.CompFor(
@@ -138,6 +148,32 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     body[k - 1 : k + 1] = [new_init]
     tree = chunk.module.deep_replace(owner, owner.with_changes(body=body))
     return chunk.splice(tree)
+
+
+def _check_flow(chunk, loop, init, value, cond, target: str) -> None:
+    """The loop variables dead after the loop, the values read assigned, the list not
+    needed by an `except` when the loop raises half way."""
+    func = chunk.parents.get(loop)
+    while func is not None and not isinstance(func, cst.FunctionDef):
+        func = chunk.parents.get(func)
+    body = chunk.module.body if func is None else block_statements(func.body)
+    fl = selection_flow.analyse(body, selection_flow.param_names(func), [init, loop])
+    targets = set(bound_names(loop.target))
+    for name in sorted(targets):
+        if name in fl.live_after or (name not in fl.bound_outside and name in fl.read_outside):
+            raise Refusal(LEAKS.format(name))
+    if fl.catches_outside and target in fl.live_on_raise:
+        raise Refusal(RAISES.format(target))
+    events: list = []
+    for part in (value, cond):
+        if part is not None:
+            flow_events.expr(part, events)
+    if any(kind in ("w", "m") for kind, _ in events):
+        raise Refusal(WALRUS)
+    for kind, name in events:
+        if kind == "r" and name in fl.local and name not in targets:
+            if func is not None and name not in fl.assigned_entry:
+                raise Refusal(UNBOUND.format(name))
 
 
 def _list_init(stmt) -> str | None:
