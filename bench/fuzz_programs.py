@@ -221,6 +221,10 @@ class Gen:
             return [f"if {self.expr()}:", f"    raise ValueError({self.expr()})"]
         if k == 13:
             return [f"{self.name()}, {self.name()} = {self.expr()}, {self.expr()}"]
+        if r.random() < 0.5:  # a temporary assigned once: what inline variable takes
+            self.loop_id += 1
+            u = f"u{self.loop_id}"
+            return [f"{u} = {self.expr()}", f"print({self.expr()}, {u} + {self.expr()})"]
         return [f"{self.name()} = {self.expr()}", f"print({self.name()})"]
 
     def match(self, d: int, ctx: dict) -> list[str]:
