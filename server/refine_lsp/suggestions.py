@@ -24,7 +24,12 @@ from refine_lsp.acceptance import (
     default_db_path,
     default_gate,
 )
-from refine_lsp.acceptance.hidden import COMPLETION_KIND, bring_back, hidden_summary
+from refine_lsp.acceptance.hidden import (
+    COMPLETION_KIND,
+    RESET_COMMAND,
+    bring_back,
+    hidden_summary,
+)
 from refine_lsp.acceptance.hints import HintLedger
 from refine_lsp.acceptance.store import read_only
 from refine_lsp.settings import Settings
@@ -232,6 +237,26 @@ class Suggestions:
             self.db,
             self.recording,
         )
+
+    def hidden_hints_at(self, ledger: HintLedger, line: int) -> list[dict]:
+        """For a "Show hidden hints" code action on ``line`` (0-based): each hidden hint
+        there with its rule, message, why it is hidden, and the reset command's arguments."""
+        rows = {r["kind"]: r for r in self.hidden_summary()["hints"]}
+        out = []
+        for f in ledger.hidden_at(line):
+            row = rows.get(f.code, {})
+            out.append(
+                {
+                    "kind": f.code,
+                    "message": f.message,
+                    "line": f.span.start.line,
+                    "why": row.get("why", ""),
+                    "title": f"Show hidden hints like this ({f.code})",
+                    "command": RESET_COMMAND,
+                    "arguments": [f.code],
+                }
+            )
+        return out
 
     def reset(self, kind: str | None = None, ledgers: Iterable[HintLedger] = ()) -> dict:
         """Forget what was learned for ``kind`` (a rule id or "inline_completion"; all when

@@ -84,6 +84,8 @@ def test_train_test_split_and_table_output(slice_files, capsys):
     assert main(["evaluate", "--train", str(train), "--test", str(test)]) == 0
     table = capsys.readouterr().out
     assert "ours" in table and "baseline" in table and "rejected hidden" in table
+    assert "auc (95% CI)" in table
+    assert all(f"keep {k}: ours " in table for k in ("0.85", "0.90", "0.95"))
 
 
 @needs_data

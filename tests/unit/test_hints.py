@@ -127,6 +127,9 @@ def test_kind_rejected_by_edits_fades_says_why_and_comes_back(tmp_path):
         rounds += 1
     assert 5 < rounds < 60
     assert [f.code for f in ledger.hidden_at(1)] == ["UP031"]  # "Show hidden hints" here
+    [action] = sug.hidden_hints_at(ledger, 1)
+    assert action["command"] == "refineLsp.acceptanceReset" and action["arguments"] == ["UP031"]
+    assert "below the threshold" in action["why"] and sug.hidden_hints_at(ledger, 0) == []
     summary = sug.hidden_summary([ledger])
     [row] = summary["hints"]
     assert row["kind"] == "UP031" and row["state"] == "fading" and row["hidden_now"] == 1
