@@ -32,7 +32,7 @@ def _hint_row(gate: HintGate, kind: str, hidden_now: int) -> dict:
         why = 'you chose "Hide hints like this"'
     elif fading:
         why = (
-            f"applied about {mean:.0%} of the time (at most {optimistic:.0%} by the evidence),"
+            f"applied about {mean:.1%} of the time (at most {optimistic:.1%} by the evidence),"
             f" below the threshold {gate.floor:.0%}; shown once in {gate.explore_every}"
             " chances to check"
         )
@@ -128,7 +128,8 @@ def format_summary(summary: Mapping) -> str:
     for r in rows:
         lines.append(
             f"  {r['kind']}: {r['state']}, hidden {r['hidden']}"
-            f" (applied {r['applied']:g}, rejected {r['rejected']:g}); {r['why']}"
+            f" (recent decisions, older ones weigh less: applied {r['applied']:.1f},"
+            f" rejected {r['rejected']:.1f}); {r['why']}"
         )
         if r["state"] != "shown" or r["hidden"]:
             lines.append(f"    to bring back: {r['bring_back']}")
