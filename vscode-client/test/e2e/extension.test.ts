@@ -153,7 +153,7 @@ describe('the extension, activated against a stand-in vscode module', () => {
 
   it('a loop command asks the server and says when there is nothing to do here', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const file = path.join(workspace, 'shop.py');
+    const file = path.join(workspace, 'rates.py');
     // The cursor is on a module constant: no function to make faster.
     const text = 'RATE = 0.2\n\n\ndef total(prices):\n    return sum(prices) * (1 + RATE)\n';
     fs.writeFileSync(file, text);
@@ -170,7 +170,8 @@ describe('the extension, activated against a stand-in vscode module', () => {
 
   it('Fix failing tests runs the loop with progress and applies the verified edit', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const root = path.join(workspace, 'shop');
+    // The loop works in the workspace folder (the server's choice), so the project is its root.
+    const root = workspace;
     fs.cpSync(path.join(REPO_ROOT, 'fixtures', 'shop'), root, {
       recursive: true,
       filter: (src) => !/__pycache__|\.pytest_cache/.test(src),
