@@ -73,6 +73,7 @@ class Suggestions:
         saved = state.get("completions") or {}
         self.earlier = {k: int(saved.get(k, 0) or 0) for k in STAT_KEYS}  # before this session
         self._hints_dirty = False
+        self.hidden_this_session: dict[str, int] = {}
 
     def _open_store(self) -> dict:
         if self.recording:
@@ -162,6 +163,7 @@ class Suggestions:
         """One opportunity to show a hint of ``kind``: its suggestion id, or None if hidden."""
         if not self.hints.should_show(kind):
             self._hints_dirty = True
+            self.hidden_this_session[kind] = self.hidden_this_session.get(kind, 0) + 1
             return None
         sid = self.new_id()
         self.shown(sid, Pending("refinement_hint", {}, time.time(), uri, hint_kind=kind))
@@ -192,6 +194,7 @@ class Suggestions:
                     self.forget(inst.sid)
                     inst.sid = None
                     self.hints.kinds[kind].hidden += 1
+                    self.hidden_this_session[kind] = self.hidden_this_session.get(kind, 0) + 1
         self._save("hints", self.hints.state())
         return {
             "hidden": kind,
@@ -236,6 +239,7 @@ class Suggestions:
             now,
             self.db,
             self.recording,
+            self.hidden_this_session,
         )
 
     def hidden_hints_at(self, ledger: HintLedger, line: int) -> list[dict]:

@@ -92,6 +92,11 @@ def test_stats_reads_what_the_server_wrote_and_reset_brings_a_kind_back(state_di
     assert not [f for f in shown if f.code == "UP031"]
     assert editor.hidden_summary([ledger])["message"] == "4 hints hidden"
     close_ledger(editor, ledger)
+    ledger = HintLedger()
+    gate_hints(editor, ledger, CART.as_uri(), text, findings)  # reopened: still hidden
+    summary = editor.hidden_summary()  # after close, as a headless review would ask
+    assert summary["hints_hidden_now"] == 0 and summary["hints_hidden_this_session"] == 8
+    close_ledger(editor, ledger)
     editor.close()
 
     assert main(["stats", "--json"]) == 0  # no --db: the server's own store
@@ -99,10 +104,10 @@ def test_stats_reads_what_the_server_wrote_and_reset_brings_a_kind_back(state_di
     assert out["db"] == str(state_dir / "events.sqlite3")
     assert out["counts"]["refinement_hint"]["dismissed"] == 1
     [row] = [r for r in out["hidden"]["hints"] if r["kind"] == "UP031"]
-    assert row["state"] == "hidden by you" and row["hidden"] == 4
+    assert row["state"] == "hidden by you" and row["hidden"] == 8  # 4 dismissed, 4 reopened
     assert main(["stats"]) == 0
     printed = capsys.readouterr().out
-    assert "UP031: hidden by you, hidden 4" in printed
+    assert "UP031: hidden by you, hidden 8" in printed
     assert "refine-lsp acceptance reset --kind UP031" in printed
 
     assert main(["reset", "--kind", "UP031"]) == 0

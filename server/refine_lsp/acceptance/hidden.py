@@ -22,7 +22,7 @@ def bring_back(kind: str | None) -> str:
     return f"run `refine-lsp acceptance reset{flag}` or the command {RESET_COMMAND}{arg}"
 
 
-def _hint_row(gate: HintGate, kind: str, hidden_now: int) -> dict:
+def _hint_row(gate: HintGate, kind: str, hidden_now: int, hidden_session: int) -> dict:
     post = gate.kinds.get(kind)
     mean, _ = gate.rate(kind)
     optimistic = gate.optimistic_rate(kind)
@@ -42,6 +42,7 @@ def _hint_row(gate: HintGate, kind: str, hidden_now: int) -> dict:
         "kind": kind,
         "hidden": post.hidden if post else 0,
         "hidden_now": hidden_now,
+        "hidden_this_session": hidden_session,
         "applied": round(post.accepted, 2) if post else 0.0,
         "rejected": round(post.rejected, 2) if post else 0.0,
         "rate": round(mean, 4),
@@ -95,14 +96,17 @@ def hidden_summary(
     hidden_now: Mapping[str, int] | None = None,
     db: str | None = None,
     recording: bool = True,
+    hidden_session: Mapping[str, int] | None = None,
 ) -> dict:
     """Counts of hidden hints (per rule) and completions, each with why and how to undo.
 
-    ``hidden_now``: hint instances hidden in the documents open now, per rule; the other
+    ``hidden_now``: hint instances hidden in the documents open now, per rule;
+    ``hidden_session``: hidden by this server (a headless review reports these); the other
     counts are since the last reset."""
     now = dict(hidden_now or {})
-    kinds = sorted(set(hints.kinds) | set(now))
-    rows = [_hint_row(hints, k, now.get(k, 0)) for k in kinds]
+    session = dict(hidden_session or {})
+    kinds = sorted(set(hints.kinds) | set(now) | set(session))
+    rows = [_hint_row(hints, k, now.get(k, 0), session.get(k, 0)) for k in kinds]
     completion = _completion_row(counts, completion_totals, thresholds)
     live = sum(now.values())
     message = f"{live} hint{'s' if live != 1 else ''} hidden" if live else "no hints hidden"
@@ -112,6 +116,7 @@ def hidden_summary(
         "hints": rows,
         "hints_hidden": sum(r["hidden"] for r in rows),
         "hints_hidden_now": live,
+        "hints_hidden_this_session": sum(session.values()),
         "completions": completion,
         "message": message,
         "reset_all": bring_back(None),
