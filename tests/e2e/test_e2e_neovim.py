@@ -131,13 +131,18 @@ INLINE_DRIVER = r"""
   assert(vim.wait(30000, function() return refine_client(buf) ~= nil end, 50), "no client")
   local c = refine_client(buf)
   assert(vim.wait(30000, function() return c.initialized or c.server_capabilities end, 50))
-  local res = call(c, "request_sync", "textDocument/inlineCompletion", {
+  -- The first suggestion waits for the server to import litellm: long on a busy machine.
+  local res, err = call(c, "request_sync", "textDocument/inlineCompletion", {
     textDocument = { uri = vim.uri_from_bufnr(buf) },
     position = { line = 1, character = 11 },
     context = { triggerKind = 1 },
-  }, 30000, buf)
+  }, 150000, buf)
   out.inline = res and res.result or vim.NIL
-  out.inline_error = res and res.err and vim.inspect(res.err) or vim.NIL
+  out.inline_error = (res and res.err and vim.inspect(res.err)) or (not res and tostring(err))
+    or vim.NIL
+  local stats = call(c, "request_sync", "workspace/executeCommand",
+    { command = "refineLsp.acceptanceStats" }, 10000, buf)
+  out.stats = stats and stats.result or vim.NIL
 """
 
 
