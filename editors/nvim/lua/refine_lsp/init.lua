@@ -163,6 +163,9 @@ function M.fix_all(buf)
 end
 
 function M.setup(opts)
+  if opts and opts.inline == false then -- `inline = false` turns ghost text off
+    opts = vim.tbl_extend("force", opts, { inline = { enabled = false } })
+  end
   M.config = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
   if opts and opts.settings then -- settings are the user's, whole (lists are not merged)
     M.config.settings = opts.settings
