@@ -412,6 +412,21 @@ def test_shutdown_while_a_request_is_pending_answers_null_and_cancels_it(wire):
 # -- edits tied to the text they were listed for -------------------------------------------
 
 
+def _published(wire: Wire, uri: str, code: str, line: int) -> list[dict]:
+    """The next diagnostics for ``uri`` that have ``code`` on ``line`` (those of that code)."""
+    msg = wire.wait_for(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and any(
+                d["code"] == code and d["range"]["start"]["line"] == line
+                for d in m["params"]["diagnostics"]
+            )
+        )
+    )
+    return [d for d in msg["params"]["diagnostics"] if d["code"] == code]
+
+
 def test_a_quick_fix_listed_before_a_reopen_with_the_same_version_is_refused(shared):
     uri = shared.open("reopen.py", LINT, version=1)
     diags = [d for d in shared.diagnostics(uri) if d["code"] == "F401"]
@@ -423,20 +438,32 @@ def test_a_quick_fix_listed_before_a_reopen_with_the_same_version_is_refused(sha
     reply = shared.call("codeAction/resolve", fix)
     assert reply.get("error", {}).get("code") == -32801, reply  # ContentModified: no edit
     # Listed again, the fix is for the text as it is now, and applies to it.
-    published = shared.wait_for(
-        lambda m: (
-            m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri
-            and any(
-                d["code"] == "F401" and d["range"]["start"]["line"] == 1
-                for d in m["params"]["diagnostics"]
-            )
-        )
-    )
-    diags = [d for d in published["params"]["diagnostics"] if d["code"] == "F401"]
+    diags = _published(shared, uri, "F401", 1)
     fresh = next(a for a in shared.actions(uri, ["quickfix"], diags) if "`os`" in a["title"])
     resolved = shared.call("codeAction/resolve", fresh)["result"]
     assert apply_edit(reopened, resolved["edit"], uri, 1) == "import sys\n\nprint(sys.argv)\n"
+
+
+def test_a_change_that_reuses_the_version_invalidates_listed_fixes_and_findings(shared):
+    uri = shared.open("same_version.py", LINT, version=1)
+    diags = _published(shared, uri, "F401", 0)
+    fix = next(a for a in shared.actions(uri, ["quickfix"], diags) if "`os`" in a["title"])
+    start = {"line": 0, "character": 0}
+    shared.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 1},  # a client bug: the same version
+            "contentChanges": [{"range": {"start": start, "end": start}, "text": "import json\n"}],
+        },
+    )
+    reply = shared.call("codeAction/resolve", fix)
+    assert reply.get("error", {}).get("code") == -32801, reply
+    # The findings are those of the new text (os on line 1), and so is the fix.
+    diags = [d for d in _published(shared, uri, "F401", 1) if "`os`" in d["message"]]
+    fresh = next(a for a in shared.actions(uri, ["quickfix"], diags) if "`os`" in a["title"])
+    resolved = shared.call("codeAction/resolve", fresh)["result"]
+    edited = "import json\n" + LINT
+    assert apply_edit(edited, resolved["edit"], uri, 1) == edited.replace("import os\n", "")
 
 
 def test_lone_surrogates_make_no_request_fail(shared):
