@@ -470,7 +470,14 @@ def test_lone_surrogates_make_no_request_fail(shared):
     text = "import os\nx = '\ud800'\nprint(x == None)\n"
     uri = shared.open("surrogate.py", text)
     shared.diagnostics(uri)
-    for only in (["source.fixAll.refine"], ["source.organizeImports"], ["quickfix"]):
+    at = {"line": 1, "character": 5}
+    inline = shared.call(
+        "textDocument/inlineCompletion",
+        {"textDocument": {"uri": uri}, "position": at, "context": {"triggerKind": 1}},
+    )
+    assert "result" in inline, inline
+    kinds = (["source.fixAll.refine"], ["source.organizeImports"], ["quickfix"], ["refactor"])
+    for only in kinds:
         for action in shared.actions(uri, only):
             reply = shared.call("codeAction/resolve", action)
             error = reply.get("error")
