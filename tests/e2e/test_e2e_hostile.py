@@ -546,3 +546,29 @@ def test_positions_after_a_lone_cr_count_it_as_a_line_break(wire):
     wire.alive()
     wire.call("shutdown")
     assert wire.exit() == 0
+
+
+def figures() -> dict:
+    """Every framing case on one server, and how long it then took to answer a request."""
+    import tempfile
+
+    wire = Wire(Path(tempfile.mkdtemp(prefix="refine-lsp-hostile-")))
+    wire.initialize()
+    cases = {**BROKEN, "huge": b"Content-Length: 1099511627776\r\n\r\n{}"}
+    answer_ms = {}
+    for name, data in cases.items():
+        wire.raw(data)
+        answer_ms[name] = round(wire.alive() * 1000, 1)
+    wire.call("shutdown")
+    crashed = wire.exit() != 0
+    return {
+        "cases": len(cases),
+        "crashes": int(crashed),
+        "hangs": 0,  # alive() fails on a hang
+        "max_answer_ms": max(answer_ms.values()),
+        "answer_ms": answer_ms,
+    }
+
+
+if __name__ == "__main__":  # python tests/e2e/test_e2e_hostile.py: one JSON object
+    print(json.dumps(figures()))
