@@ -70,7 +70,8 @@ def test_malformed_requests_get_errors_and_the_server_keeps_serving(tmp_path):
         send.write(frame({"jsonrpc": "2.0", "id": 5, "method": "no/such/method", "params": {}}))
         send.write(frame({"jsonrpc": "2.0", "id": 6, "method": "refineLsp/stats", "params": {}}))
         send.flush()
-        got = responses(proc.stdout, {2, 3, 5, 6})
+        got = responses(proc.stdout, {2, 3, None, 5, 6})
+        assert got[None]["error"]["code"] == -32700  # the body that is not JSON (id 4)
         assert got[2]["error"]["code"] == -32602
         assert "invalid params for textDocument/codeAction" in got[2]["error"]["message"]
         assert got[3]["error"]["code"] == -32602

@@ -27,15 +27,17 @@ def run(args: argparse.Namespace) -> int:
     # pygls logs every message at INFO; keep that for --log-level DEBUG only.
     if args.log_level != "DEBUG":
         logging.getLogger("pygls").setLevel(logging.WARNING)
+    from refine_lsp.lsp import transport
     from refine_lsp.lsp.app import create_server
 
     server = create_server()
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
-        return 0
-    # stdout is the LSP channel: anything else that prints goes to stderr instead.
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr
-    server.start_io(stdin, stdout)
-    return 0
+        code = transport.serve_tcp(server, host or "127.0.0.1", int(port))
+    else:
+        # stdout is the LSP channel: anything else that prints goes to stderr instead.
+        stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+        sys.stdout = sys.stderr
+        code = transport.serve_stdio(server, stdin, stdout)
+    transport.exit_soon(code)
+    return code

@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcException
 
 from refine_lsp.actions import Offer, Refused, kinds
 from refine_lsp.text.document import Document
+from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable, encode_source
 
 from .convert import lsp_diagnostic, lsp_workspace_edit
 
@@ -28,11 +29,19 @@ class ActionRefused(RequestFailed):
 
 
 class ActionStale(JsonRpcContentModified):
-    """The action was listed for another version of the document."""
+    """The action was listed for another version of the document, or other content."""
 
 
 def to_code_action(doc: Document, offer: Offer) -> lsp.CodeAction:
-    data = {"uri": doc.uri, "version": doc.version, "provider": offer.provider, "args": offer.args}
+    # The revision ties the action to the text it was listed for: a client may reuse a
+    # version number after closing and reopening the file.
+    data = {
+        "uri": doc.uri,
+        "version": doc.version,
+        "revision": doc.revision,
+        "provider": offer.provider,
+        "args": offer.args,
+    }
     action = lsp.CodeAction(
         title=offer.title,
         kind=offer.kind,
@@ -73,6 +82,11 @@ async def with_edit(ls: RefineServer, action: lsp.CodeAction) -> lsp.CodeAction:
         raise ActionStale(
             f"document changed (action for version {version}, document at {doc.version})"
         )
+    if data.get("revision") != doc.revision:
+        raise ActionStale(
+            "document changed (its text is not the one this action was listed for, "
+            f"though the version is still {version})"
+        )
     snapshot = doc.snapshot()
     try:  # off the event loop: even the diff of a big file is not free
         changes = await asyncio.to_thread(
@@ -80,7 +94,20 @@ async def with_edit(ls: RefineServer, action: lsp.CodeAction) -> lsp.CodeAction:
         )
     except Refused as exc:
         raise ActionRefused(str(exc)) from exc
-    if doc.version != snapshot.version:
+    except (RuffFailed, RuffUnavailable) as exc:
+        raise ActionRefused(str(exc)) from exc
+    except UnicodeError as exc:  # a tool fed the text that no encoding can carry
+        raise ActionRefused(_unencodable(snapshot.text, exc)) from exc
+    if s.documents.get(doc.uri) is not doc or doc.revision != snapshot.revision:
         raise ActionStale("document changed while the edit was computed")
     action.edit = lsp_workspace_edit(doc, changes, s.client.versioned_edits)
     return action
+
+
+def _unencodable(text: str, exc: UnicodeError) -> str:
+    """The reason, in the ruff runner's words when it is a lone surrogate."""
+    try:
+        encode_source(text)
+    except RuffFailed as reason:
+        return str(reason)
+    return f"the text cannot be encoded: {exc}"

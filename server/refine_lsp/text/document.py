@@ -3,10 +3,17 @@
 Positions arrive in the client's negotiated encoding (utf-8, utf-16 or utf-32 code units).
 The document converts them to byte offsets on its own UTF-8 copy, so ``tree.edit`` gets
 exact byte and point offsets and the reparse reuses the old tree.
+
+Lines: the client counts \r\n, \n and a lone \r as line breaks (LSP); domain positions
+(`Pos`) and tree-sitter points count \n only. The two agree unless the text holds a lone \r,
+and only then are positions converted through byte offsets (`lone_cr`).
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +32,12 @@ MAX_PARSE_BYTES = 8 * 1024 * 1024
 # Trees are kept for the most recently used documents only; a 5,000-line file's tree is
 # ~3 MB. Others keep their text and are parsed again when needed.
 MAX_TREES = 8
+
+_BREAK = re.compile(rb"\r\n|\r|\n")  # LSP's line breaks
+_LONE_CR = re.compile(rb"\r(?!\n)")
+# Every open and every change gets the next number: what a listed action was computed on,
+# even when a client reuses a version number after a close and reopen.
+_revisions = itertools.count(1)
 
 
 def _units(s: str, encoding: str) -> int:
@@ -67,6 +80,7 @@ class DocumentSnapshot:
     version: int
     text: str
     tree: tree_sitter.Tree | None
+    revision: int = 0  # Document.revision when taken
 
     @property
     def path(self) -> Path | None:
@@ -82,6 +96,7 @@ class Document:
         self.last_parse_ms = 0.0
         self.last_parse_cpu_ms = 0.0
         self.too_large = False
+        self.revision = 0
         self._set_all(text)
 
     # -- state -------------------------------------------------------------------------
@@ -89,18 +104,41 @@ class Document:
     def _set_all(self, text: str) -> None:
         self.data = text.encode("utf-8", "surrogatepass")
         self._text: str | None = text
+        self.revision = next(_revisions)
+        self.lone_cr = _LONE_CR.search(self.data) is not None
+        self._nl_starts: list[int] | None = None
         self._index_lines()
         self.tree = None
         self._reparse(None)
 
     def _index_lines(self) -> None:
+        if b"\r" in self.data:
+            self.line_starts = [0, *(m.end() for m in _BREAK.finditer(self.data))]
+        else:
+            self.line_starts = self._newline_starts()
+
+    def _newline_starts(self) -> list[int]:
         starts = [0]
         find = self.data.find
         i = find(b"\n")
         while i >= 0:
             starts.append(i + 1)
             i = find(b"\n", i + 1)
-        self.line_starts = starts
+        return starts
+
+    def _domain_starts(self) -> list[int]:
+        """Byte offsets of the lines counted by \n only (built when a lone \r needs them)."""
+        if not self.lone_cr:
+            return self.line_starts
+        if self._nl_starts is None:
+            self._nl_starts = self._newline_starts()
+        return self._nl_starts
+
+    def _point(self, offset: int) -> tuple[int, int]:
+        """Tree-sitter point (rows by \n, column in bytes) of a byte offset."""
+        starts = self._domain_starts()
+        row = bisect.bisect_right(starts, offset) - 1
+        return row, offset - starts[row]
 
     def _reparse(self, old_tree: tree_sitter.Tree | None) -> None:
         self.too_large = len(self.data) > MAX_PARSE_BYTES
@@ -140,7 +178,9 @@ class Document:
         # A copy (O(1)): the live tree is edited in place by the next keystroke while work
         # on this snapshot may still read it in another thread.
         tree = self.ensure_tree()
-        return DocumentSnapshot(self.uri, self.version, self.text, tree.copy() if tree else None)
+        return DocumentSnapshot(
+            self.uri, self.version, self.text, tree.copy() if tree else None, self.revision
+        )
 
     # -- positions ---------------------------------------------------------------------
 
@@ -150,7 +190,7 @@ class Document:
         content = self.data[start:end]
         if content.endswith(b"\r\n"):
             return content[:-2]
-        if content.endswith(b"\n"):
+        if content.endswith((b"\n", b"\r")):
             return content[:-1]
         return content
 
@@ -162,8 +202,7 @@ class Document:
         if line < 0:
             return 0, (0, 0)
         if line >= len(self.line_starts):
-            last = len(self.line_starts) - 1
-            return len(self.data), (last, len(self.data) - self.line_starts[last])
+            return len(self.data), self._point(len(self.data))
         raw = self._line_bytes(line)
         character = max(0, character)
         if self.encoding == UTF8 and raw.isascii():
@@ -172,10 +211,29 @@ class Document:
             s = raw.decode("utf-8", "surrogatepass")
             chars = _chars_for_units(s, character, self.encoding)
             col = len(s[:chars].encode("utf-8", "surrogatepass"))
-        return self.line_starts[line] + col, (line, col)
+        offset = self.line_starts[line] + col
+        return offset, (self._point(offset) if self.lone_cr else (line, col))
+
+    def _client_line_of(self, offset: int) -> tuple[int, int]:
+        """Client (line, character) of a byte offset, clamped to its line's content."""
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        raw = self._line_bytes(line)[: offset - self.line_starts[line]]
+        return line, _units(raw.decode("utf-8", "surrogatepass"), self.encoding)
+
+    def _domain_offset(self, pos: Pos) -> int:
+        """Byte offset of a domain position (lines by \n), clamped to its line's content."""
+        starts = self._domain_starts()
+        if pos.line >= len(starts):
+            return len(self.data)
+        start = starts[max(0, pos.line)]
+        end = starts[pos.line + 1] - 1 if pos.line + 1 < len(starts) else len(self.data)
+        s = self.data[start:end].decode("utf-8", "surrogatepass")
+        return start + len(s[: max(0, pos.col)].encode("utf-8", "surrogatepass"))
 
     def to_client(self, pos: Pos) -> tuple[int, int]:
         """Client (line, character) of a domain position (column in characters)."""
+        if self.lone_cr:
+            return self._client_line_of(self._domain_offset(pos))
         if pos.line >= len(self.line_starts):
             last = len(self.line_starts) - 1
             return last, _units(self._line_text(last), self.encoding)
@@ -184,6 +242,11 @@ class Document:
 
     def from_client(self, line: int, character: int) -> Pos:
         """Domain position (column in characters) of a client position, clamped."""
+        if self.lone_cr:
+            offset = self.byte_point(line, character)[0]
+            starts = self._domain_starts()
+            row = bisect.bisect_right(starts, offset) - 1
+            return Pos(row, len(self.data[starts[row] : offset].decode("utf-8", "surrogatepass")))
         if line >= len(self.line_starts):
             last = len(self.line_starts) - 1
             return Pos(last, len(self._line_text(last)))
@@ -193,37 +256,41 @@ class Document:
 
     # -- edits -------------------------------------------------------------------------
 
+    def _reindex(self, a: int, b: int, n: int) -> None:
+        """The line index after bytes [a, b) became ``n`` new ones: starts before ``a`` and
+        from ``b + 1`` on (shifted) stay; between, breaks are found again, looking one byte
+        either side, where a \r and a \n may have joined or parted."""
+        old = self.line_starts
+        lo, hi = max(0, a - 1), min(len(self.data), a + n + 1)
+        window = self.data[lo:hi]
+        if not self.lone_cr and b"\r" in window:
+            self.lone_cr = _LONE_CR.search(self.data, lo, min(len(self.data), hi + 1)) is not None
+        found = [lo + m.end() for m in _BREAK.finditer(window) if lo + m.end() <= a + n]
+        delta = n - (b - a)
+        tail = old[bisect.bisect_left(old, b + 1) :]
+        if delta:
+            tail = [s + delta for s in tail]
+        self.line_starts = old[: bisect.bisect_left(old, a)] or [0]
+        self.line_starts += found
+        self.line_starts += tail
+
     def apply_change(self, text: str, start: tuple[int, int] | None, end: tuple[int, int] | None):
         """Apply one content change: a range replacement, or the whole text when no range."""
         if start is None or end is None:
             self._set_all(text)
             return
-        start_byte, start_point = self.byte_point(*start)
-        end_byte, end_point = self.byte_point(*end)
+        start_byte = self.byte_point(*start)[0]
+        end_byte = self.byte_point(*end)[0]
         if end_byte < start_byte:
             start_byte, end_byte = end_byte, start_byte
-            start_point, end_point = end_point, start_point
+        start_point, end_point = self._point(start_byte), self._point(end_byte)
         new = text.encode("utf-8", "surrogatepass")
         self.data = self.data[:start_byte] + new + self.data[end_byte:]
         self._text = None
-
-        # Line index: drop the lines the edit removed, add the ones it inserted, shift the rest.
-        first = start_point[0]
-        inserted = []
-        i = new.find(b"\n")
-        while i >= 0:
-            inserted.append(start_byte + i + 1)
-            i = new.find(b"\n", i + 1)
-        delta = len(new) - (end_byte - start_byte)
-        tail = self.line_starts[end_point[0] + 1 :]
-        if delta:
-            tail = [s + delta for s in tail]
-        self.line_starts[first + 1 :] = inserted + tail
-
-        if inserted:
-            new_end_point = (first + len(inserted), start_byte + len(new) - inserted[-1])
-        else:
-            new_end_point = (first, start_point[1] + len(new))
+        self.revision = next(_revisions)
+        self._nl_starts = None
+        self._reindex(start_byte, end_byte, len(new))
+        new_end_point = self._point(start_byte + len(new))
         if self.tree is None:
             self.too_large = len(self.data) > MAX_PARSE_BYTES
             return  # parsed again when needed

@@ -43,6 +43,9 @@ def did_change(ls: RefineServer, params: lsp.DidChangeTextDocumentParams) -> Non
             doc.version,
             uri,
         )
+        # Results cached by version would now describe other text: they go.
+        s.findings.pop(uri, None)
+        s.registry.saved.forget(uri)
     typing = None
     if s.settings.inline.enabled and s.settings.model.solver:
         typing = s.suggestions().session
