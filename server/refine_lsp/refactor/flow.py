@@ -44,6 +44,7 @@ class Graph:
         self._loops: list[tuple[int, int]] = []  # (continue target, break target)
         self._handlers: list[set[int]] = []
         self._finals: list[tuple[int, int]] = []  # (finally block, loop depth at its try)
+        self._targets: set[int] = set()  # blocks some edge reaches
         end = self._body(list(body), 0)
         if end is not None:
             self._edge(end, 1)
@@ -54,6 +55,7 @@ class Graph:
         b = len(self.blocks) - 1
         if self._handlers:
             self.blocks[b].exc |= self._handlers[-1]
+            self._targets |= self._handlers[-1]
         for p in preds:
             if p is not None:
                 self._edge(p, b)
@@ -62,6 +64,7 @@ class Graph:
     def _edge(self, a: int | None, b: int) -> None:
         if a is not None:
             self.blocks[a].succ.add(b)
+            self._targets.add(b)
 
     def _body(self, stmts, cur: int | None) -> int | None:
         for st in stmts:
@@ -89,11 +92,7 @@ class Graph:
                 self._jump(b, 1)
                 return None
             if isinstance(s, cst.Raise):
-                for h in self.blocks[b].exc:
-                    self._edge(b, h)
-                if not self.blocks[b].exc:
-                    self._edge(b, 1)
-                return None
+                return None  # where it goes is the block's exception edges
             if isinstance(s, (cst.Break, cst.Continue)):
                 if self._loops:
                     cont, brk = self._loops[-1]
@@ -193,8 +192,10 @@ class Graph:
         entries = [self._new() for _ in st.handlers]
         for e in entries:
             self.blocks[e].exc = set(escape)
+            self._targets |= escape
         if final is not None:
             self.blocks[final].exc = set(outer)
+            self._targets |= outer
             self._finals.append((final, len(self._loops)))
         self._handlers.append(set(entries) | escape)
         end = self._suite(st.body, self._new(b))
@@ -245,7 +246,7 @@ class Graph:
         return self._new(*live)
 
     def _reached(self, b: int) -> bool:
-        return any(b in blk.succ or b in blk.exc for blk in self.blocks)
+        return b in self._targets
 
     # ---- analyses -------------------------------------------------------------------
     def blocks_of(self, stmts) -> set[int]:

@@ -52,6 +52,8 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
     seen = set()
     for k in sorted(inside):
         for kind, name in g.blocks[k].events:
+            if kind == "x":
+                continue
             if name not in seen:
                 seen.add(name)
                 out.order.append(name)
