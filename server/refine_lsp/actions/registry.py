@@ -144,7 +144,15 @@ class Registry:
         part = save_key(settings) if save_key is not None else None
         if part is None:
             return None
-        return (provider, snapshot.uri, snapshot.version, _config_stamp(snapshot.path), part)
+        # The revision too: a close and reopen may reuse the version number for other text.
+        return (
+            provider,
+            snapshot.uri,
+            snapshot.version,
+            snapshot.revision,
+            _config_stamp(snapshot.path),
+            part,
+        )
 
 
 _CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml")

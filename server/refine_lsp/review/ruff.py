@@ -39,4 +39,6 @@ class RuffReviewer:
         except RuffFailed as exc:
             log.warning("ruff findings for %s are missing: %s", path, exc)
             return []
-        return findings_from_json(proc.stdout, with_syntax_errors=not settings.reviewers.syntax)
+        return findings_from_json(
+            proc.stdout, with_syntax_errors=not settings.reviewers.syntax, source=snapshot.text
+        )

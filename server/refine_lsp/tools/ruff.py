@@ -92,15 +92,42 @@ def run_ruff(
     return out
 
 
-def findings_from_json(output: str, with_syntax_errors: bool = False) -> list[Finding]:
-    """Findings from ``ruff check --output-format json``, with ruff's fixes as data."""
+def _position_map(source: str | None):
+    """ruff counts a lone carriage return as a line break, the domain's positions count only
+    line feeds: for a text holding one, map ruff's (row, column) through the text."""
+    if source is None or "\r" not in source.replace("\r\n", ""):
+        return lambda row, col: Pos(row - 1, col - 1)
+    ruff_starts = [0]
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\r" and i + 1 < n and source[i + 1] == "\n":
+            i += 1
+        if ch in "\r\n":
+            ruff_starts.append(i + 1)
+        i += 1
+
+    def to_pos(row: int, col: int) -> Pos:
+        offset = ruff_starts[min(row - 1, len(ruff_starts) - 1)] + col - 1
+        line = source.count("\n", 0, offset)
+        return Pos(line, offset - (source.rfind("\n", 0, offset) + 1))
+
+    return to_pos
+
+
+def findings_from_json(
+    output: str, with_syntax_errors: bool = False, source: str | None = None
+) -> list[Finding]:
+    """Findings from ``ruff check --output-format json``, with ruff's fixes as data.
+    ``source``: the text ruff read, so positions stay right where it holds a lone CR."""
+    at = _position_map(source)
     findings = []
     for item in json.loads(output or "[]"):
         code = item.get("code") or "invalid-syntax"
         if code == "invalid-syntax" and not with_syntax_errors:
             continue  # the tree-sitter syntax reviewer reports these
         loc, end = item["location"], item["end_location"]
-        span = Span(Pos(loc["row"] - 1, loc["column"] - 1), Pos(end["row"] - 1, end["column"] - 1))
+        span = Span(at(loc["row"], loc["column"]), at(end["row"], end["column"]))
         fix = item.get("fix")
         data = {}
         fix_id = None
@@ -112,8 +139,8 @@ def findings_from_json(output: str, with_syntax_errors: bool = False) -> list[Fi
                 "edits": [
                     TextEdit(
                         Span(
-                            Pos(e["location"]["row"] - 1, e["location"]["column"] - 1),
-                            Pos(e["end_location"]["row"] - 1, e["end_location"]["column"] - 1),
+                            at(e["location"]["row"], e["location"]["column"]),
+                            at(e["end_location"]["row"], e["end_location"]["column"]),
                         ),
                         e.get("content") or "",
                     )
