@@ -28,10 +28,11 @@ pytestmark = pytest.mark.skipif(
 MARK = uuid.uuid4().hex  # inherited by the server's model process: how the test finds it
 LOG_DIR = Path(tempfile.mkdtemp(prefix="refine-lsp-e2e-local-"))
 LOG = LOG_DIR / "server.log"
-# Many lines before the cursor: prompt evaluation alone takes long enough to be interrupted.
+# A few lines before the cursor: evaluating them takes far more than the 30 ms of CPU after
+# which the test kills the model process, and far less than the timeout on a busy machine.
 FILLER = "".join(
     f"def helper_{i}(values):\n    return [v * {i} for v in values if v > {i}]\n\n"
-    for i in range(70)
+    for i in range(6)
 )
 PREFIX = FILLER + "def area(width, height):\n    return "
 
@@ -122,7 +123,9 @@ async def ask(client: LanguageClient):
 async def test_a_model_process_killed_mid_call_leaves_the_server_serving(client, sig):
     log_start = LOG.stat().st_size if LOG.exists() else 0
     await ask(client)  # starts the model process and loads the model
-    [first] = model_processes()
+    started = model_processes()
+    assert len(started) == 1, LOG.read_text()[log_start:][-3000:]
+    first = started[0]
 
     pending = asyncio.ensure_future(ask(client))
     before = cpu_ticks(first)
@@ -135,13 +138,16 @@ async def test_a_model_process_killed_mid_call_leaves_the_server_serving(client,
     assert await asyncio.wait_for(pending, 60) is None  # the failed call offers nothing
 
     log = LOG.read_text()[log_start:]
-    assert f"inline completion failed: the local model process (pid {first}) died mid-call: " in log
-    assert f"died mid-call: {sig.name}" in log
+    died = f"the local model process (pid {first}) died mid-call: {sig.name}"
+    # Reported by the server's handler, not only by the model process's own logger.
+    reported = [ln for ln in log.splitlines() if died in ln and "llm.model_process:" not in ln]
+    assert reported, log[-3000:]
     if sig == signal.SIGILL:
-        assert "-DGGML_NATIVE=OFF" in log  # the way out is in the message
+        assert "-DGGML_NATIVE=OFF" in reported[0]  # the way out is in the message
 
     # Still serving: the next request gets an answer from a new model process.
     await asyncio.wait_for(ask(client), 120)
     [second] = model_processes()
     assert second != first
-    assert LOG.read_text()[log_start:].count("inline completion failed") == 1
+    later = [ln for ln in LOG.read_text()[log_start:].splitlines() if f"(pid {second})" in ln]
+    assert [ln for ln in later if "started" not in ln] == []  # it answered, no new failure
