@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "server"))
 
-from fuzz_programs import program  # noqa: E402
+from fuzz_programs import PRELUDE, program  # noqa: E402
 from refine_lsp.core import Pos, Span  # noqa: E402
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings  # noqa: E402
 from refine_lsp.syntax.parser import parse  # noqa: E402
@@ -125,14 +125,17 @@ class Stats:
         self.failures += other.failures
 
 
-def spans(source: str, tree, rnd: random.Random, count: int) -> list[Span]:
-    """Ranges an editor might send: whole lines, syntax nodes, cursors on names."""
+def spans(source: str, tree, rnd: random.Random, count: int, first_row: int = 0) -> list[Span]:
+    """Ranges an editor might send: whole lines, syntax nodes, cursors on names (from
+    ``first_row`` on: the prelude is the same in every program)."""
     lines = source.split("\n")
     nodes, names = [], []
     stack = [tree.root_node]
     while stack:
         n = stack.pop()
         stack.extend(n.named_children)
+        if n.start_point[0] < first_row:
+            continue
         if n.start_point[0] == n.end_point[0] or n.type.endswith("statement"):
             nodes.append(n)
         if n.type == "identifier":
@@ -141,7 +144,7 @@ def spans(source: str, tree, rnd: random.Random, count: int) -> list[Span]:
     for _ in range(count):
         k = rnd.random()
         if k < 0.4:
-            i = rnd.randrange(len(lines))
+            i = rnd.randrange(first_row, len(lines))
             j = min(len(lines) - 1, i + rnd.choice([0, 0, 1, 2, 3, 5]))
             col = len(lines[i]) - len(lines[i].lstrip())
             out.append(Span(Pos(i, col), Pos(j, len(lines[j]))))
@@ -204,7 +207,7 @@ def fuzz_program(seed: int, runner: Runner, ranges: int, shrink: bool) -> Stats:
     rnd = random.Random(seed * 7919 + 1)
     tree = parse(source)
     tried = set()
-    for span in spans(source, tree, rnd, ranges):
+    for span in spans(source, tree, rnd, ranges, PRELUDE.count("\n")):
         for o in list_refactorings(source, span, tree):
             st.offers_listed += 1
             if o.disabled_reason is not None or (span, o.id) in tried:
