@@ -45,7 +45,12 @@ def _candidates(view: SourceView, data: bytes):
     seen: set[tuple[int, int]] = set()
     root = view.tree.root_node
     for at in _none_hits(data):
-        node = root.descendant_for_byte_range(at, at + 1)
+        if view.shift:  # a repaired tree: its offsets are not the source's, its rows are
+            row = data.count(b"\n", 0, at)
+            col = at - (data.rfind(b"\n", 0, at) + 1) + view.shift.get(row, 0)
+            node = root.descendant_for_point_range((row, col), (row, col + 1))
+        else:
+            node = root.descendant_for_byte_range(at, at + 1)
         while node is not None and node.type != "comparison_operator":
             if node.type.endswith("statement") or node.type in ("block", "module"):
                 node = None

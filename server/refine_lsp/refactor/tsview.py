@@ -172,6 +172,11 @@ def repaired(source: str):
 
 
 _CONTINUES = tuple("([{,+-*/%&|^=<>\\")
+_CONTINUES_WORDS = (" and", " or", " not", " in", " is", " if", " else", " for", " lambda")
+
+
+def _continues(prev: str) -> bool:
+    return prev.endswith(_CONTINUES) or prev.endswith(_CONTINUES_WORDS)
 
 
 def _continuation_shifts(source: str) -> dict[int, int]:
@@ -184,7 +189,7 @@ def _continuation_shifts(source: str) -> dict[int, int]:
     lines = source.split("\n")
     suspects, prev = [], ""
     for row, line in enumerate(lines):
-        if line and line[0] not in " \t#" and (prev.endswith(_CONTINUES) or line[0] in ")]}"):
+        if line and line[0] not in " \t#" and (_continues(prev) or line[0] in ")]}"):
             suspects.append(row)
         if line.strip():
             prev = line.split("#", 1)[0].rstrip() if "#" in line else line.rstrip()
