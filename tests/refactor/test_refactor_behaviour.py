@@ -527,3 +527,11 @@ def test_inline_resolve_refuses_a_name_a_pattern_binds():
     with pytest.raises(Refusal) as exc:
         compute_refactoring(source, span, "inline.variable", parse(source))
     assert str(exc.value) in (iv.PATTERN.format("x"), iv.MULTIPLE.format("x"))
+
+
+def test_fix_all_on_a_tree_repaired_for_a_column_0_continuation():
+    from refine_lsp.refactor.rewrite_none_compare import fix_all
+
+    source = "def f(a):\n    if True:\n        b = h(1 +\n2)\n        if a == None:\n            return b\n"
+    expected = source.replace("a == None", "a is None")
+    assert fix_all(source, parse(source)) == expected
