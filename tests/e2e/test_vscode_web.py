@@ -4,7 +4,8 @@ npm registry) driven by Playwright with Debian's chromium, as a user would drive
 The .vsix is built from vscode-client/ (`npm run package`), installed into code-server, and
 fixtures/shop is opened with the current Python as `refineLsp.server.path`. Then: findings
 reach the Problems panel, a quick fix chosen with Ctrl+. changes the file, and no error
-notification shows up in any of it.
+notification shows up in any of it, a save applies `source.fixAll.refine`, and a killed server
+process is replaced by a new one without an error.
 
 Set-up: ../shared/tools/vscode-web/setup.sh (code-server 4.100.3 in
 ~/.cache/refine-lsp-vscode-web, or REFINE_VSCODE_WEB_DIR), `pip install playwright` (its
@@ -121,6 +122,7 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "extensions.autoCheckUpdates": False,
         "extensions.autoUpdate": False,
         "extensions.ignoreRecommendations": True,
+        "editor.codeActionsOnSave": {"source.fixAll.refine": "explicit"},
     }
     (user_dir / "User").mkdir(parents=True)
     (user_dir / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
@@ -149,7 +151,7 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 "page": page,
                 "workspace": workspace,
                 "base": base,
-                "log": base / "code-server.log",
+                "pid": server.pid,
             }
             browser.close()
     finally:
@@ -229,4 +231,67 @@ def test_quick_fix_with_ctrl_dot_changes_the_file(workbench: dict) -> None:
     text = _editor_text(page)
     assert "import os" not in text, text
     assert "import json" in text, "only the unused import went"
+    assert _error_toasts(page) == []
+
+
+def test_save_applies_fix_all_on_save(workbench: dict) -> None:
+    page, file = workbench["page"], workbench["workspace"] / "shop" / "cart.py"
+    before = file.read_text()
+    assert "if cart.coupon == None:" in before
+    _open(page, "shop/cart.py")
+    page.click(".editor-instance .view-lines")
+    page.keyboard.press("Control+S")
+    deadline = time.monotonic() + STEP_MS / 1000
+    while file.read_text() == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    _shot(workbench, "fix-all-on-save")
+    after = file.read_text()
+    assert "if cart.coupon is None:" in after, after
+    assert "import os" not in after, "the quick fix of the previous test was saved too"
+    # The whole file is what the server's fix-all makes of the editor's text.
+    from refine_lsp.refactor.fix_all import fix_all
+    from refine_lsp.settings import Settings
+
+    buffer = before.replace("import os\n", "", 1)
+    assert after == fix_all(buffer, Settings().fix_all.rules, str(file))
+    assert _error_toasts(page) == []
+
+
+def _servers(ancestor: int) -> list[int]:
+    """refine-lsp server processes started (at any depth) under code-server."""
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True)
+    parent, args = {}, {}
+    for line in out.stdout.splitlines():
+        pid, ppid, cmd = (line.split(None, 2) + [""])[:3]
+        parent[int(pid)], args[int(pid)] = int(ppid), cmd
+    found = []
+    for pid, cmd in args.items():
+        if "-m refine_lsp serve" not in cmd:
+            continue
+        p = pid
+        while p > 1 and p != ancestor:
+            p = parent.get(p, 1)
+        if p == ancestor:
+            found.append(pid)
+    return found
+
+
+def test_a_killed_server_is_replaced_without_an_error(workbench: dict) -> None:
+    page, root = workbench["page"], workbench["pid"]
+    [old] = _servers(root)
+    os.kill(old, 9)
+    deadline = time.monotonic() + STEP_MS / 1000
+    while not [p for p in _servers(root) if p != old] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in _servers(root) if p != old], "no new server process"
+    # The new server answers: an unused import added to a file is reported again.
+    _open(page, "shop/stats.py")
+    page.click(".editor-instance .view-lines")
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("import base64\n")
+    page.keyboard.press("Control+Shift+M")
+    try:
+        page.wait_for_selector('.markers-panel .monaco-list-row:has-text("base64")')
+    finally:
+        _shot(workbench, "after-restart")
     assert _error_toasts(page) == []
