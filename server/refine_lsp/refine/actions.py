@@ -142,6 +142,11 @@ def _add_props(s: Session) -> object:
         and run.outcomes[f"{rel}::{n}"].outcome == "passed"
     ]
     dropped = [n for n, _ in candidates if (n, _) not in kept]
+    for n in dropped:  # why each was dropped, for the user to judge
+        o = run.outcomes.get(f"{rel}::{n}")
+        why = [ln.strip() for ln in (o.message if o else run.error or "did not run").splitlines()]
+        why = [ln for ln in why if ln]
+        s.summary.warnings.append(f"{n} dropped: {(why[-1] if why else 'failed')[:200]}")
     s.summary.tests_total = len(candidates)
     s.summary.tests_passed = len(kept)
     if not kept:
