@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from refine_lsp.acceptance.hints import HintGate
 
-# Command ids the shell registers; defined here once so the texts below name the real ones.
-STATS_COMMAND = "refineLsp.acceptanceStats"
+# Command ids the texts below name, for the shell to register. They belong in
+# refine_lsp.actions.kinds with the other ids (importing that package here costs ~0.5 s).
 RESET_COMMAND = "refineLsp.acceptanceReset"
 HIDE_COMMAND = "refineLsp.hideHintsLikeThis"
 COMPLETION_KIND = "inline_completion"
