@@ -76,7 +76,10 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
             else:
                 uses += 1
     if binds != 1:
-        return offer("inline.variable", MULTIPLE.format(name.decode()) if binds else None)
+        # No plain assignment in the function: resolve could only refuse (a global, a
+        # builtin, a loop or `with` target), so say so now.
+        reason = MULTIPLE if binds else NOT_SIMPLE
+        return offer("inline.variable", reason.format(name.decode()))
     if uses == 0:
         return offer("inline.variable", NEVER_USED.format(name.decode()))
     return offer("inline.variable")
