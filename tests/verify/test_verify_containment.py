@@ -16,7 +16,7 @@ import pytest
 from procs import cmdline_pids, wait_until
 from refine_lsp.verify.containment import detect_isolation, kill_all_sandboxes, marked_processes
 from refine_lsp.verify.pytest_runner import TestPool, TestRequest
-from refine_lsp.verify.sandbox import Cancelled, Sandbox, SandboxError
+from refine_lsp.verify.sandbox import Cancelled, Sandbox, SandboxError, remove_stale_sandboxes
 
 ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BWRAP = detect_isolation()
@@ -192,16 +192,24 @@ pool.run(TestRequest([]))
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_killed_server_leaves_nothing(tmp_path, mode):
+def test_a_killed_server_leaves_nothing(tmp_path, monkeypatch, mode):
     """SIGKILL of the server (no atexit, no cleanup): the guards see their pipe close."""
     ws, mark = _project(tmp_path, after="time.sleep(120)")
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(ws), mode])
+    private = tmp_path / "tmp"  # the killed server's sandbox copies land here
+    private.mkdir()
+    env = {**os.environ, "TMPDIR": str(private)}
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(ws), mode], env=env)
     try:
         assert wait_until(lambda: len(cmdline_pids(mark)) >= 5), "the hostile test did not start"
     finally:
         server.kill()
         server.wait()
     assert wait_until(lambda: not cmdline_pids(mark), timeout=5), cmdline_pids(mark)
+    # Its copies stay on disk until the next server's first sandbox removes them.
+    assert list(private.glob("refine-sbx-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    assert remove_stale_sandboxes() >= 1
+    assert list(private.glob("refine-sbx-*")) == []
 
 
 WRITER = """

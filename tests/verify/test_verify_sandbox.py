@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from refine_lsp.verify.sandbox import (
     Sandbox,
     SandboxError,
     copy_workspace,
+    remove_stale_sandboxes,
     run_command,
     sandbox_env,
 )
@@ -188,3 +190,18 @@ def test_every_result_says_which_isolation_was_in_force(tmp_path):
         r = sb.run([sys.executable, "a.py"], timeout_s=30)
     assert r.ok and r.isolation == auto.description
     assert r.isolation.startswith("bwrap:" if auto.kind == "bwrap" else "process tracking only")
+
+
+def test_live_sandboxes_are_kept_and_stale_ones_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with Sandbox(None, {"a.py": "X = 1\n"}) as live:
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+        )
+        stale = tmp_path / "refine-sbx-stale"
+        (stale / "ws").mkdir(parents=True)
+        (stale / "owner").write_text(f"{dead.stdout.strip()} 12345")
+        foreign = tmp_path / "refine-sbx-foreign"  # no owner file: not ours to judge
+        foreign.mkdir()
+        assert remove_stale_sandboxes() == 1
+        assert not stale.exists() and foreign.exists() and live.root.exists()

@@ -104,6 +104,42 @@ def workspace_refusal(workspace: Path, target: Path | None = None) -> str | None
     return None
 
 
+_OWNER = "owner"
+_swept: list[bool] = []
+_sweep_lock = threading.Lock()
+
+
+def _started(pid: int) -> str | None:
+    """The process's start time (so a reused pid is not taken for the owner)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def remove_stale_sandboxes() -> int:
+    """Remove the sandbox copies of servers that died without removing them (SIGKILL, a
+    crash); their processes died with them. Returns how many were removed."""
+    removed = 0
+    for d in Path(tempfile.gettempdir()).glob("refine-sbx-*"):
+        try:
+            pid, started = (d / _OWNER).read_text().split()
+        except (OSError, ValueError):
+            continue  # not ours, or still being created
+        if _started(int(pid)) != started:
+            shutil.rmtree(d, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _sweep_stale_once() -> None:
+    with _sweep_lock:
+        if not _swept:
+            _swept.append(True)
+            remove_stale_sandboxes()
+
+
 def copy_workspace(
     workspace: Path | None, files: Mapping[str, str] | None = None, *, target: Path | None = None
 ) -> Path:
@@ -116,9 +152,12 @@ def copy_workspace(
         why = workspace_refusal(Path(workspace), target)
         if why is not None:
             raise SandboxError(f"refusing to build a sandbox: {why}")
+    _sweep_stale_once()
     root = Path(tempfile.mkdtemp(prefix="refine-sbx-"))
     dest = root / "ws"
     try:
+        # Who owns the copy: a later server removes it if this one dies without doing so.
+        (root / _OWNER).write_text(f"{os.getpid()} {_started(os.getpid())}")
         if workspace is not None:
             shutil.copytree(workspace, dest, ignore=_ignore, symlinks=True)
         else:
