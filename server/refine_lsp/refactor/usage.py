@@ -9,7 +9,6 @@ import libcst as cst
 from libcst.metadata import FunctionScope, GlobalScope, Scope
 
 from .chunk import Chunk
-from .exits import always_exits
 
 
 @dataclass
@@ -157,123 +156,7 @@ def bound_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-def definitely_bound(stmts) -> set[str]:
-    """Names every path through these statements binds (a sound under-approximation)."""
-    out: set[str] = set()
-    for st in stmts:
-        if isinstance(st, cst.SimpleStatementLine):
-            for small in st.body:
-                if isinstance(small, cst.Assign):
-                    for t in small.targets:
-                        out.update(bound_names(t.target))
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                    out.update(bound_names(small.target))
-                elif isinstance(small, cst.AugAssign):
-                    out.update(bound_names(small.target))
-                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
-                    small.names, cst.ImportStar
-                ):
-                    for alias in small.names:
-                        if alias.asname is not None:
-                            out.update(bound_names(alias.asname.name))
-                        else:
-                            out.add(cst.helpers.get_full_name_for_node(alias.name).split(".")[0])
-        elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
-            out.add(st.name.value)
-        elif isinstance(st, cst.With):
-            for item in st.items:
-                if item.asname is not None:
-                    out.update(bound_names(item.asname.name))
-            out |= definitely_bound(block_statements(st.body))
-        elif isinstance(st, cst.If) and isinstance(st.orelse, (cst.Else, cst.If)):
-            other = (
-                block_statements(st.orelse.body) if isinstance(st.orelse, cst.Else) else [st.orelse]
-            )
-            branches = [block_statements(st.body), other]
-            # A branch that always leaves (`raise`, `return`) binds nothing the code after
-            # it could read: only the branches that fall through count.
-            through = [definitely_bound(b) for b in branches if not always_exits(b)]
-            out |= set.intersection(*through) if through else set()
-        elif isinstance(st, cst.Try):
-            if st.finalbody is not None:
-                out |= definitely_bound(block_statements(st.finalbody.body))
-            # Falling through means the body and `else:` completed, or a handler did.
-            main = block_statements(st.body) + (
-                block_statements(st.orelse.body) if st.orelse is not None else []
-            )
-            branches = [main] + [block_statements(h.body) for h in st.handlers]
-            through = [definitely_bound(b) for b in branches if not always_exits(b)]
-            if st.handlers and through:
-                out |= set.intersection(*through)
-    return out
-
-
 def block_statements(block: cst.BaseSuite) -> list:
     if isinstance(block, cst.SimpleStatementSuite):
         return [cst.SimpleStatementLine(body=block.body)]
     return list(block.body)
-
-
-def maybe_unbound_at(chunk: Chunk, owner, i: int, func, use: Usage, name: str) -> bool:
-    """``name`` may be unassigned when ``owner.body[i]`` runs: it is bound before only in a
-    branch (`if`/`else`, an `except` handler), e.g. a helper defined in one branch and used
-    later under the same condition.
-
-    A loop or a `try` body that binds it counts as binding it (the usual "it ran" assumption).
-    """
-    if func is None or name in use.outer:
-        return False
-    params = func.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    if name in {p.name.value for p in every}:
-        return False
-    binds = use.binds.get(name, [])
-    node, idx = owner, i
-    while True:
-        body = list(node.body)
-        if name in definitely_bound(body[:idx]):
-            return False
-        for st in body[:idx]:
-            parts = [st] if isinstance(st, (cst.For, cst.While)) else []
-            if isinstance(st, cst.Try):  # a handler runs only when the body failed
-                parts = [st.body] + ([st.finalbody] if st.finalbody is not None else [])
-            if any(chunk.start(x) <= p <= chunk.end(x) for x in parts for p in binds):
-                return False
-        if isinstance(stmt_of_block(chunk, node), cst.Try) and _in_else(chunk, node):
-            try_ = stmt_of_block(chunk, node)  # `else:` runs only when the body completed
-            if any(chunk.start(try_.body) <= p <= chunk.end(try_.body) for p in binds):
-                return False
-        stmt = chunk.parents.get(node)
-        while stmt is not None and not isinstance(stmt, cst.BaseCompoundStatement):
-            if isinstance(stmt, cst.ExceptHandler) and stmt.name is not None:
-                if name in bound_names(stmt.name.name):
-                    return False
-            stmt = chunk.parents.get(stmt)
-        if stmt is None or stmt is func:
-            return True
-        if isinstance(stmt, cst.For) and name in bound_names(stmt.target):
-            return False
-        if isinstance(stmt, cst.With) and any(
-            item.asname is not None and name in bound_names(item.asname.name) for item in stmt.items
-        ):
-            return False
-        block = chunk.parents.get(stmt)
-        while block is not None and not isinstance(block, (cst.IndentedBlock, cst.Module)):
-            block = chunk.parents.get(block)  # `elif` chains nest an If in an If
-        if block is None:
-            return True
-        ids = [id(x) for x in block.body]
-        top = stmt
-        while id(top) not in ids:
-            top = chunk.parents[top]
-        node, idx = block, ids.index(id(top))
-
-
-def stmt_of_block(chunk: Chunk, block):
-    parent = chunk.parents.get(block)
-    return chunk.parents.get(parent) if isinstance(parent, cst.Else) else parent
-
-
-def _in_else(chunk: Chunk, block) -> bool:
-    return isinstance(chunk.parents.get(block), cst.Else)
