@@ -279,6 +279,38 @@ describe('the extension, activated against a stand-in vscode module', () => {
     }
   });
 
+  it('a model error (unreachable base URL) reaches the user once, from the server', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const [old] = servers();
+    state.messages.length = 0;
+    // Port 9 (discard) on 127.0.0.1: nothing listens, the connection is refused at once.
+    state.setSettings({ 'model.apiBase': 'http://127.0.0.1:9/v1', 'model.retries': 0 });
+    await waitFor('the restart for model.apiBase', () => servers().some((p) => p.pid !== old.pid));
+    await waitFor('the running state', () => status() === '$(check) Refine: openai/fake');
+    const provider = state.providers.get('InlineCompletionItem')!.at(-1) as {
+      provideInlineCompletionItems(...a: unknown[]): Promise<unknown>;
+    };
+    const file = path.join(workspace, 'geo2.py');
+    const text = 'def area(width, height):\n    return \n';
+    fs.writeFileSync(file, text);
+    const doc = fakeDocument(file, text);
+    state.openDocument(doc);
+    for (const character of [11, 10]) {
+      await provider.provideInlineCompletionItems(
+        doc, new Position(1, character), { triggerKind: 0, selectedCompletionInfo: undefined },
+        new CancellationTokenSource().token,
+      );
+      await waitFor('the model error message', () => state.messages.find((m) => m.text.startsWith('refine-lsp:')));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const shown = state.messages.filter((m) => m.text.startsWith('refine-lsp:'));
+    assert.equal(shown.length, 1, `once per cause: ${JSON.stringify(shown)}`);
+    assert.notEqual(shown[0].level, 'info');
+    assert.match(shown[0].text, /127\.0\.0\.1:9|connect|unreachable/i);
+    state.setSettings({ 'model.apiBase': null, 'model.retries': 2, 'model.solver': null, 'model.apiKeyEnv': null });
+    await waitFor('the running state', () => status() === '$(check) Refine: offline');
+  });
+
   it('server.args restarts the server with the new command line', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const [old] = servers();
