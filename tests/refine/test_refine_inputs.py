@@ -110,3 +110,32 @@ def test_refine_does_not_call_a_slow_correct_function_a_failure(slow):
     assert res.summary.message == "every check passes; nothing to refine"
     assert "hang" not in res.summary.text()
     assert res.summary.properties_checked > 0
+
+
+def test_objects_the_tests_pass_are_built_from_their_class(project):
+    root = project(
+        {
+            "basket.py": (
+                "class Basket:\n"
+                "    def __init__(self):\n"
+                "        self.items = []\n\n\n"
+                "def label(basket, owner):\n"
+                "    return f'{owner}: {len(basket.items)} items'\n"
+            ),
+            "test_basket.py": (
+                "from basket import Basket, label\n\n\n"
+                "def test_label():\n"
+                "    assert label(Basket(), 'Ada') == 'Ada: 0 items'\n"
+            ),
+        }
+    )
+    res = add_property_tests(root, root / "basket.py", 5, Settings(), worker_env=ENV)
+    assert res.summary.message == "added 2 property tests", res.summary.text()
+    assert "from basket import Basket, label\n" in res.new_source
+    assert "basket=st.builds(Basket)" in res.new_source
+    assert res.summary.inputs == (
+        "values for 1 parameters from calls that passed objects, objects of Basket"
+    )
+    res.file.write_text(res.new_source)
+    run = _run_tests(root, "test_basket_properties.py")
+    assert run.returncode == 0, run.stdout

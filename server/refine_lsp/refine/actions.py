@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable, run_ruff
+from refine_lsp.verify._inputs import imports as spec_imports
 from refine_lsp.verify.checks import ruff_findings
 from refine_lsp.verify.properties import module_name
 from refine_lsp.verify.pytest_runner import TestRequest
@@ -133,7 +134,8 @@ def _add_props(s: Session) -> object:
         s.summary.message = "the property tests exist already"
         return s.result(None)
     s.progress("running the generated property tests", 30)
-    trial = test_module(module, s.target.name, [t for _, t in candidates])
+    extra = list(dict.fromkeys(i for spec in specs or [] for i in spec_imports(spec)))
+    trial = test_module(module, s.target.name, [t for _, t in candidates], "", extra)
     run = s.pool.run(TestRequest([rel], {rel: trial}), s.cancel)
     kept = [
         (n, t)
@@ -153,7 +155,9 @@ def _add_props(s: Session) -> object:
         s.summary.message = f"none of the generated properties hold ({', '.join(dropped)})"
         return s.result(None)
     new, findings = formatted(
-        test_module(module, s.target.name, [t for _, t in kept], existing), path, s.workspace
+        test_module(module, s.target.name, [t for _, t in kept], existing, extra),
+        path,
+        s.workspace,
     )
     for f in findings[:3]:
         row = (f.get("location") or {}).get("row", 0)

@@ -134,13 +134,22 @@ def property_tests(
     return tests
 
 
-def test_module(module: str, function: str, tests: list[str], existing: str = "") -> str:
+def test_module(
+    module: str,
+    function: str,
+    tests: list[str],
+    existing: str = "",
+    extra_imports: list[str] = (),
+) -> str:
+    """``extra_imports``: lines importing the project classes the strategies build."""
+    same = f"from {module} import "
+    names = [function] + [ln[len(same) :] for ln in extra_imports if ln.startswith(same)]
     header = (
         "import copy\n\n"
         "from hypothesis import given, settings\n"
         "from hypothesis import strategies as st\n\n"
-        f"from {module} import {function}\n"
-    )
+        f"{same}{', '.join(names)}\n"
+    ) + "".join(f"{line}\n" for line in extra_imports if not line.startswith(same))
     body = "\n\n".join(tests)
     if existing.strip():
         return existing.rstrip("\n") + "\n\n\n" + header + "\n\n" + body

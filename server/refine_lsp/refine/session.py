@@ -41,6 +41,10 @@ def describe_inputs(res: dict, seed_error: str = "") -> str:
     ):
         if c.get(key):
             parts.append(f"{c[key]} {words}")
+    if c.get("partial"):
+        parts.append(f"values for {c['partial']} parameters from calls that passed objects")
+    if c.get("objects"):
+        parts.append("objects of " + ", ".join(t.split(":")[-1] for t in c["objects"]))
     if not parts:
         why = f" (recording failed: {seed_error})" if seed_error else ""
         parts.append("none seen in the tests; shaped by the annotations" + why)
@@ -114,7 +118,7 @@ class Session:
         self.summary = Summary(action, self.target.qualname)
         self._pool: TestPool | None = None
         self._props: Sandbox | None = None
-        self._seeds: list[str] | None = None
+        self._seeds: dict | None = None
         self.seed_error = ""
 
     # -- resources -------------------------------------------------------------------------
@@ -202,9 +206,9 @@ class Session:
     def can_check_properties(self) -> bool:
         return self.target.top_level and not self.target.is_async and hypothesis_available()
 
-    def seeds(self, tests: list[str] | None = None) -> list[str]:
-        """The argument tuples the tests pass to the function (literal text), recorded once
-        per action by running ``tests`` (default: the workspace's) in the property sandbox."""
+    def seeds(self, tests: list[str] | None = None) -> dict:
+        """What the tests pass to the function (see ``record_arguments``), recorded once per
+        action by running ``tests`` (default: the workspace's) in the property sandbox."""
         if self._seeds is None:
             self.progress("recording the arguments the tests pass to " + self.target.name, None)
             left = self.settings.refine.max_seconds - self.elapsed()
@@ -253,7 +257,7 @@ class Session:
             max_examples=examples,
             lines=(self.target.def_line,),
             cancel=self.cancel,
-            seeds=self._seeds or [],
+            seeds=self._seeds or {},
             timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
         )
 

@@ -128,6 +128,22 @@ def _from_group(kind: str, vs: list, top: bool) -> dict:
     return ANY
 
 
+def imports(spec: dict) -> list[str]:
+    """``from M import C`` lines a test file needs for the classes the spec builds."""
+    if spec["k"] == "builds":
+        module, _, qual = spec["type"].partition(":")
+        return [f"from {module} import {qual}"]
+    out = []
+    for key in ("of", "keys", "values"):
+        if key in spec:
+            out += imports(spec[key])
+    for sub in spec.get("items", []) + spec.get("options", []):
+        out += imports(sub)
+    for sub in spec.get("fields", {}).values():
+        out += imports(sub)
+    return list(dict.fromkeys(out))
+
+
 def shrink(spec: dict, factor: float) -> dict:
     """The spec with its upper sizes scaled by ``factor`` (< 1), lower bounds kept."""
     out = dict(spec)
@@ -167,6 +183,11 @@ def biggest(spec: dict):
         return {_distinct(biggest(spec["keys"]), i): biggest(spec["values"]) for i in range(3)}
     if k == "one_of":
         return biggest(spec["options"][0])
+    if k == "builds":
+        import importlib
+
+        module, _, qual = spec["type"].partition(":")
+        return getattr(importlib.import_module(module), qual)()
     return [1, 2, 3] if k == "any" else None
 
 
@@ -201,6 +222,11 @@ def strategy(spec: dict, st):
         )
     if k == "one_of":
         return st.one_of(*(strategy(s, st) for s in spec["options"]))
+    if k == "builds":
+        import importlib
+
+        module, _, qual = spec["type"].partition(":")
+        return st.builds(getattr(importlib.import_module(module), qual))
     return st.one_of(st.integers(-20, 20), st.text(max_size=6), st.lists(st.integers(-9, 9)))
 
 
@@ -237,6 +263,8 @@ def strategy_text(spec: dict) -> str:
         return f"st.dictionaries({keys}, {values}, max_size={spec['max']})"
     if k == "one_of":
         return f"st.one_of({', '.join(strategy_text(s) for s in spec['options'])})"
+    if k == "builds":
+        return f"st.builds({spec['type'].partition(':')[2]})"  # imported by the test file
     return "st.one_of(st.integers(-20, 20), st.text(max_size=6), st.lists(st.integers(-9, 9)))"
 
 

@@ -120,17 +120,42 @@ def _seeds(cfg, original, params) -> tuple[list[tuple], dict]:
         unique.setdefault(repr(args), args)
     seeds = list(unique.values())
     counts = {"recorded": len(recorded), "docstring": len(doc), "defaults": len(defaults)}
+    counts["objects"] = sorted({t for ts in (cfg.get("types") or {}).values() for t in ts})
+    counts["partial"] = len(cfg.get("values") or {})
     return seeds, counts
 
 
-def _specs(seeds, params, hints) -> list[dict]:
+def _specs(cfg, seeds, params, hints) -> list[dict]:
+    """Per parameter: shaped like the values seen (whole seeds, then the literal values of
+    calls that also passed objects, and the objects' classes), else by the annotation."""
     specs = []
     for i, p in enumerate(params):
-        if seeds:
-            specs.append(inputs.from_values([s[i] for s in seeds], top=True))
-        else:
-            specs.append(inputs.from_annotation(hints.get(p.name, p.annotation), p.default))
+        values = [s[i] for s in seeds]
+        for text in (cfg.get("values") or {}).get(str(i), []):
+            try:
+                values.append(ast.literal_eval(text))
+            except (ValueError, SyntaxError):
+                pass
+        options = [inputs.from_values(values, top=True)] if values else []
+        for name in (cfg.get("types") or {}).get(str(i), []):
+            if _buildable(name):
+                options.append({"k": "builds", "type": name})
+        if not options:
+            options = [inputs.from_annotation(hints.get(p.name, p.annotation), p.default)]
+        specs.append(options[0] if len(options) == 1 else {"k": "one_of", "options": options})
     return specs
+
+
+def _buildable(name: str) -> bool:
+    """A project class whose constructor needs no argument (st.builds can make one)."""
+    module, _, qual = name.partition(":")
+    if "." in qual or "<" in qual:
+        return False
+    try:
+        getattr(importlib.import_module(module), qual)()
+    except Exception:  # noqa: BLE001 - any failure means: not buildable this way
+        return False
+    return True
 
 
 def _calibrate(original, specs, timeout) -> tuple[list[dict], float]:
@@ -219,7 +244,7 @@ def main() -> None:
     ]
     timeout = float(cfg.get("call_timeout", 0.5))
     seeds, counts = _seeds(cfg, original, params)
-    specs, factor = _calibrate(original, _specs(seeds, params, hints), timeout)
+    specs, factor = _calibrate(original, _specs(cfg, seeds, params, hints), timeout)
     mode = cfg.get("mode", "crash")
     out = {"params": [p.name for p in params], "specs": specs, "seeds": counts}
     out["calibrated"] = round(factor, 3)

@@ -48,7 +48,7 @@ def run_properties(
     timeout_s: float = 60.0,
     cancel: threading.Event | None = None,
     python: str | None = None,
-    seeds: list[str] = (),
+    seeds: list[str] | dict = (),
 ) -> dict | None:
     """Raw result of the property script, or None when it could not run."""
     script = _support(sandbox) / "refine_lsp_props.py"
@@ -60,7 +60,9 @@ def run_properties(
         "timing": timing,
         "max_examples": max_examples,
         "call_timeout": call_timeout_s,
-        "seeds": list(seeds),
+        "seeds": list(seeds.get("seeds", [])) if isinstance(seeds, dict) else list(seeds),
+        "values": seeds.get("values", {}) if isinstance(seeds, dict) else {},
+        "types": seeds.get("types", {}) if isinstance(seeds, dict) else {},
     }
     root = sandbox.root
     env = {"PYTHONPATH": f"{script.parent}:{root}:{root / 'src'}"}
@@ -95,7 +97,7 @@ def property_verdict(
     lines: tuple[int, ...] = (),
     cancel: threading.Event | None = None,
     timeout_s: float = 60.0,
-    seeds: list[str] = (),
+    seeds: list[str] | dict = (),
 ) -> Verdict:
     name = "equivalence" if mode == "equivalent" else "no-crash"
     if not hypothesis_available():
@@ -148,9 +150,10 @@ def record_arguments(
     timeout_s: float = 60.0,
     cancel: threading.Event | None = None,
     python: str | None = None,
-) -> tuple[list[str], str]:
-    """The argument tuples (as literal text) the tests pass to ``function``, and an error
-    ("" when the tests ran). Runs the tests once more, in the sandbox copy."""
+) -> tuple[dict, str]:
+    """What the tests pass to ``function``: ``seeds`` (argument tuples as literal text),
+    ``values`` and ``types`` per parameter index where an argument was an object; and an
+    error ("" when the tests ran). Runs the tests once more, in the sandbox copy."""
     support = _support(sandbox)
     root = sandbox.root
     env = {
@@ -165,10 +168,14 @@ def record_arguments(
     for line in reversed(run.stdout.splitlines()):
         if line.startswith("REFINE_ARGS "):
             try:
-                return [str(a) for a in json.loads(line[len("REFINE_ARGS ") :])], ""
-            except ValueError:
+                found = json.loads(line[len("REFINE_ARGS ") :])
+                return {k: found.get(k) or {} for k in ("values", "types")} | {
+                    "seeds": [str(a) for a in found.get("seeds") or []]
+                }, ""
+            except (ValueError, AttributeError):
                 break
-    return [], "timed out" if run.timed_out else "the tests did not report their arguments"
+    error = "timed out" if run.timed_out else "the tests did not report their arguments"
+    return {"seeds": [], "values": {}, "types": {}}, error
 
 
 def speedup_interval(
