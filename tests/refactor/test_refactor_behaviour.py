@@ -14,6 +14,7 @@ import pytest
 from conftest import split_marks
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
 from refine_lsp.refactor import extract_function as ef
+from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
 from refine_lsp.syntax.parser import parse
@@ -503,6 +504,27 @@ REFUSES = {
         """,
         "rewrite.comprehension",
         rc.RAISES.format("t"),
+    ),
+    "expression_in_a_case_pattern": (  # fuzz seed 10: `case compute_value() | 1:`
+        """
+        def f0(a):
+            match a:
+                case ⟦0⟧ | 1:
+                    print(a)
+        """,
+        "extract.function",
+        "A `case` pattern is not an expression: a call there would be a class pattern",
+    ),
+    "all_occurrences_of_a_list_display": (  # fuzz seed 10: two lists became one
+        """
+        def f0(a):
+            t = ⟦[]⟧
+            b = []
+            t.append(1)
+            print(b)
+        """,
+        "extract.variable.all",
+        ev.FRESH.format(2),
     ),
 }
 

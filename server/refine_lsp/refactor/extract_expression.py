@@ -29,6 +29,7 @@ from .usage import block_statements, pattern_names
 YIELDS = "The expression contains `{}`: the new function would change where it suspends"
 WALRUS = "The expression assigns a name with `:=`"
 TARGET = "The selection is assigned to, not an expression that is read"
+PATTERN = "A `case` pattern is not an expression: a call there would be a class pattern"
 CLASS_BODY = "An expression in a class body reads the class namespace: it cannot be moved"
 UNBOUND = "`{}` may be unassigned where the expression is evaluated: it cannot be passed"
 REBOUND = "`{}` may be rebound by a nested function while the expression runs"
@@ -88,6 +89,8 @@ def compute(source: str, span: Span, view: SourceView, name: str | None = None) 
 def _check_position(chunk, expr) -> None:
     child, parent = expr, chunk.parents.get(expr)
     while parent is not None and not isinstance(parent, cst.BaseSuite):
+        if isinstance(parent, cst.MatchPattern):
+            raise Refusal(PATTERN)
         if isinstance(parent, (cst.Subscript, cst.Attribute, cst.Call, cst.SubscriptElement)):
             return  # an index, a receiver or an argument: read even inside a target
         holds_target = (

@@ -82,6 +82,8 @@ def list_offer(view: SourceView, span: Span) -> Offer | None:
 
 def _ts_expression_refusal(node) -> str | None:
     for a in ancestors(node):
+        if a.type in ("case_pattern", "as_pattern"):
+            return extract_expression.PATTERN
         if a.type in ("function_definition", "lambda"):
             break
         if a.type == "class_definition":

@@ -33,6 +33,13 @@ RUNS_TWICE = "The expression contains `{}`: one variable would run it once inste
 REBOUND = "`{}` is reassigned between the occurrences"
 MUTATED = "`{}` may be modified between the occurrences"
 ONLY_ONE = "There is no other occurrence of the expression in this scope"
+FRESH = (
+    "The expression builds a new object each time: one variable would share one of them {} times"
+)
+_FRESH = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+          cst.Lambda)  # fmt: skip
+_TS_FRESH = {"list", "dictionary", "set", "list_comprehension", "set_comprehension",
+             "dictionary_comprehension", "generator_expression", "lambda"}  # fmt: skip
 
 
 def list_offers(view: SourceView, span: Span) -> list[Offer]:
@@ -54,6 +61,8 @@ def list_offers(view: SourceView, span: Span) -> list[Offer]:
         if same > 1:
             runs = next((a.type for a in (node, *walk(node)) if a.type in ("yield", "await")), None)
             reason = RUNS_TWICE.format(runs, same) if runs else None
+            if any(a.type in _TS_FRESH for a in (node, *walk(node))):
+                reason = FRESH.format(same)
             offers.append(
                 offer(
                     "extract.variable.all", reason, title=f"Extract variable ({same} occurrences)"
@@ -212,6 +221,8 @@ def _dominates(chunk: Chunk, first, later) -> bool:
 
 def _check_same_value(chunk: Chunk, node, anchor, kept) -> None:
     for n in _walk(node):
+        if isinstance(n, _FRESH):
+            raise Refusal(FRESH.format(len(kept)))
         if isinstance(n, (cst.Yield, cst.Await)):
             word = "await" if isinstance(n, cst.Await) else "yield"
             raise Refusal(RUNS_TWICE.format(word, len(kept)))
