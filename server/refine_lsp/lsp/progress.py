@@ -32,6 +32,7 @@ class LongWork:
         self._task = asyncio.current_task()
         self._loop = asyncio.get_running_loop()
         self._progress = False
+        self._request_id = None
 
     async def __aenter__(self) -> LongWork:
         self._link_request()
@@ -51,7 +52,23 @@ class LongWork:
                 self.token,
                 lsp.WorkDoneProgressBegin(title=self.title, cancellable=True, percentage=0),
             )
+            # window/workDoneProgress/cancel cancels pygls's future for the token, which
+            # nothing else watches: it must stop the work like $/cancelRequest does.
+            future = self.ls.work_done_progress.tokens.get(self.token)
+            if future is not None:
+                future.add_done_callback(self._on_token_done)
         return self
+
+    def _on_token_done(self, future) -> None:
+        if not future.cancelled():
+            return
+        self.cancel.set()
+        if self._request_id is not None:  # exactly what $/cancelRequest does: one answer
+            self._loop.call_soon_threadsafe(
+                self.ls.protocol._handle_cancel_notification, self._request_id
+            )
+        elif self._task is not None and not self._task.done():
+            self._loop.call_soon_threadsafe(self._task.cancel)
 
     def report(self, message: str, percentage: int | None = None) -> None:
         """Thread-safe progress report."""
@@ -69,6 +86,8 @@ class LongWork:
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         self.cancel.set()  # stop any thread still working for us
+        if self.token is not None:  # pygls keeps every token's future otherwise
+            self.ls.work_done_progress.tokens.pop(self.token, None)
         if self._progress:
             cancelled = exc_type is not None and issubclass(exc_type, asyncio.CancelledError)
             self.ls.work_done_progress.end(
@@ -90,6 +109,7 @@ class LongWork:
                 self.cancel.set()
                 task.cancel()
 
+        self._request_id = protocol.msg_id
         future.add_done_callback(on_done)
 
     async def run(self, fn, *args):

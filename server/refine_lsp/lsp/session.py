@@ -61,10 +61,10 @@ def merge(base: Any, over: Any) -> Any:
     """Deep merge of JSON objects; ``over`` wins, and a missing or null ``over`` keeps ``base``."""
     if isinstance(base, dict) and isinstance(base.get("refineLsp"), dict):
         base = base["refineLsp"]
-    if isinstance(over, dict) and isinstance(over.get("refineLsp"), dict):
+    if isinstance(over, dict) and isinstance(over.get("refineLsp"), (dict, list)):
         over = over["refineLsp"]
-    if over is None:
-        return base
+    if over is None or (over == [] and isinstance(base, dict)):
+        return base  # Neovim sends an empty Lua table as []: it means "nothing set here"
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():

@@ -35,7 +35,10 @@ async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams
             return None  # the user typed on; a newer request follows
     key = (uri, version, params.position.line, params.position.character)
     if key in s.inline_cache:
-        return s.inline_cache[key]
+        cached = s.inline_cache[key]
+        if not _settled(s, cached):
+            return cached  # the same suggestion, still waiting for the user's decision
+        del s.inline_cache[key]  # accepted or dismissed since: a new one gets a new id
 
     try:
         sug = s.suggestions()
@@ -105,6 +108,14 @@ async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams
         s.inline_cache.pop(next(iter(s.inline_cache)))
     s.inline_cache[key] = result
     return result
+
+
+def _settled(s, cached) -> bool:
+    """Whether the suggestion a cached answer carries was accepted or dismissed since."""
+    items = getattr(cached, "items", None) or []
+    sids = [i.command.arguments[0] for i in items if i.command and i.command.arguments]
+    loaded = s.suggestions_loaded
+    return bool(sids) and (loaded is None or any(sid not in loaded.pending for sid in sids))
 
 
 def suggestion_rejected(ls: RefineServer, params) -> None:
