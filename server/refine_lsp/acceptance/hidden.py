@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from refine_lsp.acceptance.hints import HintGate
+from refine_lsp.actions import kinds
 
-# Command ids the texts below name, for the shell to register. They belong in
-# refine_lsp.actions.kinds with the other ids (importing that package here costs ~0.5 s).
-RESET_COMMAND = "refineLsp.acceptanceReset"
-HIDE_COMMAND = "refineLsp.hideHintsLikeThis"
+# The command ids the texts below name (defined once, in actions/kinds.py).
+RESET_COMMAND = kinds.ACCEPTANCE_RESET
+HIDE_COMMAND = kinds.HIDE_HINTS
 COMPLETION_KIND = "inline_completion"
 ACCEPTING = ("accepted", "partially_accepted", "applied")
 REJECTING = ("rejected", "dismissed")

@@ -34,7 +34,18 @@ RUN_LOOP = "refineLsp.runLoop"
 REVIEW_WORKSPACE = "refineLsp.reviewWorkspace"
 SUGGESTION_ACCEPTED = "refineLsp.suggestionAccepted"
 ACCEPTANCE_STATS = "refineLsp.acceptanceStats"
-COMMANDS = (RUN_LOOP, REVIEW_WORKSPACE, SUGGESTION_ACCEPTED, ACCEPTANCE_STATS)
+ACCEPTANCE_RESET = "refineLsp.acceptanceReset"  # [kind?]: hidden hints of that kind show again
+HIDE_HINTS = "refineLsp.hideHintsLikeThis"  # "Hide hints like this": an explicit rejection
+COMMANDS = (
+    RUN_LOOP,
+    REVIEW_WORKSPACE,
+    SUGGESTION_ACCEPTED,
+    ACCEPTANCE_STATS,
+    ACCEPTANCE_RESET,
+    HIDE_HINTS,
+)
+# Code actions that run one of these commands instead of carrying an edit.
+COMMAND_ACTIONS = frozenset({RUN_LOOP, ACCEPTANCE_RESET, HIDE_HINTS})
 
 # refine-lsp's own methods.
 SUGGESTION_REJECTED = "refineLsp/suggestionRejected"  # notification {id}

@@ -40,6 +40,9 @@ class ActionContext:
     # False for the editor's automatic requests (lightbulb on cursor moves): long-running
     # actions are offered only when the user asked for the menu.
     invoked: bool = True
+    # Hints the acceptance gate hides on the span's first line (Suggestions.hidden_hints_at):
+    # each offered as "Show hidden hints like this".
+    hidden_hints: tuple[dict, ...] = ()
 
 
 def kind_matches(kind: str, only: list[str] | None) -> bool:

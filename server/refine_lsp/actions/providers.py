@@ -180,6 +180,47 @@ class LoopActions:
         raise Refused("this action runs as a command")
 
 
+class HintActions:
+    """Beside a refinement hint: "Hide hints like this" (an explicit rejection the gate
+    learns from); on a line whose hint the gate hides: "Show hidden hints like this"."""
+
+    name = "hints"
+    kinds = (kinds.QUICKFIX,)
+
+    def offers(self, ctx: ActionContext) -> list[Offer]:
+        out = []
+        for f in ctx.findings:
+            sid = f.data.get("suggestion_id")
+            if not sid or not _overlaps(f.span, ctx.span):
+                continue
+            out.append(
+                Offer(
+                    self.name,
+                    f"hints.hide.{f.code}",
+                    kinds.QUICKFIX,
+                    f"Hide hints like this ({f.code})",
+                    {"sid": sid, "kind": f.code},
+                    command=kinds.HIDE_HINTS,
+                )
+            )
+        for h in ctx.hidden_hints:
+            why = h.get("why")
+            out.append(
+                Offer(
+                    self.name,
+                    f"hints.show.{h['kind']}",
+                    kinds.QUICKFIX,
+                    f"{h['title']} (hidden: {why})" if why else h["title"],
+                    {"kind": h["kind"]},
+                    command=kinds.ACCEPTANCE_RESET,
+                )
+            )
+        return out
+
+    def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
+        raise Refused("this action runs as a command")
+
+
 def _first_error_line(node) -> int:
     """Line of the first ERROR or MISSING node (tree-sitter marks where parsing failed)."""
     stack = [node]
@@ -192,4 +233,11 @@ def _first_error_line(node) -> int:
 
 
 def default_providers() -> list:
-    return [RuffQuickFix(), Refactorings(), OrganizeImports(), FixAll(), LoopActions()]
+    return [
+        RuffQuickFix(),
+        HintActions(),
+        Refactorings(),
+        OrganizeImports(),
+        FixAll(),
+        LoopActions(),
+    ]

@@ -132,18 +132,30 @@ def configure(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("paths", nargs="+", help="Python files or directories")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--settings", help="JSON settings (the refineLsp section) to send")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="let the acceptance gate learn from this run (default: a headless run records nothing)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    return review_paths(args.paths, as_json=args.json, settings=args.settings)
+    return review_paths(args.paths, as_json=args.json, settings=args.settings, record=args.record)
 
 
-def review_paths(paths: list[str], as_json: bool = False, settings: str | None = None) -> int:
+def review_paths(
+    paths: list[str], as_json: bool = False, settings: str | None = None, record: bool = False
+) -> int:
     files = _collect(paths)
     if not files:
         print("refine-lsp review: no Python files found", file=sys.stderr)
         return 2
-    results = asyncio.run(review_files(files, json.loads(settings) if settings else None))
+    options = json.loads(settings) if settings else {}
+    if not record:  # a headless run is no decision of the user's: the events store stays as it is
+        acceptance = options.setdefault("acceptance", {})
+        if isinstance(acceptance, dict):
+            acceptance.setdefault("record", False)
+    results = asyncio.run(review_files(files, options or None))
     if as_json:
         print(json.dumps(results, indent=2))
         return 0

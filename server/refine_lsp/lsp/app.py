@@ -13,6 +13,7 @@ from .server import RefineServer
 METHODS = (
     (lsp.INITIALIZE, lifecycle.initialize, None),
     (lsp.INITIALIZED, lifecycle.initialized, None),
+    (lsp.SHUTDOWN, lifecycle.shutdown, None),
     (lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, lifecycle.did_change_configuration, None),
     (lsp.TEXT_DOCUMENT_DID_OPEN, sync.did_open, None),
     (lsp.TEXT_DOCUMENT_DID_CHANGE, sync.did_change, None),
@@ -44,6 +45,8 @@ COMMANDS = {
     kinds.REVIEW_WORKSPACE: review_workspace.review_workspace,
     kinds.SUGGESTION_ACCEPTED: suggestions.suggestion_accepted,
     kinds.ACCEPTANCE_STATS: suggestions.acceptance_stats,
+    kinds.ACCEPTANCE_RESET: suggestions.acceptance_reset,
+    kinds.HIDE_HINTS: suggestions.hide_hints,
 }
 
 

@@ -64,7 +64,7 @@ def to_code_action(doc: Document, offer: Offer) -> lsp.CodeAction:
 
 
 def runs_as_command(action: lsp.CodeAction) -> bool:
-    return action.command is not None and action.command.command == kinds.RUN_LOOP
+    return action.command is not None and action.command.command in kinds.COMMAND_ACTIONS
 
 
 async def with_edit(ls: RefineServer, action: lsp.CodeAction) -> lsp.CodeAction:

@@ -22,12 +22,18 @@ async def code_action(ls: RefineServer, params: lsp.CodeActionParams):
     if doc is None or not doc.parsed:
         return []
     invoked = params.context.trigger_kind != lsp.CodeActionTriggerKind.Automatic
+    span = domain_span(doc, params.range)
+    hidden: tuple[dict, ...] = ()
+    sug, ledger = s.suggestions_loaded, s.hint_ledgers.get(doc.uri)
+    if sug is not None and ledger is not None:
+        hidden = tuple(sug.hidden_hints_at(ledger, span.start.line))
     ctx = ActionContext(
         doc.snapshot(),
-        domain_span(doc, params.range),
+        span,
         s.current_findings(doc.uri, doc.version),
         s.settings,
         invoked=invoked,
+        hidden_hints=hidden,
     )
     offers = s.registry.offers(ctx, params.context.only)
     actions = [

@@ -1,4 +1,4 @@
-"""initialize, initialized and workspace/didChangeConfiguration."""
+"""initialize, initialized, shutdown and workspace/didChangeConfiguration."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ async def initialized(ls: RefineServer, params: lsp.InitializedParams) -> None:
     await refresh_configuration(ls)
     warm_model(ls)
     warm_refactorings()
+
+
+def shutdown(ls: RefineServer, *args) -> None:
+    """Before pending work is cancelled: every process a user's test started is killed, and
+    no sandbox starts anything more (a loop still running in a thread cannot start one)."""
+    from refine_lsp.verify.containment import kill_all_sandboxes
+
+    survivors = kill_all_sandboxes(refuse_new=True)
+    if survivors:
+        log.warning("%d processes started by user tests survived the kill at shutdown", survivors)
 
 
 async def did_change_configuration(
