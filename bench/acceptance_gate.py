@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "server"))
 
 from refine_lsp.acceptance import LogProbs, UserSession, default_gate  # noqa: E402
-from refine_lsp.core import pos_of  # noqa: E402
+from refine_lsp.text import pos_of  # noqa: E402
 
 SAMPLES = 300
 REPEAT = 20

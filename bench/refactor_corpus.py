@@ -253,7 +253,7 @@ class LineMap:
     """Where each line of the original text is in an edited one (None where it changed)."""
 
     def __init__(self, old: str, new: str):
-        from refine_lsp.core import matching_lines
+        from refine_lsp.text import matching_lines
 
         self.lines: dict[int, int] = {}
         for i, j, n in matching_lines(old.split("\n"), new.split("\n")):
@@ -384,7 +384,7 @@ class RefineDirect:
     """The domain API in-process, with a tree parsed once per text as the server keeps one."""
 
     def __init__(self):
-        from refine_lsp.core import Span
+        from refine_lsp.text import Span
         from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
         from refine_lsp.refactor.tsview import parse
 
@@ -499,7 +499,7 @@ class RefineLsp:
             # As an editor does after applying an edit: the changed ranges only (bottom-up,
             # each against the text the previous one left), so the server reparses
             # incrementally.
-            from refine_lsp.core import diff_edits
+            from refine_lsp.text import diff_edits
 
             lines = self.text.split("\n")
             changes = [
@@ -688,7 +688,7 @@ def speed(path: Path, seed: int) -> dict:
     """Listing at random spans (tree parsed once, as the server keeps it) and fixAll."""
     import resource
 
-    from refine_lsp.core import Span
+    from refine_lsp.text import Span
     from refine_lsp.refactor import fix_all, list_refactorings
     from refine_lsp.refactor.tsview import parse
 

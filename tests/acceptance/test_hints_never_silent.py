@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from refine_lsp.acceptance.cli import main
 from refine_lsp.acceptance.store import default_db_path, read_only
-from refine_lsp.core import Severity
-from refine_lsp.documents import DocumentSnapshot
-from refine_lsp.hints import HintLedger, close_ledger, gate_hints, is_refinement
+from refine_lsp.text import Severity
+from refine_lsp.text.document import DocumentSnapshot
+from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints, is_refinement
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.settings import parse_settings
 from refine_lsp.suggestions import Suggestions

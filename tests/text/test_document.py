@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from refine_lsp.core import Pos
-from refine_lsp.documents import UTF8, UTF16, UTF32, Document
+from refine_lsp.text import Pos
+from refine_lsp.text.document import UTF8, UTF16, UTF32, Document
 from refine_lsp.syntax import parse
 
 SOURCE = 'def f(x):\r\n    """Grüße 😀"""\n    return x + 1\n\nclass C:\n    pass\n'
@@ -115,7 +115,7 @@ def test_out_of_range_edit_is_clamped_not_crashing():
 
 
 def test_least_recent_trees_are_dropped_and_rebuilt_on_use():
-    from refine_lsp.documents import DocumentStore
+    from refine_lsp.text.document import DocumentStore
 
     store = DocumentStore(max_trees=2)
     docs = [store.open(f"file:///d{i}.py", f"x{i} = {i}\n", 1) for i in range(3)]

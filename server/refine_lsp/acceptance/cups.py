@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from refine_lsp.acceptance.baseline import copilot_filter_features
 from refine_lsp.acceptance.features import LogProbs
 from refine_lsp.acceptance.session import UserSession
-from refine_lsp.core import pos_of
+from refine_lsp.text import pos_of
 
 DECISIONS = ("Accepted", "Rejected")
 _TIME = re.compile(

@@ -20,7 +20,7 @@ from typing import Any
 
 from refine_lsp.acceptance import syntax_probe
 from refine_lsp.acceptance.state import DecisionHistory, TypingState
-from refine_lsp.core import Pos, offset_of
+from refine_lsp.text import Pos, offset_of
 
 # Last-character classes (of the raw and of the right-trimmed prefix), as in Copilot's filter.
 CHAR_CLASSES = ("alnum", "open", "close", "dot", "comma", "colon", "equals", "space", "newline")

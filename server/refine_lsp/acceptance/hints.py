@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from refine_lsp.core import Finding, Pos, Severity, Span, TextEdit, apply_edits
+from refine_lsp.text import Finding, Pos, Severity, Span, TextEdit, apply_edits
 
 if TYPE_CHECKING:
     from refine_lsp.suggestions import Suggestions

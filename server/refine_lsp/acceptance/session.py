@@ -20,7 +20,7 @@ from refine_lsp.acceptance.features import (
     timing_features,
 )
 from refine_lsp.acceptance.state import LONG_AGO_S, DecisionHistory, TypingState
-from refine_lsp.core import Pos
+from refine_lsp.text import Pos
 
 # Suggestions shown within this many seconds count as "recent" (suggestion churn).
 CHURN_WINDOW_S = 30.0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from refine_lsp.hints import HintLedger, close_ledger, gate_hints
+from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints
 from refine_lsp.review import review_document
 from refine_lsp.text import Finding
 

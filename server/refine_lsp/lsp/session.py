@@ -86,7 +86,7 @@ class Session:
         self.review_tasks: dict[str, asyncio.Task] = {}
         self.parse_ms: list[tuple[float, float]] = []  # (wall, cpu) of each reparse
         self.inline_cache: dict[tuple, object] = {}
-        self.hint_ledgers: dict = {}  # uri -> refine_lsp.hints.HintLedger
+        self.hint_ledgers: dict = {}  # uri -> refine_lsp.acceptance.hints.HintLedger
         self.model_warm = False
         self.told: set[str] = set()  # causes already shown to the user (notify_once)
         self._suggestions: Suggestions | None = None

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from refine_lsp.core import TextEdit, diff_edits
+from refine_lsp.text import TextEdit, diff_edits
 
 
 @dataclass

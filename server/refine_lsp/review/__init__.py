@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from refine_lsp.core import Finding
-from refine_lsp.documents import DocumentSnapshot
+from refine_lsp.text import Finding
+from refine_lsp.text.document import DocumentSnapshot
 from refine_lsp.review.base import Reviewer
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.review.syntax import SyntaxReviewer

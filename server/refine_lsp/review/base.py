@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from refine_lsp.core import Finding
-from refine_lsp.documents import DocumentSnapshot
+from refine_lsp.text import Finding
+from refine_lsp.text.document import DocumentSnapshot
 from refine_lsp.settings import Settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tree_sitter
 
-from refine_lsp.core import Finding, Pos, Severity, Span
+from refine_lsp.text import Finding, Pos, Severity, Span
 
 MAX_ERRORS = 50
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -21,47 +20,25 @@ def parse_verdict(source: str, filename: str = "<candidate>") -> Verdict:
     return Verdict("parse", True, "parses")
 
 
-def ruff_bin() -> str | None:
-    from refine_lsp.ruff_bin import RuffUnavailable, ruff_binary
-
-    try:
-        return ruff_binary()
-    except RuffUnavailable:
-        return None
-
-
 def ruff_findings(
-    source: str, filename: Path, *, cwd: Path | None = None, timeout_s: float = 10.0
+    source: str, filename: Path, *, cwd: Path | None = None, timeout_s: float | None = None
 ) -> list[dict] | None:
     """Ruff's JSON findings for ``source`` as if it were ``filename``; None if ruff can't run.
 
     Ruff only reads the text (it never runs it), so it needs no sandbox.
     """
-    binary = ruff_bin()
-    if binary is None:
-        return None
-    argv = [
-        binary,
-        "check",
-        "--no-cache",
-        "--no-fix",
-        "--output-format",
-        "json",
-        "--stdin-filename",
-        str(filename),
-        "-",
-    ]
+    from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable, run_ruff
+
     try:
-        proc = subprocess.run(
-            argv,
-            input=source,
-            capture_output=True,
-            text=True,
+        proc = run_ruff(
+            ["check", "--no-cache", "--no-fix", "--output-format", "json"],
+            source,
+            filename=filename,
             cwd=cwd,
-            timeout=timeout_s,
+            timeout_s=timeout_s,
         )
         return json.loads(proc.stdout or "[]")
-    except (OSError, subprocess.TimeoutExpired, ValueError):
+    except (RuffFailed, RuffUnavailable, ValueError):
         return None
 
 
