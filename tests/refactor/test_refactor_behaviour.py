@@ -17,6 +17,7 @@ from refine_lsp.refactor import extract_function as ef
 from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
+from refine_lsp.refactor.expressions import UNBOUND_FIRST
 from refine_lsp.syntax.parser import parse
 
 
@@ -525,6 +526,22 @@ REFUSES = {
         """,
         "extract.variable.all",
         ev.FRESH.format(2),
+    ),
+    "hoist_past_an_unassigned_augmented_target": (  # fuzz seed 11: h printed first
+        """
+        def f0(a):
+            z += ⟦h(a)⟧ + 1
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("z"),
+    ),
+    "hoist_past_an_unassigned_read": (  # fuzz seed 11: NameError instead of Unbound...
+        """
+        def f0(a):
+            t = ("%d" % t // "%s-%s" % ⟦(x, a)⟧)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("t"),
     ),
 }
 

@@ -31,6 +31,9 @@ ORDER = "Something with side effects is evaluated before the expression in this 
 WALRUS = "The expression contains an assignment expression (`:=`)"
 NOT_EXPR = "The selection is not a whole expression"
 IN_MATCH = "Expressions in `match` statements are not extracted"
+UNBOUND_FIRST = (
+    "`{}` is read before the expression and may be unassigned: its error would come second"
+)
 ALREADY_NAME = "The expression is already a variable"
 
 TS_EXPRESSIONS = {
@@ -239,6 +242,64 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
                 continue
             if n in chunk.positions and chunk.end(n) <= start:
                 raise Refusal(ORDER)
+    _check_failing_reads(chunk, stmt, header, ancestors_, start)
+
+
+def _loads(node):
+    """Names read when the statement starts (targets are assigned after the value; a lambda
+    body runs later)."""
+    if isinstance(node, cst.Name):
+        yield node
+        return
+    if isinstance(node, (cst.AssignTarget, cst.Lambda, cst.Annotation, cst.BaseSuite)):
+        return
+    if isinstance(node, cst.Attribute):
+        yield from _loads(node.value)
+        return
+    if isinstance(node, cst.Arg):
+        yield from _loads(node.value)
+        return
+    if isinstance(node, cst.NamedExpr):
+        yield from _loads(node.value)
+        return
+    if isinstance(node, (cst.For, cst.CompFor)):
+        yield from _loads(node.iter)
+        if isinstance(node, cst.CompFor):
+            return
+        return
+    for child in node.children:
+        yield from _loads(child)
+
+
+def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
+    """A local read before the expression that may be unassigned raises first: hoisting
+    the expression would run it (and its own failures) before that error."""
+    before = []
+    for part in header:
+        for n in _loads(part):
+            if n in chunk.positions and chunk.end(n) <= start and id(n) not in ancestors_:
+                before.append(n.value)
+    if not before:
+        return
+    from .flow import Graph
+    from .selection_flow import param_names
+    from .usage import block_statements
+
+    func = chunk.parents.get(stmt)
+    while func is not None and not isinstance(func, cst.FunctionDef):
+        func = chunk.parents.get(func)
+    g = Graph(chunk.module.body if func is None else block_statements(func.body),
+              param_names(func))  # fmt: skip
+    entry = g.stmt_entry.get(id(stmt))
+    if entry is None:
+        return
+    must = g.assigned(must=True)[entry]
+    if must is None:
+        return  # unreachable
+    local = set(param_names(func)) | {n for b in g.blocks for k, n in b.events if k in "wmd"}
+    for name in before:
+        if name in local and name not in must:
+            raise Refusal(UNBOUND_FIRST.format(name))
 
 
 def _constant(node: cst.CSTNode) -> bool:
