@@ -307,7 +307,13 @@ describe('the extension, activated against a stand-in vscode module', () => {
     assert.equal(shown.length, 1, `once per cause: ${JSON.stringify(shown)}`);
     assert.notEqual(shown[0].level, 'info');
     assert.match(shown[0].text, /127\.0\.0\.1:9|connect|unreachable/i);
+    const [erring] = servers();
     state.setSettings({ 'model.apiBase': null, 'model.retries': 2, 'model.solver': null, 'model.apiKeyEnv': null });
+    // That restarts the server (model.apiBase); the next tests start from the new one alone.
+    await waitFor('the restart without a model', () => {
+      const now = servers();
+      return now.length === 1 && now[0].pid !== erring.pid;
+    });
     await waitFor('the running state', () => status() === '$(check) Refine: offline');
   });
 
