@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 
-from refine_lsp.refine.actions import make_faster  # noqa: E402
+from refine_lsp.refine.improve import make_faster  # noqa: E402
 from refine_lsp.settings import Settings  # noqa: E402
 
 # fixture folder, file, function: one slow function each, with tests that reach it.

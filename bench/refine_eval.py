@@ -297,7 +297,7 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def make_faster_figures() -> dict:
-    from refine_lsp.refine.actions import make_faster
+    from refine_lsp.refine.improve import make_faster
 
     ws = ROOT / "fixtures" / "loop_slow"
     f = ws / "slowmath" / "seq.py"

@@ -3,7 +3,7 @@
     python scripts/train_acceptance_prior.py [--events ../shared/data/cups/events-dev.jsonl]
                                              [--out server/refine_lsp/data/acceptance_prior.json]
 
-Replays the CUPS telemetry through the server's feature code (refine_lsp.acceptance.cups),
+Replays the CUPS telemetry through the server's feature code (refine_lsp.acceptance.offline.cups),
 fits both gate stages on every decision in the file, calibrates the thresholds out of fold
 (users split into groups) and writes the prior as JSON. Pure Python, about a minute.
 """
@@ -19,8 +19,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "server"))
 
-from refine_lsp.acceptance.cups import load_decisions  # noqa: E402
-from refine_lsp.acceptance.evaluate import fit_prior  # noqa: E402
+from refine_lsp.acceptance.offline.cups import load_decisions  # noqa: E402
+from refine_lsp.acceptance.offline.evaluate import fit_prior  # noqa: E402
 
 DEFAULT_EVENTS = os.path.join(ROOT, "..", "shared", "data", "cups", "events-dev.jsonl")
 DEFAULT_OUT = os.path.join(ROOT, "server", "refine_lsp", "data", "acceptance_prior.json")

@@ -169,7 +169,7 @@ def test_one_events_store_path_for_server_and_cli(tmp_path, monkeypatch):
 
 def test_the_headless_loop_imports_nothing_of_lsp():
     code = (
-        "import sys, refine_lsp.cli.loop, refine_lsp.refine.loop, refine_lsp.refine.actions;"
+        "import sys, refine_lsp.cli.loop, refine_lsp.refine.loop, refine_lsp.refine.improve;"
         "bad = [m for m in sys.modules if m.startswith(('refine_lsp.lsp', 'pygls', 'lsprotocol'))];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

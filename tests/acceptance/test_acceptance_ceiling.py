@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from refine_lsp.acceptance.ceiling import bootstrap_auc, ceiling_report, oracle_rejected_hidden
 from refine_lsp.acceptance.cli import main
-from refine_lsp.acceptance.cups import load_decisions
-from refine_lsp.acceptance.metrics import auc
+from refine_lsp.acceptance.offline.ceiling import (
+    bootstrap_auc,
+    ceiling_report,
+    oracle_rejected_hidden,
+)
+from refine_lsp.acceptance.offline.cups import load_decisions
+from refine_lsp.acceptance.offline.metrics import auc
 
 CUPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cups" / "events-dev.jsonl"
 SLICE_USERS = {5, 6, 9, 12}

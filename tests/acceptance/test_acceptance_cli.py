@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from refine_lsp.acceptance.cli import main
-from refine_lsp.acceptance.cups import load_decisions, replay
 from refine_lsp.acceptance.events import AcceptanceEvent
+from refine_lsp.acceptance.offline.cups import load_decisions, replay
 from refine_lsp.acceptance.store import EventStore
 
 CUPS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cups" / "events-dev.jsonl"
@@ -92,7 +92,7 @@ def test_train_test_split_and_table_output(slice_files, capsys):
 def test_replay_ignores_everything_logged_after_the_decision(slice_files):
     path, _, _, _ = slice_files
     events = [json.loads(ln) for ln in path.read_text().splitlines()]
-    from refine_lsp.acceptance.cups import parse_time
+    from refine_lsp.acceptance.offline.cups import parse_time
 
     def prepared(scramble: bool) -> list[dict]:
         out = []

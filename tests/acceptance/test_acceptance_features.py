@@ -7,8 +7,8 @@ import math
 import pytest
 from refine_lsp.acceptance import syntax_probe
 from refine_lsp.acceptance.features import LogProbs, context_features, suggestion_features
-from refine_lsp.acceptance.session import UserSession
 from refine_lsp.acceptance.state import DecisionHistory, TypingState
+from refine_lsp.acceptance.user import UserSession
 from refine_lsp.text import Pos, pos_of
 
 DOC = 'import os\n\n\ndef load(path):\n    # read the file\n    name = "data.csv"\n    return os.path.join(path, name)\n'

@@ -13,8 +13,8 @@ from refine_lsp.acceptance.gate import (
     thresholds_for_keep,
 )
 from refine_lsp.acceptance.hints import HintGate
-from refine_lsp.acceptance.metrics import auc, gate_rates, threshold_for_keep
-from refine_lsp.acceptance.model import LogisticModel, fit_logistic, sigmoid
+from refine_lsp.acceptance.logistic import LogisticModel, fit_logistic, sigmoid
+from refine_lsp.acceptance.offline.metrics import auc, gate_rates, threshold_for_keep
 from refine_lsp.acceptance.prior import default_gate, shipped_prior
 
 
@@ -191,8 +191,8 @@ def test_hints_a_user_always_ignores_fade_and_can_come_back():
 
 
 def test_evaluation_learns_only_from_what_the_gate_showed():
-    from refine_lsp.acceptance.cups import Decision
-    from refine_lsp.acceptance.evaluate import online_scores
+    from refine_lsp.acceptance.offline.cups import Decision
+    from refine_lsp.acceptance.offline.evaluate import online_scores
 
     prior = _prior({"a": 1.0, "b": 0.0, "flag": 0.0}, 0.0)
     row = {"a": -4.0}  # far below both thresholds: never shown

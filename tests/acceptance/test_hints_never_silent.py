@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from refine_lsp.acceptance.cli import main
-from refine_lsp.acceptance.store import default_db_path, read_only
-from refine_lsp.text import Severity
-from refine_lsp.text.document import DocumentSnapshot
 from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints, is_refinement
+from refine_lsp.acceptance.store import default_db_path, read_only
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.settings import parse_settings
 from refine_lsp.suggestions import Suggestions
+from refine_lsp.text import Severity
+from refine_lsp.text.document import DocumentSnapshot
 
 HINTS = 8  # SIM103, UP031 x4, UP032, SIM108, E711
 CART = Path(__file__).resolve().parents[2] / "fixtures" / "shop" / "shop" / "cart.py"

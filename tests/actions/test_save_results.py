@@ -7,9 +7,9 @@ serve a result for another version, other settings or a changed ruff configurati
 import os
 
 from refine_lsp.actions import default_registry
+from refine_lsp.settings import parse_settings
 from refine_lsp.text import apply_edits
 from refine_lsp.text.document import Document
-from refine_lsp.settings import parse_settings
 
 SOURCE = """import os
 import sys

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from refine_lsp.refine.actions import add_property_tests, refine_with_checks
+from refine_lsp.refine.improve import add_property_tests, refine_with_checks
 from refine_lsp.settings import Settings
 from refine_lsp.tools.ruff import ruff_binary
 

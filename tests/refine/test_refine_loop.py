@@ -7,10 +7,10 @@ import time
 
 import pytest
 from refine_lsp.cli import main as cli_main
-from refine_lsp.refine.actions import add_property_tests, make_faster, refine_with_checks
+from refine_lsp.refine.improve import add_property_tests, make_faster, refine_with_checks
 from refine_lsp.refine.loop import fix_failing_tests
 from refine_lsp.refine.memory import Memory
-from refine_lsp.refine.session import LoopError
+from refine_lsp.refine.run import LoopError
 from refine_lsp.settings import Settings
 
 ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -140,7 +140,7 @@ def test_a_fix_that_raises_on_new_inputs_is_offered_with_a_warning(tmp_path):
 
 
 def test_splice_keeps_the_rest_of_the_file():
-    from refine_lsp.refine.model import splice_function
+    from refine_lsp.refine.proposals import splice_function
     from refine_lsp.refine.target import find_target
 
     src = "import os\n\n\nclass A:\n    def f(self):\n        return 1\n\n\nX = 2\n"

@@ -1,11 +1,11 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from refine_lsp.text import Pos, Span, apply_edits, diff_edits
-from refine_lsp.text.document import Document
 from refine_lsp.review import review_document
 from refine_lsp.settings import Settings, parse_settings
 from refine_lsp.syntax import parse
 from refine_lsp.syntax.errors import syntax_errors
+from refine_lsp.text import Pos, Span, apply_edits, diff_edits
+from refine_lsp.text.document import Document
 
 
 def errors(src: str):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from refine_lsp.syntax import parse
 from refine_lsp.text import Pos
 from refine_lsp.text.document import UTF8, UTF16, UTF32, Document
-from refine_lsp.syntax import parse
 
 SOURCE = 'def f(x):\r\n    """Grüße 😀"""\n    return x + 1\n\nclass C:\n    pass\n'
 

@@ -297,7 +297,7 @@ def test_the_configured_api_key_never_reaches_the_tests(tmp_path, monkeypatch):
 
 
 def test_the_loop_passes_model_api_key_env_to_its_sandboxes(tmp_path, monkeypatch):
-    from refine_lsp.refine.session import Session
+    from refine_lsp.refine.run import Session
     from refine_lsp.settings import Settings
 
     monkeypatch.setenv("LLM_CREDS", "sk-live-0123456789")

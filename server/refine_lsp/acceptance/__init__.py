@@ -58,8 +58,8 @@ from refine_lsp.acceptance.features import LogProbs, context_features, suggestio
 from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior, GateDecision
 from refine_lsp.acceptance.hints import HintGate
 from refine_lsp.acceptance.prior import default_gate, shipped_prior
-from refine_lsp.acceptance.session import UserSession
 from refine_lsp.acceptance.store import EventStore, default_db_path
+from refine_lsp.acceptance.user import UserSession
 
 __all__ = [
     "EVENTS",

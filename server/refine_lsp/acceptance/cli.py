@@ -28,7 +28,7 @@ import json
 import os
 import sys
 
-from refine_lsp.acceptance.cups import TelemetryError, load_decisions
+from refine_lsp.acceptance.offline.cups import TelemetryError, load_decisions
 from refine_lsp.acceptance.store import EVENTS_FILE
 
 
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from refine_lsp.acceptance import evaluate
+    from refine_lsp.acceptance.offline import evaluate
 
     if not 0.0 < args.keep <= 1.0:
         print("refine-lsp acceptance: --keep must be in (0, 1]", file=sys.stderr)
@@ -127,7 +127,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _ceiling(args: argparse.Namespace) -> int:
-    from refine_lsp.acceptance.ceiling import ceiling_report
+    from refine_lsp.acceptance.offline.ceiling import ceiling_report
 
     if not 0.0 < args.keep <= 1.0:
         print("refine-lsp acceptance: --keep must be in (0, 1]", file=sys.stderr)
@@ -199,7 +199,7 @@ def _plot(path: str, folds: list, result: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from refine_lsp.acceptance.evaluate import tradeoff_curve
+    from refine_lsp.acceptance.offline.evaluate import tradeoff_curve
 
     scored = [s for f in folds for s in f.scored]
     labels = [1 if s.accepted else 0 for s in scored]

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from refine_lsp.acceptance.calibration import KeepCalibration
-from refine_lsp.acceptance.model import LogisticModel, sigmoid
+from refine_lsp.acceptance.logistic import LogisticModel, sigmoid
 
 # Online learning rates: the bias moves fast (a user's overall taste), the weights slowly.
 BIAS_RATE = 0.1

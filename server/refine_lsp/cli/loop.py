@@ -14,7 +14,7 @@ from pathlib import Path
 
 from refine_lsp.paths import find_project_root
 from refine_lsp.refine.modes import MODES
-from refine_lsp.refine.session import LoopError
+from refine_lsp.refine.run import LoopError
 from refine_lsp.settings import Settings
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 _EXPORTS = {
     "fix_failing_tests": ".loop",
-    "refine_with_checks": ".actions",
-    "make_faster": ".actions",
-    "add_property_tests": ".actions",
-    "LoopError": ".session",
+    "refine_with_checks": ".improve",
+    "make_faster": ".improve",
+    "add_property_tests": ".improve",
+    "LoopError": ".run",
     "LoopResult": ".result",
     "Summary": ".result",
 }

@@ -16,7 +16,7 @@ import threading
 
 from refine_lsp.verify.verdict import Feedback, Verdict
 
-from .model import ModelUsage
+from .proposals import ModelUsage
 from .target import Target
 
 VERIFIER = "model-critic"

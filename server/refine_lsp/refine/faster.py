@@ -10,9 +10,9 @@ from refine_lsp.verify.verdict import Verdict
 
 from . import rewrites
 from .loop import refuse_without_tests
-from .model import model_configured, propose
+from .proposals import model_configured, propose
 from .result import LoopResult
-from .session import Session, describe_inputs
+from .run import Session, describe_inputs
 
 MIN_SPEEDUP = 1.2
 

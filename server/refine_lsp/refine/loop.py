@@ -19,10 +19,10 @@ from refine_lsp.verify.sandbox import Cancelled, SandboxError
 
 from . import critic
 from .localise import ochiai, ranked
-from .model import model_configured, propose
 from .mutate import Mutant, add_return_mutants, mutants
+from .proposals import model_configured, propose
 from .result import LoopResult
-from .session import LoopError, Session
+from .run import LoopError, Session
 
 
 def refuse_without_tests(s: Session, related: list[str], what: str) -> bool:

@@ -36,21 +36,21 @@ MODES: dict[str, LoopMode] = {
             "Refine with checks",
             "refine the function at FILE:LINE, keeping every check green",
             "refineLsp.refineWithChecks",
-            "refine_lsp.refine.actions:refine_with_checks",
+            "refine_lsp.refine.improve:refine_with_checks",
         ),
         LoopMode(
             "faster",
             "Make faster (keeps tests green)",
             "make the function at FILE:LINE faster, verified by its tests and timing",
             "refineLsp.makeFaster",
-            "refine_lsp.refine.actions:make_faster",
+            "refine_lsp.refine.improve:make_faster",
         ),
         LoopMode(
             "properties",
             "Add property tests",
             "write hypothesis property tests for the function at FILE:LINE",
             "refineLsp.addPropertyTests",
-            "refine_lsp.refine.actions:add_property_tests",
+            "refine_lsp.refine.improve:add_property_tests",
         ),
     )
 }

@@ -20,17 +20,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from refine_lsp.acceptance.baseline import baseline_names
-from refine_lsp.acceptance.cups import Decision
 from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior
-from refine_lsp.acceptance.metrics import (
+from refine_lsp.acceptance.logistic import LogisticModel, fit_logistic
+from refine_lsp.acceptance.offline.baseline import baseline_names
+from refine_lsp.acceptance.offline.cups import Decision
+from refine_lsp.acceptance.offline.metrics import (
     auc,
     bootstrap_auc,
     curve_rejected_hidden,
     gate_rates,
     threshold_for_keep,
 )
-from refine_lsp.acceptance.model import LogisticModel, fit_logistic
 
 # User-level rates are left to the online per-user bias: as fixed features they describe
 # the training users, not a new one (leave-one-user-out AUC is higher without them).

@@ -21,7 +21,7 @@ from refine_lsp.verify.sandbox import Cancelled, Sandbox
 from refine_lsp.verify.verdict import Verdict
 
 from .memory import Memory, code_kind
-from .model import new_usage
+from .proposals import new_usage
 from .result import LoopResult, Summary
 from .target import Target, TargetError, find_target
 

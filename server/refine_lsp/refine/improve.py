@@ -11,9 +11,9 @@ from refine_lsp.verify.pytest_runner import TestRequest
 
 from . import faster
 from .loop import _fix, run_action
-from .model import model_configured, propose
+from .proposals import model_configured, propose
 from .proptests import formatted, property_tests, test_module
-from .session import Session, describe_inputs
+from .run import Session, describe_inputs
 
 
 def _tests_ok(s: Session, related: list[str], candidate: str) -> bool:

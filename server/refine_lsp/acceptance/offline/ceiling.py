@@ -33,16 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from refine_lsp.acceptance.cups import Decision
-from refine_lsp.acceptance.evaluate import (
+from refine_lsp.acceptance.logistic import fit_logistic
+from refine_lsp.acceptance.offline.cups import Decision
+from refine_lsp.acceptance.offline.evaluate import (
     L2,
     LOGPROB_FEATURES,
     _fit_models,
     feature_names,
     online_scores,
 )
-from refine_lsp.acceptance.metrics import auc, bootstrap_auc, threshold_for_keep
-from refine_lsp.acceptance.model import fit_logistic
+from refine_lsp.acceptance.offline.metrics import auc, bootstrap_auc, threshold_for_keep
 
 # L2 of the nearly unregularized in-sample fit (a little, so that Newton's method converges).
 LOOSE_L2 = 0.01

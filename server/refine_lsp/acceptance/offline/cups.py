@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from refine_lsp.acceptance.baseline import copilot_filter_features
 from refine_lsp.acceptance.features import LogProbs
-from refine_lsp.acceptance.session import UserSession
+from refine_lsp.acceptance.offline.baseline import copilot_filter_features
+from refine_lsp.acceptance.user import UserSession
 from refine_lsp.text import pos_of
 
 DECISIONS = ("Accepted", "Rejected")
