@@ -384,9 +384,9 @@ class RefineDirect:
     """The domain API in-process, with a tree parsed once per text as the server keeps one."""
 
     def __init__(self):
-        from refine_lsp.text import Span
         from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
         from refine_lsp.refactor.tsview import parse
+        from refine_lsp.text import Span
 
         self.Span, self.Refusal, self.parse = Span, Refusal, parse
         self.list, self.compute = list_refactorings, compute_refactoring
@@ -688,9 +688,9 @@ def speed(path: Path, seed: int) -> dict:
     """Listing at random spans (tree parsed once, as the server keeps it) and fixAll."""
     import resource
 
-    from refine_lsp.text import Span
     from refine_lsp.refactor import fix_all, list_refactorings
     from refine_lsp.refactor.tsview import parse
+    from refine_lsp.text import Span
 
     text = path.read_text()
     tree = parse(text)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from refine_lsp.text import Finding
-from refine_lsp.text.document import DocumentSnapshot
 from refine_lsp.review.base import Reviewer
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.review.syntax import SyntaxReviewer
 from refine_lsp.settings import Settings
+from refine_lsp.text import Finding
+from refine_lsp.text.document import DocumentSnapshot
 
 log = logging.getLogger(__name__)
 

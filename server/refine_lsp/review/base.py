@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from refine_lsp.settings import Settings
 from refine_lsp.text import Finding
 from refine_lsp.text.document import DocumentSnapshot
-from refine_lsp.settings import Settings
 
 
 class Reviewer(Protocol):

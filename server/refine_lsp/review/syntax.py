@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from refine_lsp.text import Finding
-from refine_lsp.text.document import DocumentSnapshot
 from refine_lsp.settings import Settings
 from refine_lsp.syntax.errors import syntax_errors
+from refine_lsp.text import Finding
+from refine_lsp.text.document import DocumentSnapshot
 
 
 class SyntaxReviewer:
