@@ -1,0 +1,322 @@
+"""Rename on real packages, proven by their own test suites, beside rope on the same symbols.
+
+    python bench/rename_corpus.py [--package NAME==VERSION ...] [--symbols 300] [--seed 1]
+                                  [--batch 20] [--rope] [--no-tests]
+
+For each package (source distributions from PyPI, as bench/refactor_corpus.py fetches them):
+a fixed-seed sample of symbols of its non-test modules (module-level functions, classes and
+constants, function locals and parameters) is renamed one at a time, each rename applied to
+the files before the next is computed (every file must still parse), and the package's own
+test suite runs after each batch; a failing batch is bisected to the renames that broke it.
+With --rope, rope's Rename runs on the same symbols in a copy of its own. The last line is
+one JSON object: per tool and kind, tried, offered, refused (with reasons), parse failures,
+test-suite failures, rename ms median and p95; and per package the files searched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from refactor_corpus import DEFAULT_PACKAGES, download, modules_of, run_tests  # noqa: E402
+
+KINDS = ("function", "class", "constant", "local", "parameter")
+
+
+@dataclass
+class Symbol:
+    file: str  # relative to the package root
+    kind: str
+    name: str
+    scope: str  # enclosing function for locals and parameters ("" at module level)
+    new: str = ""
+
+
+@dataclass
+class Tally:
+    tried: Counter = field(default_factory=Counter)
+    offered: Counter = field(default_factory=Counter)
+    refused: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    parse_failures: Counter = field(default_factory=Counter)
+    test_failures: Counter = field(default_factory=Counter)
+    ms: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        ordered = sorted(self.ms)
+        return {
+            "tried": dict(self.tried),
+            "offered": dict(self.offered),
+            "offered_ok": {k: self.offered[k] - self.test_failures[k] for k in self.offered},
+            "refused": dict(self.refused),
+            "refusal_reasons": dict(self.reasons.most_common(12)),
+            "parse_failures": dict(self.parse_failures),
+            "test_failures": dict(self.test_failures),
+            "ms_median": round(statistics.median(ordered), 1) if ordered else None,
+            "ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
+        }
+
+
+def symbols_of(root: Path, rel: str) -> list[Symbol]:
+    tree = ast.parse((root / rel).read_text(encoding="utf-8"))
+    out: list[Symbol] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.append(Symbol(rel, "function", node.name, ""))
+            args = node.args
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                if a.arg not in ("self", "cls"):
+                    out.append(Symbol(rel, "parameter", a.arg, node.name))
+            for n in ast.walk(node):
+                if isinstance(n, ast.Assign):
+                    for t in n.targets:
+                        if isinstance(t, ast.Name):
+                            out.append(Symbol(rel, "local", t.id, node.name))
+        elif isinstance(node, ast.ClassDef):
+            out.append(Symbol(rel, "class", node.name, ""))
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and not t.id.startswith("__"):
+                    out.append(Symbol(rel, "constant", t.id, ""))
+    seen, unique = set(), []
+    for s in out:
+        key = (s.kind, s.name, s.scope)
+        if key not in seen:
+            seen.add(key)
+            unique.append(s)
+    return unique
+
+
+def locate(text: str, sym: Symbol) -> tuple[int, int] | None:
+    """Zero-based (line, column) of the symbol's definition in the current text."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = text.splitlines()
+
+    def col_of(lineno: int, word: str, start: int = 0) -> tuple[int, int] | None:
+        line = lines[lineno - 1]
+        import re
+
+        m = re.compile(rf"\b{word}\b").search(line, start)
+        return (lineno - 1, m.start()) if m else None
+
+    for node in tree.body:
+        if sym.scope:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == sym.scope:
+                if sym.kind == "parameter":
+                    args = node.args
+                    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                        if a.arg == sym.name:
+                            return (a.lineno - 1, a.col_offset)
+                for n in ast.walk(node):
+                    if isinstance(n, ast.Assign):
+                        for t in n.targets:
+                            if isinstance(t, ast.Name) and t.id == sym.name:
+                                return (t.lineno - 1, t.col_offset)
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == sym.name:
+                return col_of(node.lineno, sym.name, node.col_offset + 3)
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and t.id == sym.name:
+                    return (t.lineno - 1, t.col_offset)
+    return None
+
+
+def compiles(text: str) -> bool:
+    try:
+        compile(text, "<renamed>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+class Ours:
+    name = "refine-lsp"
+
+    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str) -> dict[str, str]:
+        from refine_lsp.index.workspace import workspace_texts
+        from refine_lsp.refactor.rename import prepare, rename
+
+        path = str((work / rel).resolve())
+        text = Path(path).read_text(encoding="utf-8")
+        _, old = prepare(path, text, *pos)
+        files, _ = workspace_texts([work], {}, containing=old)
+        files[path] = text
+        return rename(files, path, pos[0], pos[1], new).changes
+
+
+class Rope:
+    name = "rope"
+
+    def __init__(self):
+        self.projects: dict[Path, object] = {}
+
+    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str) -> dict[str, str]:
+        from rope.base.project import Project
+        from rope.refactor.rename import Rename
+
+        project = self.projects.get(work)
+        if project is None:
+            project = self.projects[work] = Project(str(work), ropefolder=None)
+        project.validate()
+        resource = project.get_resource(rel)
+        text = resource.read()
+        lines = text.splitlines(keepends=True)
+        offset = sum(len(line) for line in lines[: pos[0]]) + pos[1]
+        changes = Rename(project, resource, offset).get_changes(new)
+        out = {}
+        for change in changes.changes:
+            out[str(work / change.resource.path)] = change.new_contents
+        return out
+
+    def close(self) -> None:
+        for project in self.projects.values():
+            project.close()
+
+
+def run_tool(tool, package_root: Path, modules, symbols: list[Symbol], args, tally: Tally):
+    work = Path(tempfile.mkdtemp(prefix=f"rename-{tool.name}-")) / package_root.name
+    shutil.copytree(package_root, work)
+    module = modules[0]
+    applied: list[tuple[Symbol, dict[str, str]]] = []  # (symbol, files before)
+
+    def suite_ok() -> bool:
+        return args.no_tests or run_tests(module, work, args.test_timeout)
+
+    def restore(before: dict[str, str]) -> None:
+        for p, t in before.items():
+            Path(p).write_text(t, encoding="utf-8")
+
+    def flush() -> None:
+        if not applied or suite_ok():
+            applied.clear()
+            return
+        # bisect: undo the batch, then redo one at a time
+        batch = list(applied)
+        for _, before in reversed(batch):
+            restore(before)
+        applied.clear()
+        for sym, _ in batch:
+            path = work / sym.file
+            pos = locate(path.read_text(encoding="utf-8"), sym)
+            if pos is None:
+                continue
+            try:
+                changes = tool.rename(work, sym.file, pos, sym.new)
+            except Exception:  # noqa: BLE001 - counted when first tried
+                continue
+            before = {p: Path(p).read_text(encoding="utf-8") for p in changes}
+            for p, t in changes.items():
+                Path(p).write_text(t, encoding="utf-8")
+            if not suite_ok():
+                tally.test_failures[sym.kind] += 1
+                print(f"  {tool.name}: tests fail after renaming {sym}", file=sys.stderr)
+                restore(before)
+
+    for sym in symbols:
+        path = work / sym.file
+        pos = locate(path.read_text(encoding="utf-8"), sym)
+        if pos is None:
+            continue
+        tally.tried[sym.kind] += 1
+        t0 = time.perf_counter()
+        try:
+            changes = tool.rename(work, sym.file, pos, sym.new)
+        except Exception as exc:  # noqa: BLE001 - a refusal (or a tool's crash) with its reason
+            tally.refused[sym.kind] += 1
+            reason = str(exc).split(":")[0][:80] or type(exc).__name__
+            tally.reasons[f"{type(exc).__name__}: {reason}"] += 1
+            continue
+        tally.ms.append((time.perf_counter() - t0) * 1000)
+        print(f"  {tool.name}: {sym.kind} {sym.name} -> {len(changes)} files", file=sys.stderr)
+        if not changes:
+            tally.refused[sym.kind] += 1
+            tally.reasons["no change"] += 1
+            continue
+        if not all(compiles(t) for t in changes.values()):
+            tally.parse_failures[sym.kind] += 1
+            tally.offered[sym.kind] += 1
+            continue
+        tally.offered[sym.kind] += 1
+        before = {p: Path(p).read_text(encoding="utf-8") for p in changes}
+        for p, t in changes.items():
+            Path(p).write_text(t, encoding="utf-8")
+        applied.append((sym, before))
+        if len(applied) >= args.batch:
+            flush()
+    flush()
+    shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--package", action="append", help="NAME==VERSION (repeatable)")
+    ap.add_argument("--symbols", type=int, default=300, help="symbols in all (default 300)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=20, help="renames per test-suite run")
+    ap.add_argument("--rope", action="store_true", help="also run rope on the same symbols")
+    ap.add_argument("--no-tests", action="store_true", help="only check that the files parse")
+    ap.add_argument("--test-timeout", type=float, default=600)
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
+    args = ap.parse_args(argv)
+    specs = args.package or DEFAULT_PACKAGES + ["toolz==1.0.0"]
+    roots = download(specs, Path(args.cache))
+    rng = random.Random(args.seed)
+    per_package = max(1, args.symbols // len(roots))
+    tools = [Ours()] + ([Rope()] if args.rope else [])
+    tallies = {t.name: Tally() for t in tools}
+    packages = {}
+    for root in roots:
+        modules = modules_of(root)
+        if not args.no_tests and not run_tests(modules[0], root, args.test_timeout):
+            packages[root.name] = {"skipped": "its test suite fails before any rename"}
+            continue
+        pool = [s for m in modules for s in symbols_of(root, str(m.path))]
+        by_kind = defaultdict(list)
+        for s in pool:
+            by_kind[s.kind].append(s)
+        sample: list[Symbol] = []
+        for kind in KINDS:  # as even as the package allows
+            rng.shuffle(by_kind[kind])
+        while len(sample) < per_package and any(by_kind.values()):
+            for kind in KINDS:
+                if by_kind[kind] and len(sample) < per_package:
+                    sample.append(by_kind[kind].pop())
+        for i, s in enumerate(sample):
+            s.new = f"{s.name}_renamed{i}"
+        packages[root.name] = {"modules": len(modules), "symbols": len(sample)}
+        print(f"{root.name}: {len(sample)} symbols", file=sys.stderr)
+        for tool in tools:
+            t0 = time.perf_counter()
+            run_tool(tool, root, modules, sample, args, tallies[tool.name])
+            packages[root.name][f"{tool.name}_s"] = round(time.perf_counter() - t0, 1)
+    for tool in tools:
+        if hasattr(tool, "close"):
+            tool.close()
+    out = {
+        "seed": args.seed,
+        "packages": packages,
+        **{name: t.to_json() for name, t in tallies.items()},
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
