@@ -52,3 +52,17 @@ def test_readme_command_runs_as_written(command, tmp_path):
     assert "Traceback" not in out, out[-3000:]
     if argv[1] in ("fix", "refine", "faster", "properties"):
         assert f"root {REPO / argv[-1]}" in done.stdout, done.stdout[-2000:]
+
+
+def test_the_settings_table_lists_every_setting():
+    from refine_lsp.settings import Settings, to_json
+
+    def keys(d: dict, prefix: str = "") -> list[str]:
+        out = []
+        for k, v in d.items():
+            out += keys(v, f"{prefix}{k}.") if isinstance(v, dict) else [prefix + k]
+        return out
+
+    table = README.split("| setting | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    missing = [k for k in keys(to_json(Settings())) if f"`{k}`" not in table]
+    assert missing == [], "settings the README's table does not list"
