@@ -17,7 +17,7 @@ from refine_lsp.refactor import extract_function as ef
 from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
-from refine_lsp.refactor.expressions import UNBOUND_FIRST
+from refine_lsp.refactor.expressions import RAISES_FIRST, UNBOUND_FIRST
 from refine_lsp.syntax.parser import parse
 
 
@@ -542,6 +542,14 @@ REFUSES = {
         """,
         "extract.variable",
         UNBOUND_FIRST.format("t"),
+    ),
+    "hoist_past_an_operation_that_raises": (  # fuzz seed 11: TypeError came second
+        """
+        def f0(t, items):
+            t = ("%d%%" % t // "%s-%s" % ⟦(x, len(items))⟧)
+        """,
+        "extract.variable",
+        RAISES_FIRST,
     ),
 }
 

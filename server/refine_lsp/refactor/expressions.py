@@ -31,6 +31,10 @@ ORDER = "Something with side effects is evaluated before the expression in this 
 WALRUS = "The expression contains an assignment expression (`:=`)"
 NOT_EXPR = "The selection is not a whole expression"
 IN_MATCH = "Expressions in `match` statements are not extracted"
+RAISES_FIRST = (
+    "An operation evaluated before the expression may raise: hoisting would run the "
+    "expression, or its error, first"
+)
 UNBOUND_FIRST = (
     "`{}` is read before the expression and may be unassigned: its error would come second"
 )
@@ -243,6 +247,41 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
             if n in chunk.positions and chunk.end(n) <= start:
                 raise Refusal(ORDER)
     _check_failing_reads(chunk, stmt, header, ancestors_, start)
+    if _may_fail(node):
+        for part in header:
+            for n in _up(chunk, part):
+                if isinstance(n, _FAILING) and id(n) not in ancestors_ and n is not node:
+                    if n in chunk.positions and chunk.end(n) <= start:
+                        if _runs_first(chunk, n, stmt, ancestors_):
+                            raise Refusal(RAISES_FIRST)
+
+
+_FAILING = (cst.BinaryOperation, cst.Subscript, cst.UnaryOperation)
+
+
+def _runs_first(chunk: Chunk, n, stmt, ancestors_) -> bool:
+    """``n`` comes first in the text; is it evaluated first? Not in a lambda body, nor in a
+    comprehension whose first iterable holds the expression (that runs before the rest)."""
+    p = chunk.parents.get(n)
+    while p is not None and p is not stmt:
+        if isinstance(p, cst.Lambda):
+            return False
+        if isinstance(p, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            if id(p) in ancestors_:
+                return False
+        p = chunk.parents.get(p)
+    return True
+
+
+def _may_fail(node) -> bool:
+    """Evaluating it may raise or run code: anything but literals and names in displays."""
+    for n in _up(None, node):
+        if not isinstance(n, (cst.Name, cst.Tuple, cst.List, cst.Element, cst.SimpleString,
+                              cst.Integer, cst.Float, cst.Comma, cst.LeftParen, cst.RightParen,
+                              cst.LeftSquareBracket, cst.RightSquareBracket,
+                              cst.BaseParenthesizableWhitespace)):  # fmt: skip
+            return True
+    return False
 
 
 def _loads(node):
@@ -278,7 +317,8 @@ def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
     for part in header:
         for n in _loads(part):
             if n in chunk.positions and chunk.end(n) <= start and id(n) not in ancestors_:
-                before.append(n.value)
+                if _runs_first(chunk, n, stmt, ancestors_):
+                    before.append(n.value)
     if not before:
         return
     from .flow import Graph
