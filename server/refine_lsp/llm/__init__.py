@@ -23,7 +23,7 @@ from .extract import CODE_STOP, extract_code
 from .inline import acomplete_inline, complete_inline, supports_fim, trim_context
 from .redact import RedactingFilter, redact
 from .runtime import preload
-from .usage import Budget, Completion
+from .budget import Budget, Completion
 
 __all__ = [
     "CODE_STOP",

@@ -26,7 +26,7 @@ from .errors import (
 from .redact import redact, register_secret
 from .response import price, to_completions
 from .runtime import litellm, loaded
-from .usage import Budget, Completion, estimate_tokens
+from .budget import Budget, Completion, estimate_tokens
 
 ROLES = ("solver", "reviewer", "refiner")
 _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}

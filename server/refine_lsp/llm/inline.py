@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from .client import Call, call_kwargs, model_for, run_async, run_sync
-from .usage import Budget, Completion, estimate_tokens
+from .budget import Budget, Completion, estimate_tokens
 
 CURSOR = "<CURSOR>"
 _FIM_PREFIXES = ("text-completion-openai/", "text-completion-codestral/")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import BadModelOutput
 from .runtime import litellm
-from .usage import Completion
+from .budget import Completion
 
 
 def price(model: str, prompt_tokens: int, completion_tokens: int) -> float:
