@@ -251,3 +251,10 @@ async def test_acomplete_cancel_releases_budget(fake, config):
         await task
     assert budget.remaining_tokens() == 1000
     assert budget.calls == 0
+
+
+def test_a_model_that_echoes_the_api_key_never_hands_it_back(fake, config, api_key):
+    fake.add(Reply(text=f"use the key {api_key} like this"))
+    [answer] = complete(ASK, config=config)
+    assert api_key not in answer.text
+    assert answer.text.startswith("use the key ") and answer.text.endswith(" like this")

@@ -9,6 +9,7 @@ Importing this package does not import litellm (that takes seconds); call ``prel
 warm it in the background.
 """
 
+from .budget import Budget, Completion
 from .client import acomplete, complete, model_for
 from .errors import (
     BadModelOutput,
@@ -23,7 +24,6 @@ from .extract import CODE_STOP, extract_code
 from .inline import acomplete_inline, complete_inline, supports_fim, trim_context
 from .redact import RedactingFilter, redact
 from .runtime import preload
-from .budget import Budget, Completion
 
 __all__ = [
     "CODE_STOP",

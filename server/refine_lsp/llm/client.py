@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .budget import Budget, Completion, estimate_tokens
 from .errors import (
     ModelCancelled,
     ModelError,
@@ -26,7 +27,6 @@ from .errors import (
 from .redact import redact, register_secret
 from .response import price, to_completions
 from .runtime import litellm, loaded
-from .budget import Budget, Completion, estimate_tokens
 
 ROLES = ("solver", "reviewer", "refiner")
 _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .client import Call, call_kwargs, model_for, run_async, run_sync
 from .budget import Budget, Completion, estimate_tokens
+from .client import Call, call_kwargs, model_for, run_async, run_sync
 
 CURSOR = "<CURSOR>"
 _FIM_PREFIXES = ("text-completion-openai/", "text-completion-codestral/")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import BadModelOutput
-from .runtime import litellm
 from .budget import Completion
+from .errors import BadModelOutput
+from .redact import redact
+from .runtime import litellm
 
 
 def price(model: str, prompt_tokens: int, completion_tokens: int) -> float:
@@ -77,7 +78,8 @@ def to_completions(response: Any, model: str, seconds: float) -> list[Completion
     for i, choice in enumerate(choices):
         out.append(
             Completion(
-                text=_choice_text(choice),
+                # A model can echo a key it saw: nothing it says is stored or logged with it.
+                text=redact(_choice_text(choice)),
                 model=model,
                 prompt_tokens=prompt if i == 0 else 0,
                 completion_tokens=share + (rest if i == 0 else 0),
