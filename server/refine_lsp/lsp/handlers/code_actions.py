@@ -25,7 +25,8 @@ async def code_action(ls: RefineServer, params: lsp.CodeActionParams):
     span = domain_span(doc, params.range)
     hidden: tuple[dict, ...] = ()
     sug, ledger = s.suggestions_loaded, s.hint_ledgers.get(doc.uri)
-    if sug is not None and ledger is not None:
+    if sug is not None and ledger is not None and ledger.hidden_at(span.start.line):
+        # (reading why costs a look at the events store: only where something is hidden)
         hidden = tuple(sug.hidden_hints_at(ledger, span.start.line))
     ctx = ActionContext(
         doc.snapshot(),
