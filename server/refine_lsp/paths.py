@@ -64,13 +64,14 @@ def find_project_root(file: Path, stop: Path | None = None) -> Path:
 
 
 def workspace_root(file: Path, folders: Iterable[Path] = ()) -> Path | None:
-    """The root the loop works in for ``file``: the innermost workspace folder (as the editor
-    sent them) that contains it; with no folders, the nearest project marker. None when
+    """The root the loop works in for ``file``: the nearest project marker between the file and
+    the innermost workspace folder (as the editor sent them) that contains it, else that folder;
+    with no folders, the nearest project marker. None when
     folders are known and none contains the file (the loop refuses such files)."""
     file, folders = file.resolve(), [f.resolve() for f in folders]
     inside = [f for f in folders if _contains(f, file)]
-    if inside:
-        return max(inside, key=lambda f: len(f.parts))
+    if inside:  # a project inside the folder (a monorepo) is the root, never above the folder
+        return find_project_root(file, stop=max(inside, key=lambda f: len(f.parts)))
     if folders:
         return None
     return find_project_root(file)
