@@ -37,3 +37,14 @@ def test_round_trip_through_json():
     settings, _ = parse_settings({"fixAll": {"rules": ["organize-imports"]}})
     again, errors = parse_settings(to_json(settings))
     assert again == settings and errors == []
+
+
+def test_hint_severity_is_one_of_three_and_a_typo_is_reported():
+    settings, errors = parse_settings({"hints": {"severity": "information"}})
+    assert settings.hints.severity == "information" and errors == []
+    settings, errors = parse_settings({"hints": {"severity": "loud"}})
+    assert settings.hints.severity == "hint"
+    assert errors == [
+        "refineLsp.hints.severity: 'loud' is not one of hint, information, warning; "
+        "using the default"
+    ]

@@ -78,6 +78,13 @@ class Inline:
 
 
 @dataclass
+class Hints:
+    # The severity refinement hints are published with: "hint" (VS Code shows them as faint
+    # dots and never in the Problems panel), "information" or "warning".
+    severity: str = "hint"
+
+
+@dataclass
 class Rename:
     # Off: rename answers nothing (for users who let another server rename).
     enabled: bool = True
@@ -110,6 +117,7 @@ class Settings:
     inline: Inline = field(default_factory=Inline)
     acceptance: Acceptance = field(default_factory=Acceptance)
     rename: Rename = field(default_factory=Rename)
+    hints: Hints = field(default_factory=Hints)
 
 
 def _camel(name: str) -> str:
@@ -146,6 +154,9 @@ _RANGES = {
 }
 
 
+_CHOICES = {"hints.severity": ("hint", "information", "warning")}
+
+
 def _build(cls: type, raw: Any, path: str, errors: list[str]) -> Any:
     obj = cls()
     # Lua's empty table encodes as [] (Neovim), so an empty list stands for an empty object.
@@ -171,7 +182,14 @@ def _build(cls: type, raw: Any, path: str, errors: list[str]) -> Any:
         if not _check(value, tp):
             errors.append(f"refineLsp.{where}: invalid value {value!r}, using the default")
             continue
-        bounds = _RANGES.get(f"{_snake(path)}.{name}".replace("._", ".") if path else name)
+        dotted = f"{_snake(path)}.{name}".replace("._", ".") if path else name
+        choices = _CHOICES.get(dotted)
+        if choices and value not in choices:
+            errors.append(
+                f"refineLsp.{where}: {value!r} is not one of {', '.join(choices)}; using the default"
+            )
+            continue
+        bounds = _RANGES.get(dotted)
         if bounds and not (bounds[0] <= value <= bounds[1]):
             errors.append(
                 f"refineLsp.{where}: {value!r} is outside {bounds[0]}..{bounds[1]}, using the default"

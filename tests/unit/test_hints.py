@@ -191,3 +191,9 @@ def test_deleting_what_the_fix_deletes_takes_the_fix(tmp_path):
     assert len(gate_hints(sug, ledger, URI, text, [ret])) == 1
     assert gate_hints(sug, ledger, URI, "def f():\n    x = 1\n", []) == []
     assert hint_counts(sug) == {"shown": 1, "applied": 1}
+
+
+def test_hints_take_the_severity_the_user_set(tmp_path):
+    sug = make(tmp_path)
+    [hint] = gate_hints(sug, HintLedger(), URI, BEFORE, [up031(BEFORE)], Severity.information)
+    assert hint.severity == Severity.information and hint.data["suggestion_id"]

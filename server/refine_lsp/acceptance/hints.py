@@ -203,9 +203,15 @@ def _outcome(inst: HintInstance, key: tuple[str, str], present_lines: set[str]) 
 
 
 def gate_hints(
-    sug: Suggestions | None, ledger: HintLedger, uri: str, text: str, findings: list[Finding]
+    sug: Suggestions | None,
+    ledger: HintLedger,
+    uri: str,
+    text: str,
+    findings: list[Finding],
+    severity: Severity = Severity.hint,
 ) -> list[Finding]:
-    """Findings to publish: refinements become hints, shown only where the gate says so."""
+    """Findings to publish: refinements become hints (of ``severity``: settings
+    hints.severity), shown only where the gate says so."""
     ledger.uri = uri
     lines = text.splitlines()
     items: list[tuple[Finding, tuple[str, str] | None]] = []
@@ -213,9 +219,7 @@ def gate_hints(
         if not is_refinement(f):
             items.append((f, None))
         else:
-            items.append(
-                (replace(f, severity=Severity.hint), (f.code, _line(lines, f.span.start.line)))
-            )
+            items.append((replace(f, severity=severity), (f.code, _line(lines, f.span.start.line))))
     if sug is None:
         return [f for f, _ in items]
     fresh = {key: f for f, key in items if key is not None}

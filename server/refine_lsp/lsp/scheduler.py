@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 
 from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints
 from refine_lsp.review import review_document
-from refine_lsp.text import Finding
+from refine_lsp.text import Finding, Severity
 
 from .convert import lsp_diagnostic
 
@@ -41,6 +41,7 @@ async def compute_findings(ls: RefineServer, uri: str) -> tuple[int, list[Findin
         uri,
         snapshot.text,
         findings,
+        Severity[s.settings.hints.severity],
     )
     s.findings[uri] = (snapshot.version, findings)
     return snapshot.version, findings
