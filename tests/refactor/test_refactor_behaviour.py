@@ -551,6 +551,15 @@ REFUSES = {
         "extract.variable",
         RAISES_FIRST,
     ),
+    "inline_a_call_past_a_subscript_that_raises": (  # fuzz seed 13: IndexError first
+        """
+        def f0(items):
+            u1 = h(1)
+            print(items[2], u1‸ + 1)
+        """,
+        "inline.variable",
+        iv.MOVES_CALL,
+    ),
 }
 
 

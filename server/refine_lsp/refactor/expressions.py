@@ -227,11 +227,14 @@ def side_effects(node: cst.CSTNode) -> list[cst.CSTNode]:
     ]
 
 
-def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
-    """Refuse when anything with side effects runs before ``node`` in its statement."""
+def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode, moved=None) -> None:
+    """Refuse when anything with side effects runs before ``node`` in its statement.
+
+    ``moved`` is the code that will run where ``node`` is evaluated (inline's value)."""
+    moved = node if moved is None else moved
     if any(isinstance(n, cst.NamedExpr) for n in _up(chunk, node)):
         raise Refusal(WALRUS)
-    if _inert(node):
+    if _inert(moved):
         return  # its value cannot depend on what ran before it
     ancestors_ = set()
     p = chunk.parents.get(node)
@@ -247,7 +250,7 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode) -> None:
             if n in chunk.positions and chunk.end(n) <= start:
                 raise Refusal(ORDER)
     _check_failing_reads(chunk, stmt, header, ancestors_, start)
-    if _may_fail(node):
+    if _may_fail(moved):
         for part in header:
             for n in _up(chunk, part):
                 if isinstance(n, _FAILING) and id(n) not in ancestors_ and n is not node:

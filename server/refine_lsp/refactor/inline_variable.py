@@ -166,7 +166,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         if use_stmt is not tops[0]:
             raise Refusal(MOVES_CALL)
         try:
-            check_order(chunk, use_stmt, refs[0])
+            check_order(chunk, use_stmt, refs[0], moved=value)
         except Refusal:
             raise Refusal(MOVES_CALL) from None
     _check_unchanged(chunk, scope, stmt, value, refs, n)
