@@ -560,6 +560,15 @@ REFUSES = {
         "inline.variable",
         iv.MOVES_CALL,
     ),
+    "expression_reads_a_local_on_a_branch_not_taken": (  # fuzz seed 14
+        """
+        def f1(items):
+            v = ⟦(t if 0 else len(items))⟧
+            t = []
+        """,
+        "extract.function",
+        "`t` may be unassigned where the expression is evaluated: it cannot be passed",
+    ),
 }
 
 

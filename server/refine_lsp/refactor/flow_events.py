@@ -12,6 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 Event = tuple[str, str]
+BRANCH = ("c", "")  # what follows may not run (a short circuit, a conditional expression)
 EFFECT = ("x", "")  # something that may run user code (a call, an operator, an attribute)
 _INERT = (cst.Tuple, cst.List, cst.Set, cst.Dict, cst.Element, cst.DictElement, cst.Integer,
           cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis, cst.Comma, cst.LeftParen,
@@ -36,9 +37,11 @@ def expr(node: cst.CSTNode | None, out: list[Event], cond: bool = False) -> None
         out.append(("m" if cond else "w", node.target.value))
     elif isinstance(node, cst.BooleanOperation):
         expr(node.left, out, cond)
+        out.append(BRANCH)
         expr(node.right, out, True)
     elif isinstance(node, cst.IfExp):
         expr(node.test, out, cond)
+        out.append(BRANCH)
         expr(node.body, out, True)
         expr(node.orelse, out, True)
     elif isinstance(node, cst.Lambda):

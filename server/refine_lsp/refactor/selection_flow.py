@@ -52,7 +52,7 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
     seen = set()
     for k in sorted(inside):
         for kind, name in g.blocks[k].events:
-            if kind == "x":
+            if kind in ("x", "c"):
                 continue
             if name not in seen:
                 seen.add(name)
