@@ -31,9 +31,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "server"))
 
 from fuzz_programs import PRELUDE, program  # noqa: E402
-from refine_lsp.core import Pos, Span  # noqa: E402
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings  # noqa: E402
 from refine_lsp.syntax.parser import parse  # noqa: E402
+from refine_lsp.text import Pos, Span  # noqa: E402
 
 RUN_SECONDS = 2.0
 WORKER = r"""
