@@ -28,6 +28,12 @@ async def client(lsp_client: LanguageClient, tmp_path):
     fix_code_action_union(lsp_client.protocol._converter)
     lsp_client.root = tmp_path
     lsp_client.replies = []
+    lsp_client.status = []
+
+    @lsp_client.feature("$/refineLsp/status")
+    def status(params):
+        lsp_client.status.append(params)
+
     fake = FakeOpenAI(responder=lambda request: lsp_client.replies.pop(0))
     fake.__enter__()
     lsp_client.fake = fake
@@ -135,3 +141,19 @@ async def test_loop_actions_disabled_with_the_reason_where_the_file_does_not_par
     assert {a.disabled.reason for a in loop} == {
         "the file has a syntax error at line 4; fix it first"
     }
+
+
+async def test_the_status_notification_follows_the_model_and_its_errors(client):
+    client.replies = [Reply(status=404, text="no such model"), Reply(text="width * height")]
+    uri = await start(
+        client,
+        model={"solver": "openai/missing", "apiBase": client.fake.url + "/v1", "retries": 0},
+    )
+    assert await ask(client, uri) is None
+    assert [i.insert_text for i in (await ask(client, uri)).items] == ["width * height"]
+    await asyncio.sleep(0.2)
+    fields = [p._asdict() if hasattr(p, "_asdict") else dict(p) for p in client.status]
+    assert next(f["model"] for f in fields if "model" in f) == "openai/missing"
+    errors = [f["modelError"] for f in fields if "modelError" in f]
+    assert errors[0] is None and "no such model" in errors[1], errors
+    assert errors[-1] is None  # the next call worked: the error is cleared

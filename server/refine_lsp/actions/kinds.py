@@ -50,3 +50,6 @@ COMMAND_ACTIONS = frozenset({RUN_LOOP, ACCEPTANCE_RESET, HIDE_HINTS})
 # refine-lsp's own methods.
 SUGGESTION_REJECTED = "refineLsp/suggestionRejected"  # notification {id}
 SERVER_STATS = "refineLsp/stats"  # request: server-side timings
+# notification to the client: {model, hiddenHints, modelError, work}, each field optional, sent
+# when it changes (the VS Code status item shows it)
+STATUS = "$/refineLsp/status"

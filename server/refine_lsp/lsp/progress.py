@@ -46,6 +46,8 @@ class LongWork:
             except Exception as exc:
                 log.warning("client refused a progress token: %s", exc)
                 self.token = None
+        self.ls.session.work.append(self.title)
+        self.ls.status(work=list(self.ls.session.work))
         if self.token is not None:
             self._progress = True
             self.ls.work_done_progress.begin(
@@ -86,6 +88,9 @@ class LongWork:
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         self.cancel.set()  # stop any thread still working for us
+        if self.title in self.ls.session.work:
+            self.ls.session.work.remove(self.title)
+            self.ls.status(work=list(self.ls.session.work))
         if self.token is not None:  # pygls keeps every token's future otherwise
             self.ls.work_done_progress.tokens.pop(self.token, None)
         if self._progress:

@@ -44,6 +44,7 @@ async def compute_findings(ls: RefineServer, uri: str) -> tuple[int, list[Findin
         Severity[s.settings.hints.severity],
     )
     s.findings[uri] = (snapshot.version, findings)
+    ls.status(hiddenHints=sum(sum(led.hidden_count().values()) for led in s.hint_ledgers.values()))
     return snapshot.version, findings
 
 

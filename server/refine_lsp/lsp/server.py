@@ -9,12 +9,14 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from refine_lsp import __version__
+from refine_lsp.actions.kinds import STATUS
 from refine_lsp.text.document import UTF8, UTF16, UTF32
 
 from .protocol import RefineProtocol
 from .session import Session
 
 log = logging.getLogger(__name__)
+_UNSET = object()
 
 
 class RefineServer(LanguageServer):
@@ -26,6 +28,16 @@ class RefineServer(LanguageServer):
         """A message the user sees (and the log keeps)."""
         log.warning(message)
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"refine-lsp: {message}"))
+
+    def status(self, **fields) -> None:
+        """Tell the client what changed of the model in use, hidden hints, the model's last
+        error and the work in progress ($/refineLsp/status); unchanged fields are not sent."""
+        last = self.session.reported
+        changed = {k: v for k, v in fields.items() if last.get(k, _UNSET) != v}
+        if not changed:
+            return
+        last.update(changed)
+        self.protocol.notify(STATUS, changed)
 
     def notify_once(
         self, cause: str, message: str, kind: lsp.MessageType = lsp.MessageType.Warning

@@ -89,6 +89,8 @@ class Session:
         self.hint_ledgers: dict = {}  # uri -> refine_lsp.acceptance.hints.HintLedger
         self.model_warm = False
         self.told: set[str] = set()  # causes already shown to the user (notify_once)
+        self.reported: dict = {}  # what $/refineLsp/status last said
+        self.work: list[str] = []  # titles of the long actions running now
         self._suggestions: Suggestions | None = None
 
     def initialize(self, params: lsp.InitializeParams) -> None:

@@ -74,7 +74,9 @@ async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams
     except llm.ModelError as exc:
         cause = f"model:{type(exc).__name__}:{getattr(exc, 'status_code', None)}"
         ls.notify_once(cause, f"inline suggestions failed ({settings.model.solver}): {exc}")
+        ls.status(modelError=str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
         return None
+    ls.status(modelError=None)
     if completion is None or doc.version != version:
         return None
     lp = LogProbs.from_tokens(completion.logprobs) if completion.logprobs else None

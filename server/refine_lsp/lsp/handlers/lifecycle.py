@@ -22,6 +22,7 @@ async def initialized(ls: RefineServer, params: lsp.InitializedParams) -> None:
     ls.session.documents.encoding = ls.position_encoding()
     log.info("position encoding %s", ls.session.documents.encoding)
     await refresh_configuration(ls)
+    ls.status(model=ls.session.settings.model.solver, hiddenHints=0, modelError=None, work=[])
     warm_model(ls)
     warm_refactorings()
 
@@ -44,5 +45,7 @@ async def did_change_configuration(
         ls.configure(settings[SECTION])
     else:  # the "pull" model: the notification only says something changed
         await refresh_configuration(ls)
+    if ls.session.settings.model.solver != ls.session.reported.get("model"):
+        ls.status(model=ls.session.settings.model.solver, modelError=None)
     warm_model(ls)
     review_all_open(ls)
