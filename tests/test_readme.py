@@ -35,7 +35,10 @@ def test_the_table_shows_every_verb():
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(shlex.split(c)[1:3]))
 def test_readme_command_runs_as_written(command, tmp_path):
     argv = shlex.split(command)
-    if any(part.startswith("../shared/") for part in argv) and not (REPO.parent / "shared").is_dir():
+    if (
+        any(part.startswith("../shared/") for part in argv)
+        and not (REPO.parent / "shared").is_dir()
+    ):
         pytest.skip("the shared data folder is not beside this checkout")
     env = {**os.environ, "REFINE_LSP_STATE_DIR": str(tmp_path / "state")}
     exe = Path(sys.executable).with_name("refine-lsp")

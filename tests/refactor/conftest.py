@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from refine_lsp.core import Span, pos_of
+from refine_lsp.text import Span, pos_of
 
 
 def split_marks(marked: str) -> tuple[str, Span]:

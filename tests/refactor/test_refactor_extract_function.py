@@ -380,7 +380,7 @@ def test_listing_shows_cheap_refusals_disabled(marks):
 
 
 def test_editor_line_selection_counts_as_whole_statements():
-    from refine_lsp.core import Span
+    from refine_lsp.text import Span
 
     source = "def f(a):\n    b = a + 1\n    c = b * 2\n    return c\n"
     # From column 0 of line 1 to column 0 of line 3, as a line-wise selection gives.

@@ -12,8 +12,8 @@ import textwrap
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from refine_lsp.core import Span
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.text import Span
 
 NAMES = ["a", "b", "c", "d"]
 INTERNAL = "The refactoring failed"

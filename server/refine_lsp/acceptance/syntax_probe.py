@@ -8,7 +8,6 @@ does not grow with the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 # Node types grouped into the few categories the model sees; the rest count as "other".
@@ -43,17 +42,11 @@ class CursorNode:
     in_comment: bool
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Any:
-    import tree_sitter
-    import tree_sitter_python
-
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
-
-
 def parse(source: str) -> Any:
     """A tree-sitter tree for ``source`` (the caller may pass it back as ``tree``)."""
-    return _parser().parse(source.encode("utf-8"))
+    from refine_lsp.syntax.parser import parse as parse_source  # the one parser factory
+
+    return parse_source(source)
 
 
 def local_region_start(prefix: str, max_lines: int = REGION_LINES) -> int:

@@ -17,7 +17,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ..core import Pos, Span
+from ..text import Pos, Span
 from .model import Refusal
 from .tsview import SourceView, ancestors, top_level_rows
 
@@ -124,7 +124,3 @@ def function_rows(view: SourceView, span: Span):
         if text and (not text.startswith(indent) or not text.strip()):
             return None  # a short or whitespace-only line would not survive the round trip
     return first, last, indent, func
-
-
-def is_module_chunk(chunk: Chunk) -> bool:
-    return chunk.first_row == 0 and chunk.last_row >= len(chunk.source.split("\n")) - 1

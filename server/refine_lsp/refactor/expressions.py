@@ -10,7 +10,7 @@ import libcst as cst
 import tree_sitter
 from libcst.metadata import ClassScope
 
-from ..core import Span
+from ..text import Span
 from .chunk import Chunk
 from .model import Refusal
 from .statements import text_between

@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope
 
-from ..core import Span
+from ..text import Span
 from . import flow_events as fe
 from . import names as naming
 from .chunk import parse_chunk

@@ -14,7 +14,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import GlobalScope
 
-from ..core import Span
+from ..text import Span
 from . import exits, extract_expression
 from . import names as naming
 from .chunk import parse_chunk

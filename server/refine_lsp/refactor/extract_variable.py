@@ -10,7 +10,7 @@ import ast
 
 import libcst as cst
 
-from ..core import Span
+from ..text import Span
 from . import names as naming
 from .chunk import Chunk, parse_chunk
 from .expressions import (

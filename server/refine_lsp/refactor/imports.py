@@ -26,21 +26,15 @@ _SIDE_EFFECT_WORDS = re.compile(
 _HEADER = re.compile(r"^(\s*)(if\s+(typing\.)?TYPE_CHECKING\b|try\s*:)")
 
 
-def ruff_bin() -> str:
-    from refine_lsp.ruff_bin import ruff_binary
-
-    return ruff_binary()
-
-
 def run_ruff(source: str, args: list[str], path: str | None) -> subprocess.CompletedProcess:
-    cmd = [ruff_bin(), "check", *args, "--stdin-filename", path or "refine_lsp_buffer.py"]
-    if path is None:
-        cmd.insert(2, "--isolated")
+    """``ruff check <args>`` on the text through the one ruff runner (bytes in and out, so
+    CRLF and lone-CR line ends come back as they went in); a failure is a refusal."""
+    from refine_lsp.tools.ruff import RuffFailed, RuffUnavailable
+    from refine_lsp.tools.ruff import run_ruff as run
+
     try:
-        return subprocess.run(
-            cmd + ["-"], input=source, capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        return run(["check", *args], source, filename=path, ok_codes=())
+    except (RuffFailed, RuffUnavailable) as exc:
         raise Refusal(f"ruff could not run: {exc}") from None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import FunctionScope
 
-from ..core import Span
+from ..text import Span
 from .chunk import Chunk, parse_chunk
 from .expressions import PURE_CALLS, check_order, side_effects, statement_of
 from .extract_variable import _mutated_base, _walk

@@ -10,7 +10,7 @@ import re
 
 import libcst as cst
 
-from ..core import Span
+from ..text import Span
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .tsview import SourceView, ancestors

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import ClassScope
 
-from ..core import Span
+from ..text import Span
 from . import flow_events, selection_flow
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer

@@ -13,7 +13,7 @@ import string
 
 import libcst as cst
 
-from ..core import Span
+from ..text import Span
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
 from .tsview import SourceView, ancestors

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..core import Span
+from ..text import Span
 from .model import Offer, Refusal, offer
 from .tsview import SourceView, ancestors
 

@@ -12,7 +12,7 @@ import re
 import libcst as cst
 import tree_sitter
 
-from ..core import Span
+from ..text import Span
 from .chunk import Chunk
 from .model import Refusal
 from .tsview import STATEMENT_CONTAINERS, SourceView, ancestors

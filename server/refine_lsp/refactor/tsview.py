@@ -6,25 +6,20 @@ Only the lines a question touches are converted, so listing stays cheap on big f
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import tree_sitter
-import tree_sitter_python
 
-from ..core import Pos, Span
+from ..syntax.parser import parse as parse_source
+from ..text import Pos, Span
 
 STATEMENT_CONTAINERS = {"module", "block"}
 SCOPE_NODES = {"function_definition", "lambda", "class_definition"}
 LOOPS = {"for_statement", "while_statement"}
 
 
-@lru_cache(maxsize=1)
-def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
-
-
 def parse(source: str) -> tree_sitter.Tree:
-    return _parser().parse(source.encode("utf-8", "surrogatepass"))
+    """The tree of ``source`` from the one parser factory (syntax/parser.py): a parser per
+    call, since a tree-sitter parser must not be shared between threads."""
+    return parse_source(source)
 
 
 class SourceView:

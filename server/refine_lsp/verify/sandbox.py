@@ -14,8 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -357,12 +356,3 @@ class Sandbox:
 
 def max_parallel() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
-def run_parallel(jobs: Iterable[Callable[[], object]], workers: int | None = None) -> list[object]:
-    """Run callables on up to the core count threads (each one typically waits on a process)."""
-    jobs = list(jobs)
-    if not jobs:
-        return []
-    with ThreadPoolExecutor(max_workers=min(len(jobs), workers or max_parallel())) as pool:
-        return list(pool.map(lambda job: job(), jobs))

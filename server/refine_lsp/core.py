@@ -1,3 +1,0 @@
-"""Moved to refine_lsp.text (kept until every import is rewritten)."""
-
-from refine_lsp.text import *  # noqa: F403
