@@ -18,27 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from refine_lsp.paths import skipped_dir
+
 from .containment import Containment, SandboxError, detect_isolation
 
-# Never copied: version control, environments and caches are large and never needed by tests.
-_SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "env",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".tox",
-    ".nox",
-    "build",
-    "dist",
-    ".hypothesis",
-}
+# Never copied: the folders paths.SKIP_DIRS names (version control, environments, caches).
 _MAX_FILE_BYTES = 20 * 1024 * 1024
 _POLL_S = 0.02
 
@@ -76,7 +60,7 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     skipped = set()
     for name in names:
         path = os.path.join(directory, name)
-        if name in _SKIP_DIRS or name.endswith(".egg-info"):
+        if skipped_dir(name):
             skipped.add(name)
         elif os.path.islink(path) and os.path.isdir(path):
             skipped.add(name)
