@@ -83,6 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     mgr.onDidChangeState(() => updateStatus()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
+      if (e.affectsConfiguration(`${SECTION}.model`)) mgr.forgetReportedModel();
       updateStatus();
       if (e.affectsConfiguration(`${SECTION}.enable`)) {
         const on = vscode.workspace.getConfiguration(SECTION).get<boolean>('enable') !== false;

@@ -105,6 +105,12 @@ export class ServerManager implements vscode.Disposable {
   reason: string | undefined;
   /** What the running server last reported about itself ($/refineLsp/status). */
   report: ServerReport = {};
+
+  /** A model setting changed: show it from the settings until the server reports on it. */
+  forgetReportedModel(): void {
+    const { model: _model, modelError: _error, ...rest } = this.report;
+    this.report = rest;
+  }
   readonly output: vscode.OutputChannel;
   private queue: Promise<void> = Promise.resolve();
   private session: Session | undefined;

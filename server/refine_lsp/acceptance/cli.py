@@ -228,11 +228,9 @@ def _stats(args: argparse.Namespace) -> int:
     try:
         counts, state = read_only(path)
     except FileNotFoundError:
-        print(
-            f"refine-lsp acceptance: no events database at {path} (nothing recorded yet)",
-            file=sys.stderr,
-        )
-        return 1
+        # Nothing recorded yet is a state to report, not a failure: nothing is hidden either.
+        print(f"no events recorded yet ({path} does not exist): nothing is hidden")
+        return 0
     except (OSError, sqlite3.Error) as exc:
         print(f"refine-lsp acceptance: cannot read {path}: {exc}", file=sys.stderr)
         return 1
