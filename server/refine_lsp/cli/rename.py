@@ -32,7 +32,7 @@ def parse_location(text: str) -> tuple[Path, int, int]:
 
 
 def run(a: argparse.Namespace) -> int:
-    from refine_lsp.refactor.rename import prepare, rename
+    from refine_lsp.refactor.rename import rename, word_at
 
     try:
         file, line, col = parse_location(a.location)
@@ -43,7 +43,7 @@ def run(a: argparse.Namespace) -> int:
     root = (a.workspace or find_project_root(file)).resolve()
     path = str(file.resolve())
     try:
-        _, old = prepare(path, text, line, col)
+        old = word_at(text, line, col)  # rename parses the file once, below
         files, skipped = workspace_texts([root], {}, containing=old)
         files[path] = text
         result = rename(files, path, line, col, a.new_name)

@@ -140,6 +140,18 @@ def _name_at(p: _Parsed, line: int, col: int) -> tuple[cst.Name, cst.CSTNode | N
     return finder.found, finder.parent
 
 
+def word_at(text: str, line: int, col: int) -> str:
+    """The identifier at a zero-based position, read off the text (no parse): enough to pick
+    the files that can mention it; ``rename`` then resolves it properly."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return ""
+    for m in re.finditer(r"\w+", lines[line]):
+        if m.start() <= col <= m.end():
+            return m.group()
+    return ""
+
+
 def prepare(path: str, text: str, line: int, col: int) -> tuple[tuple[int, int, int, int], str]:
     """The range (zero-based line and columns) of the name at the position, and the name;
     raises Refusal where rename would refuse whatever the new name."""

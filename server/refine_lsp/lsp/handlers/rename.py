@@ -46,9 +46,9 @@ def prepare_rename(ls: RefineServer, params: lsp.PrepareRenameParams):
 
 
 def _plan(folders, open_texts, path, text, line, col, new):
-    from refine_lsp.refactor.rename import prepare, rename
+    from refine_lsp.refactor.rename import rename, word_at
 
-    _, old = prepare(path, text, line, col)
+    old = word_at(text, line, col)  # rename parses the file once, below
     files, skipped = workspace_texts(folders, open_texts, containing=old)
     files[path] = text
     return rename(files, path, line, col, new), files, skipped
