@@ -5,7 +5,7 @@ assertion so localisation has a spectrum; without it, half of the ``test`` asser
 with a fixed seed) plus the properties it generates; the hidden ``test`` grades the result.
 
     python bench/refine_eval.py [--tasks FILE] [--model NAME] [--modes repair,loop]
-                                [--limit N] [--jobs 2] [--seconds 60]
+                                [--limit N] [--offset N] [--jobs 2] [--seconds 60]
 
 Modes: one_shot (the model once), self_refine (the model with its own test feedback, up to 3
 rounds), repair (deterministic repair alone: localisation + mutations, no model, no memory),
@@ -25,7 +25,9 @@ import sys
 import tempfile
 import textwrap
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,6 +266,65 @@ def run_task(args: tuple) -> dict:
     return out
 
 
+def crashed_row(job: tuple, why: str) -> dict:
+    """The row of a task whose worker process died (a crash, not the task's verdict)."""
+    task = job[0]
+    out = {"error": why, "seconds": 0.0, "plausible": False, "correct": False}
+    out.update(offered_failing=False, calls=0, tokens=0, test_runs=0)
+    out["task_id"] = task.get("task_id")
+    out["all_visible"] = all_visible(task)
+    return out
+
+
+CRASH_STRIKES = 2  # pools a task may be in when they break before it is run alone
+
+
+def run_jobs(
+    fn: Callable[[tuple], dict],
+    jobs: list[tuple],
+    workers: int,
+    on_row: Callable[[int, dict], None] | None = None,
+) -> list[dict]:
+    """``fn`` on every job in worker processes; rows in job order.
+
+    A worker that dies (killed for memory, a segfault in a native model library) breaks the
+    whole pool and every unfinished future with it. The unfinished jobs go to a fresh pool;
+    one that was unfinished in CRASH_STRIKES broken pools runs alone, and if its own pool
+    breaks then, it is the culprit: its row is an error and the evaluation goes on.
+    """
+    rows: dict[int, dict] = {}
+    strikes = dict.fromkeys(range(len(jobs)), 0)
+    pending = list(range(len(jobs)))
+
+    def done(i: int, row: dict) -> None:
+        rows[i] = row
+        if on_row is not None:
+            on_row(i, row)
+
+    while pending:
+        alone = [i for i in pending if strikes[i] >= CRASH_STRIKES]
+        group = [i for i in pending if strikes[i] < CRASH_STRIKES]
+        rounds = [([i], 1) for i in alone] + ([(group, max(1, workers))] if group else [])
+        pending = []
+        for batch, n in rounds:
+            with ProcessPoolExecutor(max_workers=n) as pool:
+                futures = {pool.submit(fn, jobs[i]): i for i in batch}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        done(i, fut.result())
+                    except BrokenProcessPool as exc:
+                        if len(batch) == 1 and n == 1:
+                            why = f"worker crashed: {type(exc).__name__}: {exc}"
+                            done(i, crashed_row(jobs[i], why))
+                        else:
+                            strikes[i] += 1
+                            pending.append(i)
+                    except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                        done(i, crashed_row(jobs[i], f"{type(exc).__name__}: {exc}"))
+    return [rows[i] for i in range(len(jobs))]
+
+
 def summarise(rows: list[dict]) -> dict:
     n = len(rows)
     plausible = sum(r["plausible"] for r in rows)
@@ -320,15 +381,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=None, help="any litellm model name (none: no model)")
     p.add_argument("--modes", default="repair,loop,one_shot,self_refine")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--offset", type=int, default=0, help="skip the first N tasks (subsets)")
     p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     p.add_argument("--seconds", type=float, default=60.0, help="time limit per task")
     p.add_argument("--no-make-faster", action="store_true")
     a = p.parse_args(argv)
+    if a.model is not None and a.model.strip().lower() in ("", "none"):
+        a.model = None  # the help's "none": no model at all, not a model named "none"
+    if a.tasks.is_dir():  # a data folder (../shared/data/humanevalfix): its one .jsonl
+        found = sorted(a.tasks.glob("*.jsonl"))
+        a.tasks = found[0] if len(found) == 1 else a.tasks
     try:
         tasks = [json.loads(ln) for ln in a.tasks.read_text().splitlines() if ln.strip()]
     except (OSError, ValueError) as exc:
         print(f"cannot read tasks from {a.tasks}: {exc}", file=sys.stderr)
         return 2
+    tasks = tasks[a.offset :]
     tasks = tasks[: a.limit] if a.limit else tasks
     modes = [m.strip() for m in a.modes.split(",") if m.strip()]
     unknown = set(modes) - set(ALL_MODES)
@@ -345,17 +413,19 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.monotonic()
         jobs = [(t, mode, a.model, a.seconds, memory) for t in tasks]
-        rows = []
-        with ProcessPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-            for i, row in enumerate(pool.map(run_task, jobs)):
-                rows.append(row)
-                mark = "C" if row["correct"] else ("P" if row["plausible"] else ".")
-                print(
-                    f"[{mode}] {i + 1}/{len(tasks)} {row['task_id']} {mark} "
-                    f"{row['seconds']:.1f}s {row.get('message', row.get('error', ''))[:90]}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        finished = []
+
+        def report(i: int, row: dict, mode: str = mode, finished: list = finished) -> None:
+            finished.append(i)
+            mark = "C" if row["correct"] else ("P" if row["plausible"] else ".")
+            print(
+                f"[{mode}] {len(finished)}/{len(tasks)} {row['task_id']} {mark} "
+                f"{row['seconds']:.1f}s {row.get('message', row.get('error', ''))[:90]}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        rows = run_jobs(run_task, jobs, a.jobs, report)
         result["modes"][mode] = summarise(rows) | {
             "wall_seconds": round(time.monotonic() - started, 1)
         }
