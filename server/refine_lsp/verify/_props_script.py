@@ -252,6 +252,7 @@ def main() -> None:
         print(json.dumps(out, default=repr))
         return
     state = {"examples": 0, "valid": 0, "failure": None, "out_of_range": 0, "inputs": []}
+    state["differ"] = 0  # inputs where the candidate returns another value (repair ranks by it)
 
     def check(args) -> bool:
         state["examples"] += 1
@@ -274,6 +275,8 @@ def main() -> None:
         if got_kind != "ok":
             state["failure"] = {"args": _show(args), "error": str(got or "timed out")}
             return False
+        if not _same(want, got):
+            state["differ"] += 1
         if mode == "equivalent" and not _same(want, got):
             state["failure"] = {
                 "args": _show(args),
@@ -306,7 +309,7 @@ def main() -> None:
                 "args": "",
                 "error": f"{type(exc).__name__}: {exc}",
             }
-    out.update({k: state[k] for k in ("examples", "valid", "failure", "out_of_range")})
+    out.update({k: state[k] for k in ("examples", "valid", "failure", "out_of_range", "differ")})
     if cfg.get("timing") and candidate is not None and state["failure"] is None:
         out["timing"] = _timing(cfg, original, candidate, seeds or state["inputs"])
     print(json.dumps(out, default=repr))
