@@ -13,7 +13,7 @@ from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints, is
 from refine_lsp.acceptance.store import default_db_path, read_only
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.settings import parse_settings
-from refine_lsp.suggestions import Suggestions
+from refine_lsp.acceptance.suggestions import Suggestions
 from refine_lsp.text import Severity
 from refine_lsp.text.document import DocumentSnapshot
 
@@ -131,7 +131,7 @@ def test_stats_without_a_store_says_so(state_dir, capsys):
 
 
 def test_a_completion_left_alone_or_closed_is_no_decision(state_dir):
-    from refine_lsp.suggestions import SHOWN_TIMEOUT_S, Pending
+    from refine_lsp.acceptance.suggestions import SHOWN_TIMEOUT_S, Pending
 
     sug = session()
     shown = {"old": ("file:///a.py", 1000.0), "closed": ("file:///b.py", 1029.0)}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from refine_lsp.text import Finding, Pos, Severity, Span, TextEdit, apply_edits
 
 if TYPE_CHECKING:
-    from refine_lsp.suggestions import Suggestions
+    from refine_lsp.acceptance.suggestions import Suggestions
 
 OPTIMISM = 1.0
 # ruff rule families whose fixes are refinements (modernise, simplify), not defects.

@@ -16,7 +16,7 @@ from refine_lsp.text import Finding
 from refine_lsp.text.document import DocumentSnapshot, DocumentStore, uri_to_path
 
 if TYPE_CHECKING:
-    from refine_lsp.suggestions import Suggestions
+    from refine_lsp.acceptance.suggestions import Suggestions
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -117,7 +117,7 @@ class Session:
     def suggestions(self) -> Suggestions:
         """Created on first use: the events store and the prior are not part of start-up."""
         if self._suggestions is None:
-            from refine_lsp.suggestions import Suggestions
+            from refine_lsp.acceptance.suggestions import Suggestions
 
             self._suggestions = Suggestions(self.settings)
         return self._suggestions

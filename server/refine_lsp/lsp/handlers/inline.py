@@ -1,11 +1,10 @@
-"""textDocument/inlineCompletion, gated by the acceptance model, and the notification that
-settles a suggestion as rejected (accepting is the item's command: lsp/commands/suggestions.py)."""
+"""textDocument/inlineCompletion (the cascade itself is acceptance/inline_gate.py), and the
+notification that settles a suggestion as rejected (accepting is the item's command: lsp/commands/suggestions.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from lsprotocol import types as lsp
 
@@ -47,61 +46,53 @@ async def inline_completion(ls: RefineServer, params: lsp.InlineCompletionParams
         ls.notify(f"inline suggestions are off: the acceptance model could not load ({exc})")
         settings.inline.enabled = False
         return None
-    sug.expire(uri)  # a new request settles the one shown before
     snapshot = doc.snapshot()
     cursor = doc.from_client(params.position.line, params.position.character)
-    now = time.time()
-    gate_on = settings.acceptance.enabled
-    f1 = sug.session.stage1_features(snapshot.text, cursor, now, tree=snapshot.tree)
-    if gate_on and not sug.gate.stage1(f1).show:
-        sug.stats["stage1_skipped"] += 1
-        return None  # unlikely to be accepted here: no model call at all
-
-    offset = offset_of(snapshot.text, cursor)
-    prefix, suffix = snapshot.text[:offset], snapshot.text[offset:]
     from refine_lsp import llm
-    from refine_lsp.acceptance import LogProbs
+    from refine_lsp.acceptance.inline_gate import suggest
 
-    sug.stats["model_calls"] += 1
-    try:
-        completion = await llm.acomplete_inline(
+    def complete(prefix: str, suffix: str):
+        return llm.acomplete_inline(
             prefix,
             suffix,
             config=settings.model,
             max_prefix_chars=settings.inline.max_prefix_chars,
             max_suffix_chars=settings.inline.max_suffix_chars,
         )
+
+    try:
+        outcome = await suggest(
+            sug,
+            uri=uri,
+            text=snapshot.text,
+            offset=offset_of(snapshot.text, cursor),
+            cursor=cursor,
+            tree=snapshot.tree,
+            complete=complete,
+            gate_on=settings.acceptance.enabled,
+            current=lambda: doc.version == version,
+        )
     except llm.ModelError as exc:
         cause = f"model:{type(exc).__name__}:{getattr(exc, 'status_code', None)}"
         ls.notify_once(cause, f"inline suggestions failed ({settings.model.solver}): {exc}")
         ls.status(modelError=str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
         return None
+    if outcome.status == "skipped":
+        return None  # stage 1: no model call was made, so the model's status is unchanged
     ls.status(modelError=None)
-    if completion is None or doc.version != version:
+    if outcome.status in ("empty", "stale"):
         return None
-    lp = LogProbs.from_tokens(completion.logprobs) if completion.logprobs else None
-    f2 = sug.session.stage2_features(f1, prefix, completion.text, suffix, lp)
-    sid = sug.new_id()
-    sug.record(sid, "inline_completion", "generated", f2, completion.text)
-    if gate_on and not sug.gate.stage2(f2).show:
-        sug.stats["stage2_hidden"] += 1
-        result = None
-    else:
-        from refine_lsp.suggestions import Pending
-
-        sug.shown(
-            sid,
-            Pending("inline_completion", f2, time.time(), uri, prefix[-200:], completion.text),
-        )
+    result = None
+    if outcome.status == "shown":
         result = lsp.InlineCompletionList(
             items=[
                 lsp.InlineCompletionItem(
-                    insert_text=completion.text,
+                    insert_text=outcome.text,
                     range=lsp.Range(params.position, params.position),
                     command=lsp.Command(
                         title="Accept suggestion",
                         command=kinds.SUGGESTION_ACCEPTED,
-                        arguments=[sid],
+                        arguments=[outcome.sid],
                     ),
                 )
             ]

@@ -1,4 +1,4 @@
-"""The acceptance side of the server: one user's session, gate, hint gate and events store.
+"""One user's suggestions in flight: the session, gate, hint gate and events store.
 
 Kept apart from the handlers so inline completions, hints and code actions share one set of
 suggestions in flight and one store. Only real decisions are learned from; with
