@@ -3,9 +3,11 @@ npm registry) driven by Playwright with Debian's chromium, as a user would drive
 
 The .vsix is built from vscode-client/ (`npm run package`), installed into code-server, and
 fixtures/shop is opened with the current Python as `refineLsp.server.path`. Then: findings
-reach the Problems panel, a quick fix chosen with Ctrl+. changes the file, and no error
-notification shows up in any of it, a save applies `source.fixAll.refine`, and a killed server
-process is replaced by a new one without an error.
+reach the Problems panel, a quick fix chosen with Ctrl+. changes the file, a save applies
+`source.fixAll.refine`, an inline suggestion from the scripted model server
+(refine_lsp.llm.fake_server, on 127.0.0.1, no API key) is accepted with Tab and another dismissed
+with Escape (the events store records each), and a killed server process is replaced by a new
+one; no error notification shows up in any of it.
 
 Set-up: ../shared/tools/vscode-web/setup.sh (code-server 4.100.3 in
 ~/.cache/refine-lsp-vscode-web, or REFINE_VSCODE_WEB_DIR), `pip install playwright` (its
@@ -19,6 +21,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from refine_lsp.acceptance.store import EVENTS_FILE
+from refine_lsp.llm.fake_server import FakeOpenAI, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "vscode-client"
@@ -36,6 +41,8 @@ WEB_DIR = Path(
 ENTRY = WEB_DIR / "node_modules" / "code-server" / "out" / "node" / "entry.js"
 SETUP = "../shared/tools/vscode-web/setup.sh"
 STEP_MS = 60_000
+# The file the inline tests type in: two functions whose bodies the model completes.
+GEO = "def area(width, height):\n    return\n\n\ndef perimeter(width, height):\n    return\n"
 
 
 def _missing() -> str | None:
@@ -104,6 +111,11 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         workspace,
         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
     )
+    (workspace / "shop" / "geo.py").write_text(GEO)
+    # The model: what it answers is what the running test scripts in model["answer"]; nothing
+    # ("") until a test wants a suggestion, so no other request shows one.
+    model = {"answer": ""}
+    fake = FakeOpenAI(responder=lambda request: Reply(text=model["answer"])).start()
     node = shutil.which("node")
     install = subprocess.run(
         [node, str(ENTRY), "--extensions-dir", str(ext_dir), "--install-extension", str(vsix)],
@@ -123,6 +135,15 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "extensions.autoUpdate": False,
         "extensions.ignoreRecommendations": True,
         "editor.codeActionsOnSave": {"source.fixAll.refine": "explicit"},
+        # An OpenAI-compatible server that needs no key: no refineLsp.model.apiKeyEnv.
+        "refineLsp.model.solver": "openai/fake",
+        "refineLsp.model.apiBase": fake.url + "/v1",
+        "refineLsp.inline.debounceMs": 0,
+        # The acceptance filter keeps every suggestion (a fresh user has no history to go on).
+        "refineLsp.acceptance.keepAccepted": 1.0,
+        "editor.inlineSuggest.enabled": True,
+        # The document text is read off the screen: no whitespace dots in it.
+        "editor.renderWhitespace": "none",
     }
     (user_dir / "User").mkdir(parents=True)
     (user_dir / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
@@ -134,7 +155,11 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         + ["--user-data-dir", str(user_dir), "--extensions-dir", str(ext_dir), str(workspace)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "REFINE_LSP_STATE_DIR": str(base / "state")},
+        # The events store goes to the test's own state dir; no key in the environment.
+        env={
+            **{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
+            "REFINE_LSP_STATE_DIR": str(base / "state"),
+        },
         start_new_session=True,
     )
     try:
@@ -152,6 +177,9 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 "workspace": workspace,
                 "base": base,
                 "pid": server.pid,
+                "model": model,
+                "fake": fake,
+                "events": base / "state" / EVENTS_FILE,
             }
             browser.close()
     finally:
@@ -161,6 +189,7 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
         log.close()
+        fake.close()
 
 
 def _error_toasts(page) -> list[str]:
@@ -266,6 +295,143 @@ def test_save_applies_fix_all_on_save(workbench: dict) -> None:
     buffer = before.replace("import os\n", "", 1)
     assert after == fix_all(buffer, Settings().fix_all.rules, str(file))
     assert _error_toasts(page) == []
+
+
+def _server_messages(page) -> list[str]:
+    """Texts of the notifications the server sent (window/showMessage: "refine-lsp: ...")."""
+    return page.eval_on_selector_all(
+        ".notifications-toasts .notification-toast",
+        """els => els.map(e => e.innerText.replace(/\\s+/g, ' ').trim())
+                    .filter(t => t.includes('refine-lsp:'))""",
+    )
+
+
+# What the inline suggestion on screen reads: VS Code draws it as ghost text, decorations in
+# the line (.ghost-text-decoration) and, for further lines, a view zone (.ghost-text).
+_GHOST_JS = """() => [...document.querySelectorAll(
+    '.editor-instance .ghost-text-decoration, .editor-instance .ghost-text-decoration-preview,'
+    + ' .editor-instance .ghost-text')].map(e => e.textContent).join('')"""
+
+# The document as the editor holds it: the rendered lines in their order on screen, without
+# the ghost text drawn among them.
+_TEXT_JS = """() => [...document.querySelectorAll('.editor-instance .view-lines .view-line')]
+    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+    .map(line => {
+        const copy = line.cloneNode(true);
+        copy.querySelectorAll('[class*="ghost-text"]').forEach(g => g.remove());
+        return copy.textContent.replace(/\u00a0/g, ' ');
+    }).join('\\n')"""
+
+
+def _ghost(page) -> str:
+    return page.evaluate(_GHOST_JS).replace("\u00a0", " ")
+
+
+def _document(page) -> str:
+    return page.evaluate(_TEXT_JS)
+
+
+def _inline_events(db: Path) -> dict[str, list[str]]:
+    """The events store's inline-completion events, suggestion id -> events in order."""
+    if not db.exists():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = conn.execute(
+                "SELECT suggestion_id, event FROM events"
+                " WHERE kind = 'inline_completion' ORDER BY id"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not created yet
+        return {}
+    out: dict[str, list[str]] = {}
+    for sid, event in rows:
+        out.setdefault(sid, []).append(event)
+    return out
+
+
+def _settled(db: Path, event: str) -> list[str]:
+    return [sid for sid, events in _inline_events(db).items() if event in events]
+
+
+def _wait(what: str, probe, workbench: dict):
+    """Polls `probe` until it returns something true; on a timeout, a screenshot and why."""
+    deadline = time.monotonic() + STEP_MS / 1000
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            _shot(workbench, "timeout")
+            page = workbench["page"]
+            pytest.fail(
+                f"timed out waiting for {what}; document {_document(page)!r}, ghost text "
+                f"{_ghost(page)!r}, events {_inline_events(workbench['events'])}, "
+                f"model requests {len(workbench['fake'].requests)}"
+            )
+        time.sleep(0.2)
+
+
+def _suggest_at(workbench: dict, line: int, answer: str) -> None:
+    """Put the cursor at the end of `line`, have the model answer `answer`, and type a space
+    after `return` as a user would: VS Code asks for an inline completion; wait for it to show."""
+    page = workbench["page"]
+    _open(page, "shop/geo.py")
+    page.click(".editor-instance .view-lines")
+    page.keyboard.press("Control+G")
+    page.wait_for_selector(".quick-input-widget input")
+    page.keyboard.type(f"{line}:11")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".quick-input-widget", state="hidden")
+    # Scripted only now: a request made while the cursor moved gets nothing.
+    workbench["model"]["answer"] = answer
+    page.keyboard.type(" ")
+    try:
+        _wait(f"the ghost text {answer!r}", lambda: answer in _ghost(workbench["page"]), workbench)
+    finally:
+        _shot(workbench, f"inline-shown-line-{line}")
+    # What VS Code may ask for after the user's decision gets nothing.
+    workbench["model"]["answer"] = ""
+
+
+def test_inline_suggestion_accepted_with_tab_is_recorded(workbench: dict) -> None:
+    page, db = workbench["page"], workbench["events"]
+    _suggest_at(workbench, 2, "width * height")
+    page.keyboard.press("Tab")
+    expected = GEO.replace("    return\n", "    return width * height\n", 1)
+    _wait("the accepted text in the document", lambda: _document(page) == expected, workbench)
+    _shot(workbench, "inline-accepted")
+    assert _ghost(page) == ""
+    [accepted] = _wait(
+        "the acceptance in the events store", lambda: _settled(db, "accepted"), workbench
+    )
+    events = _inline_events(db)
+    assert events[accepted] == ["generated", "shown", "accepted"], events
+    assert _settled(db, "rejected") == [], events
+    assert _error_toasts(page) == [] and _server_messages(page) == []
+
+
+def test_inline_suggestion_dismissed_with_escape_is_recorded(workbench: dict) -> None:
+    page, db = workbench["page"], workbench["events"]
+    _suggest_at(workbench, 6, "2 * (width + height)")
+    page.keyboard.press("Escape")
+    _wait("the ghost text to go", lambda: _ghost(page) == "", workbench)
+    _shot(workbench, "inline-dismissed")
+    [rejected] = _wait(
+        "the rejection in the events store", lambda: _settled(db, "rejected"), workbench
+    )
+    events = _inline_events(db)
+    assert events[rejected] == ["generated", "shown", "rejected"], events
+    [accepted] = _settled(db, "accepted")
+    assert accepted != rejected, "the accepted suggestion is not also rejected"
+    # Nothing was inserted: the line keeps only what the user typed.
+    accepted_text = GEO.replace("    return\n", "    return width * height\n", 1)
+    assert _document(page) == accepted_text.replace(
+        "height):\n    return\n", "height):\n    return \n"
+    )
+    assert _error_toasts(page) == [] and _server_messages(page) == []
 
 
 def _servers(ancestor: int) -> list[int]:
