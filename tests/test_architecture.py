@@ -140,10 +140,15 @@ def test_loop_modes_are_one_table_for_server_cli_and_vscode():
 
     package = json.loads((REPO / "vscode-client" / "package.json").read_text(encoding="utf-8"))
     contributed = {c["command"] for c in package["contributes"]["commands"]}
-    assert {m.vscode_command for m in MODES.values()} <= contributed
+    from refine_lsp.actions import kinds
+
+    # The loop modes and "Run tests for this function", the one loop action that is no mode.
+    commands = {m.vscode_command: m.id for m in MODES.values()}
+    commands[kinds.RUN_TESTS_VSCODE] = kinds.RUN_TESTS_KIND.rpartition(".")[2]
+    assert set(commands) <= contributed
     source = (REPO / "vscode-client" / "src" / "refineActions.ts").read_text(encoding="utf-8")
     pairs = dict(re.findall(r"command: '([\w.]+)',\s*kind: `\$\{REFINE_KIND\}\.(\w+)`", source))
-    assert pairs == {m.vscode_command: m.id for m in MODES.values()}
+    assert pairs == commands
     assert (
         re.search(r"REFINE_KIND = '([\w.]+)'", source).group(1)
         == __import__("refine_lsp.actions.kinds", fromlist=["LOOP"]).LOOP

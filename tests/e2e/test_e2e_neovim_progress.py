@@ -35,7 +35,7 @@ DRIVER = r"""
   }, 30000, buf)
   local action
   for _, a in ipairs(res and res.result or {}) do
-    if a.title:find("^Fix failing tests") then action = a end
+    if a.title:find("^Refine with checks") then action = a end
   end
   assert(action, "no loop action: " .. vim.inspect(res))
   if not action.command then

@@ -45,6 +45,10 @@ async def open_and_list(client: LanguageClient, uri: str, text: str, kind: str):
     client.text_document_did_open(
         lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text))
     )
+    return await list_actions(client, uri, kind)
+
+
+async def list_actions(client: LanguageClient, uri: str, kind: str):
     return await client.text_document_code_action_async(
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri),
@@ -54,6 +58,14 @@ async def open_and_list(client: LanguageClient, uri: str, text: str, kind: str):
     )
 
 
+async def run_tests(client: LanguageClient, action: lsp.CodeAction) -> dict:
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=action.command.command, arguments=action.command.arguments)
+    )
+    assert result["failing"], result
+    return result
+
+
 async def test_fix_failing_tests_applies_a_verified_edit(client: LanguageClient):
     path = client.root / "shop" / "pricing.py"
     text = path.read_text()
@@ -61,12 +73,15 @@ async def test_fix_failing_tests_applies_a_verified_edit(client: LanguageClient)
     actions = await open_and_list(client, uri, text, "refactor.rewrite.refine")
     titles = [a.title for a in actions]
     assert titles == [
-        "Fix failing tests: bulk_discount",
+        "Run tests for this function: bulk_discount",
         "Refine with checks: bulk_discount",
         "Make faster (keeps tests green): bulk_discount",
         "Add property tests: bulk_discount",
     ]
-    fix = actions[0]
+    # "Fix failing tests" is offered once a run showed a failing test reaching the function.
+    await run_tests(client, actions[0])
+    [fix] = await list_actions(client, uri, "refactor.rewrite.refine.fix")
+    assert fix.title == "Fix failing tests: bulk_discount (1 failing)"
     token = "fix-1"
     client.progress_reports[token] = []
     result = await client.workspace_execute_command_async(
@@ -93,8 +108,9 @@ async def test_the_loop_works_on_the_unsaved_buffer(client: LanguageClient):
     path.write_text(buggy.replace("if quantity > 50:", "if quantity >= 50:"))  # disk: fixed
     on_disk = path.read_text()
     uri = path.as_uri()
-    actions = await open_and_list(client, uri, buggy, "refactor.rewrite.refine.fix")
-    [fix] = actions
+    [run] = await open_and_list(client, uri, buggy, "refactor.rewrite.refine.tests")
+    await run_tests(client, run)
+    [fix] = await list_actions(client, uri, "refactor.rewrite.refine.fix")
     result = await client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command=fix.command.command, arguments=fix.command.arguments)
     )

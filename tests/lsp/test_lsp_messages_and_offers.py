@@ -113,7 +113,7 @@ async def test_loop_actions_only_when_the_user_opens_the_menu(client):
     assert await _loop_actions(client, uri, lsp.CodeActionTriggerKind.Automatic) == []
     titles = await _loop_actions(client, uri, lsp.CodeActionTriggerKind.Invoked)
     assert titles == [
-        "Fix failing tests: area",
+        "Run tests for this function: area",
         "Refine with checks: area",
         "Make faster (keeps tests green): area",
         "Add property tests: area",

@@ -70,7 +70,7 @@ async def test_cancel_from_the_progress_ui_stops_the_loop(client: LanguageClient
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri),
             range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 4)),
-            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.fix"]),
+            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.refine"]),
         )
     )
     token = "loop-1"

@@ -1,4 +1,4 @@
-"""Shutdown while "Fix failing tests" runs a hostile test suite: the server answers, and no
+"""Shutdown while "Refine with checks" runs a hostile test suite: the server answers, and no
 process the user's tests started (a double-forked setsid daemon, a plain fork child) is left
 alive afterwards."""
 
@@ -90,7 +90,7 @@ async def test_shutdown_mid_loop_leaves_nothing_alive(client: LanguageClient):
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri),
             range=lsp.Range(lsp.Position(6, 4), lsp.Position(6, 4)),
-            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.fix"]),
+            context=lsp.CodeActionContext(diagnostics=[], only=["refactor.rewrite.refine.refine"]),
         )
     )
     [fix] = actions

@@ -31,7 +31,13 @@ export const REFINE_COMMANDS: readonly RefineCommand[] = [
     command: 'refineLsp.fixFailingTests',
     kind: `${REFINE_KIND}.fix`,
     title: 'Fix failing tests',
-    hint: 'put the cursor inside a function whose tests fail',
+    hint: 'it is offered where a failing test reaches the function: run "Run tests for this function" first',
+  },
+  {
+    command: 'refineLsp.runTestsForFunction',
+    kind: `${REFINE_KIND}.tests`,
+    title: 'Run tests for this function',
+    hint: 'put the cursor inside a function',
   },
   {
     command: 'refineLsp.makeFaster',

@@ -13,6 +13,7 @@ REFACTOR_EXTRACT = "refactor.extract"
 REFACTOR_EXTRACT_FUNCTION = "refactor.extract.function"
 REFACTOR_EXTRACT_VARIABLE = "refactor.extract.variable"
 REFACTOR_INLINE = "refactor.inline"
+REFACTOR_MOVE = "refactor.move"  # "Move to module...": one action per likely destination
 REFACTOR_REWRITE = "refactor.rewrite"
 ORGANIZE_IMPORTS = "source.organizeImports"
 FIX_ALL = "source.fixAll.refine"
@@ -23,6 +24,7 @@ CODE_ACTION_KINDS = (
     QUICKFIX,
     REFACTOR_EXTRACT,
     REFACTOR_INLINE,
+    REFACTOR_MOVE,
     REFACTOR_REWRITE,
     ORGANIZE_IMPORTS,
     FIX_ALL,
@@ -31,6 +33,7 @@ CODE_ACTION_KINDS = (
 
 # workspace/executeCommand ids.
 RUN_LOOP = "refineLsp.runLoop"
+RUN_TESTS = "refineLsp.runTests"  # {uri, version, args: {line}}: the tests reaching a function
 REVIEW_WORKSPACE = "refineLsp.reviewWorkspace"
 SUGGESTION_ACCEPTED = "refineLsp.suggestionAccepted"
 ACCEPTANCE_STATS = "refineLsp.acceptanceStats"
@@ -38,6 +41,7 @@ ACCEPTANCE_RESET = "refineLsp.acceptanceReset"  # [kind?]: hidden hints of that 
 HIDE_HINTS = "refineLsp.hideHintsLikeThis"  # "Hide hints like this": an explicit rejection
 COMMANDS = (
     RUN_LOOP,
+    RUN_TESTS,
     REVIEW_WORKSPACE,
     SUGGESTION_ACCEPTED,
     ACCEPTANCE_STATS,
@@ -45,7 +49,14 @@ COMMANDS = (
     HIDE_HINTS,
 )
 # Code actions that run one of these commands instead of carrying an edit.
-COMMAND_ACTIONS = frozenset({RUN_LOOP, ACCEPTANCE_RESET, HIDE_HINTS})
+COMMAND_ACTIONS = frozenset({RUN_LOOP, RUN_TESTS, ACCEPTANCE_RESET, HIDE_HINTS})
+
+# "Run tests for this function", the loop's one action that is not a loop mode
+# (refine.modes.MODES holds those): its kind, its title ("<title>: <function>") and the
+# VS Code extension's command for it (package.json and refineActions.ts, tests/test_architecture.py).
+RUN_TESTS_KIND = f"{LOOP}.tests"
+RUN_TESTS_TITLE = "Run tests for this function"
+RUN_TESTS_VSCODE = "refineLsp.runTestsForFunction"
 
 # refine-lsp's own methods.
 SUGGESTION_REJECTED = "refineLsp/suggestionRejected"  # notification {id}

@@ -4,6 +4,7 @@ fix-all on save, and the loop's verified actions. Listing is cheap; resolve comp
 from __future__ import annotations
 
 from refine_lsp.refine.modes import MODES
+from refine_lsp.refine.outcomes import TestReports
 from refine_lsp.settings import Settings
 from refine_lsp.syntax.query import enclosing_function, function_name
 from refine_lsp.text import Pos, Span, TextEdit, apply_edits
@@ -141,43 +142,90 @@ class FixAll:
 
 
 class LoopActions:
-    """The loop's actions inside a function of a file (saved or not); each runs as the
-    RUN_LOOP command, with progress and cancel, and applies only a verified edit."""
+    """The loop's actions inside a function of a file (saved or not); each runs as a command
+    (RUN_LOOP, RUN_TESTS), with progress and cancel, and applies only a verified edit.
+
+    "Fix failing tests" is offered where the last test run the server saw (kept in
+    ``reports`` until the file or a failing test's file changes) had a failing test reach the
+    function, for automatic requests too: that is where it helps. Elsewhere "Run tests for
+    this function" finds out. The rest take minutes and are offered only when the user opens
+    the menu (Invoked), never as a lightbulb.
+    """
 
     name = "refine"
     kinds = (kinds.LOOP,)
 
+    def __init__(self) -> None:
+        self.reports = TestReports()
+
     def offers(self, ctx: ActionContext) -> list[Offer]:
         snapshot = ctx.snapshot
-        if not ctx.invoked:
-            return []  # minutes of work: offered when the user opens the menu, no lightbulb
         if snapshot.tree is None or snapshot.path is None:
             return []
         fn = enclosing_function(snapshot.tree, (ctx.span.start.line, 0))
         if fn is None:
             return []
         name = function_name(fn) or "function"
+        report = self.reports.current(snapshot.path, snapshot.text)
+        failing = report.failing_reaching(_def_lines(fn)) if report is not None else []
+        if not ctx.invoked and not failing:
+            return []  # minutes of work: offered when the user opens the menu, no lightbulb
         # The loop imports and runs the file: where it does not parse, say so here rather
         # than offer a run that can only fail.
         broken = None
         if snapshot.tree.root_node.has_error:
             first = _first_error_line(snapshot.tree.root_node)
             broken = f"the file has a syntax error at line {first + 1}; fix it first"
-        return [
-            Offer(
-                self.name,
-                f"loop.{mode.id}",
-                f"{kinds.LOOP}.{mode.id}",
-                f"{mode.title}: {name}",
-                {"mode": mode.id, "line": ctx.span.start.line},
-                disabled_reason=broken,
-                command=kinds.RUN_LOOP,
-            )
-            for mode in MODES.values()
-        ]
+        args = {"line": ctx.span.start.line}
+        out = []
+        for mode in MODES.values():
+            if mode.id == "fix":
+                if failing:
+                    out.append(self._mode(mode, name, args, broken, failing))
+                elif ctx.invoked:
+                    out.append(
+                        Offer(
+                            self.name,
+                            "loop.tests",
+                            kinds.RUN_TESTS_KIND,
+                            f"{kinds.RUN_TESTS_TITLE}: {name}",
+                            dict(args),
+                            disabled_reason=broken,
+                            command=kinds.RUN_TESTS,
+                        )
+                    )
+            elif ctx.invoked:
+                out.append(self._mode(mode, name, args, broken))
+        return out
+
+    def _mode(self, mode, name: str, args: dict, broken, failing=()) -> Offer:
+        title = f"{mode.title}: {name}"
+        if failing:
+            title += f" ({len(failing)} failing)"
+        return Offer(
+            self.name,
+            f"loop.{mode.id}",
+            f"{kinds.LOOP}.{mode.id}",
+            title,
+            {"mode": mode.id, **args},
+            disabled_reason=broken,
+            command=kinds.RUN_LOOP,
+        )
 
     def resolve(self, snapshot: DocumentSnapshot, settings: Settings, args: dict) -> str:
         raise Refused("this action runs as a command")
+
+
+def _def_lines(fn) -> range:
+    """The function's lines from its ``def`` (decorators excluded, as refine.target counts)."""
+    node = fn.child_by_field_name("definition") if fn.type == "decorated_definition" else fn
+    node = node or fn
+    return range(node.start_point[0], fn.end_point[0] + 1)
+
+
+def loop_reports(registry) -> TestReports:
+    """The test reports the loop's actions are offered from (the LSP commands record here)."""
+    return registry.providers[LoopActions.name].reports
 
 
 class HintActions:

@@ -7,7 +7,7 @@ from lsprotocol import types as lsp
 from refine_lsp.actions import kinds
 
 from .commands import review_workspace, run_loop, suggestions
-from .handlers import code_actions, diagnostics, inline, lifecycle, rename, stats, sync
+from .handlers import code_actions, diagnostics, files, inline, lifecycle, rename, stats, sync
 from .server import RefineServer
 
 METHODS = (
@@ -18,6 +18,7 @@ METHODS = (
     (lsp.TEXT_DOCUMENT_DID_OPEN, sync.did_open, None),
     (lsp.TEXT_DOCUMENT_DID_CHANGE, sync.did_change, None),
     (lsp.TEXT_DOCUMENT_DID_CLOSE, sync.did_close, None),
+    (lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, files.did_change_watched_files, None),
     (
         lsp.TEXT_DOCUMENT_DIAGNOSTIC,
         diagnostics.pull,
@@ -42,6 +43,7 @@ METHODS = (
 
 COMMANDS = {
     kinds.RUN_LOOP: run_loop.run_loop,
+    kinds.RUN_TESTS: run_loop.run_tests,
     kinds.REVIEW_WORKSPACE: review_workspace.review_workspace,
     kinds.SUGGESTION_ACCEPTED: suggestions.suggestion_accepted,
     kinds.ACCEPTANCE_STATS: suggestions.acceptance_stats,

@@ -27,6 +27,8 @@ class Summary:
     refused: str = ""
     # The verifier that rejected the last candidate tried ("" when none was rejected).
     failed_check: str = ""
+    # Each model proposal a check refused: the check, its details and the first failure.
+    model_refused: list[str] = field(default_factory=list)
     model_calls: int = 0
     tokens: int = 0
     test_runs: int = 0
@@ -63,6 +65,11 @@ class Summary:
                 ci = f" (95% CI {self.speedup_low:.2f}-{self.speedup_high:.2f}x)"
             parts.append(f"{self.speedup:.2f}x faster{ci}")
         parts += [f"warning: {w}" for w in self.warnings]
+        if self.model_refused:
+            n = len(self.model_refused)
+            parts.append(
+                f"{n} model proposal{'s' if n > 1 else ''} refused by " + self.model_refused[-1]
+            )
         if self.model_errors:
             shown = "; ".join(dict.fromkeys(self.model_errors))  # each cause once, in order
             parts.append(f"model errors ({len(self.model_errors)}): {shown}")
@@ -85,6 +92,8 @@ class LoopResult:
     summary: Summary
     description: str = ""
     cancelled: bool = False
+    # The baseline test run's report on the file (refine.outcomes.TestReport), if one ran.
+    report: object | None = None
 
     @property
     def edits(self) -> list[TextEdit]:

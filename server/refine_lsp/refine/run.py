@@ -21,6 +21,7 @@ from refine_lsp.verify.sandbox import Cancelled, Sandbox
 from refine_lsp.verify.verdict import Verdict
 
 from .memory import Memory, code_kind
+from .outcomes import TestReport
 from .proposals import new_usage
 from .result import LoopResult, Summary
 from .target import Target, TargetError, find_target
@@ -120,6 +121,9 @@ class Session:
         self._props: Sandbox | None = None
         self._seeds: dict | None = None
         self.seed_error = ""
+        # What the baseline run said about the file (which tests failed, what each reached):
+        # the server keeps it to offer "Fix failing tests" where a failing test reaches.
+        self.report: TestReport | None = None
 
     # -- resources -------------------------------------------------------------------------
     @property
@@ -178,6 +182,8 @@ class Session:
         the tests whose coverage reaches the target function."""
         self.progress("running the tests that reach " + self.target.name, 5)
         run = self.pool.run(TestRequest(list(self.tests or []), trace=self.rel), self.cancel)
+        if run.outcomes:
+            self.report = TestReport.of(self.workspace, self.file, self.source, run)
         body = set(self.target.lines)
         related = sorted(n for n, o in run.outcomes.items() if o.lines & body)
         return run, related
@@ -189,7 +195,26 @@ class Session:
         stop: Callable[[int, TestRun], bool] | None = None,
     ) -> list[TestRun | None]:
         reqs = [TestRequest(list(related), {self.rel: s}) for s in sources]
-        return self.pool.run_many(reqs, self.cancel, stop)
+        runs = self.pool.run_many(reqs, self.cancel, stop)
+        for src, run in zip(sources, runs, strict=True):
+            if run is not None and not run.all_pass(set(related)):
+                self.refused_proposal(src, run.verdict(set(related)))
+        return runs
+
+    def refused_proposal(self, candidate: str | None, verdict: Verdict) -> None:
+        """Say which check refused a model proposal (the user asked the model; they should
+        learn why its answer was not offered). Other candidates fail by the thousand."""
+        if verdict.passed or candidate is None or candidate not in self.usage.proposals:
+            return
+        self.summary.failed_check = verdict.verifier
+        why = f"{verdict.verifier} ({verdict.details})"
+        first = next((f.message for f in verdict.feedback if f.message), "")
+        if first:
+            why += ": " + first.strip().splitlines()[0][:200]
+            last = first.strip().splitlines()[-1][:200]
+            if last not in why:
+                why += " ... " + last
+        self.summary.model_refused.append(why)
 
     # -- final checks ------------------------------------------------------------------------
     def props_sandbox(self) -> Sandbox:
@@ -241,13 +266,15 @@ class Session:
         verdicts = [parse_verdict(candidate, self.rel)]
         if verdicts[0].passed and self.settings.reviewers.ruff:
             verdicts.append(ruff_verdict(candidate, self.source, self.file, cwd=self.workspace))
+        for v in verdicts:
+            self.refused_proposal(candidate, v)
         return verdicts
 
     def property_check(
         self, candidate: str, mode: str = "crash", timing: bool = False, examples: int = 60
     ) -> Verdict:
         self.check_cancel()
-        return property_verdict(
+        verdict = property_verdict(
             self.props_sandbox(),
             self.rel,
             self.target.name,
@@ -260,6 +287,8 @@ class Session:
             seeds=self._seeds or {},
             timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
         )
+        self.refused_proposal(candidate, verdict)
+        return verdict
 
     # -- result ------------------------------------------------------------------------------
     def result(self, new_source: str | None, description: str = "", **kw) -> LoopResult:
@@ -270,6 +299,10 @@ class Session:
         s.tokens = self.usage.tokens
         s.model_errors = list(self.usage.errors)
         s.root = str(self.workspace)
+        if new_source is not None:
+            s.failed_check = ""  # something passed every check: nothing failed in the end
         if self._pool is not None:
             s.isolation = self._pool.isolation
-        return LoopResult(self.file, self.source, new_source, s, description, **kw)
+        return LoopResult(
+            self.file, self.source, new_source, s, description, report=self.report, **kw
+        )
