@@ -26,6 +26,8 @@ class ModelUsage:
     cost_usd: float = 0.0
     errors: list[str] = field(default_factory=list)
     budget: object | None = None
+    # Every source the model proposed, so the checks can say which one refused each.
+    proposals: list[str] = field(default_factory=list)
 
 
 def model_configured(settings) -> bool:
@@ -129,4 +131,7 @@ def propose(
         new = splice_function(source, target, code) if code else None
         if new is not None and new != source and new not in out:
             out.append(new)
+    if answers and not out:
+        usage.errors.append("the model's answers held no usable version of the function")
+    usage.proposals.extend(out)
     return out
