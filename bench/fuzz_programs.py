@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 
 COUNT = 0
+t = 7  # a global the functions' locals may shadow
 
 
 def h(v):
@@ -49,6 +50,31 @@ class Point:
 
     def __init__(self, x, y):
         self.x, self.y = x, y
+
+
+class ACtx:
+    def __init__(self, tag):
+        self.tag = tag
+
+    async def __aenter__(self):
+        print("aenter", self.tag)
+        return self.tag
+
+    async def __aexit__(self, *exc):
+        print("aexit", self.tag, exc[0].__name__ if exc[0] else None)
+        return False
+
+
+async def agen(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i
+
+
+def sub(v):
+    got = yield v
+    print("sub got", got)
+    return got
 """
 
 POOL = ["a", "b", "x", "y", "z", "t"]
@@ -65,10 +91,19 @@ class Gen:
         return self.r.choice(POOL)
 
     def expr(self, d: int = 0) -> str:
+        got, sized = self._expr(d)
+        # Strings and lists inside arithmetic mostly raise TypeError and end the call early.
+        return f"len({got})" if sized and d and self.r.random() < 0.8 else got
+
+    def _expr(self, d: int) -> tuple[str, bool]:
+        got = self._value(d)
+        return got, got.startswith(("[", '"', "f'", "sorted("))
+
+    def _value(self, d: int) -> str:
         r = self.r
         if d > 1 or r.random() < (0.5 if d else 0.3):
             return r.choice([str(r.randint(0, 5)), self.name(), self.name(), "len(items)"])
-        k = r.randint(0, 17)
+        k = r.randint(0, 27)
         e = lambda: self.expr(d + 1)  # noqa: E731
         if k == 0:
             return f"({e()} {r.choice(['+', '-', '*', '//', '%'])} {e()})"
@@ -104,6 +139,26 @@ class Gen:
             return f"[{e()}, {e()}]"
         if k == 16:
             return f"(-{e()})"
+        if k == 17:
+            return f"({e()} < {e()} <= {e()})"
+        if k == 18:
+            return f"len({{q % 2 for q in items if q != {e()}}})"
+        if k == 19:
+            return f"sorted({{q: q * {e()} for q in items}}.items())"
+        if k == 20:
+            return f"[q + r for q in items for r in range(2) if r < {e()}]"
+        if k == 21 and d == 0:  # an f-string is never nested in another (3.11)
+            return f"f'{{{e()}}}-{{{e()}!r}}'"
+        if k == 22:
+            return f"max(*items, {e()})"
+        if k == 23:
+            return f"h(v={e()})"
+        if k == 24:
+            return f"max((q for q in items), default={e()})"
+        if k == 25 and d == 0:
+            return f"[({self.name()} := q) for q in items]"
+        if k == 26:
+            return f"(lambda q, k={e()}: q * k)({e()})"
         return f"h({e()}) + h({e()})"
 
     # ---- statements -------------------------------------------------------------------
@@ -119,7 +174,7 @@ class Gen:
         simple = d >= 2 or r.random() < 0.5
         if simple:
             return self.simple(ctx)
-        k = r.randint(0, 14)
+        k = r.randint(0, 21)
         k = {12: 7, 13: 7, 14: 8}.get(k, k)  # rewrites need their shapes: make them common
         ind = lambda lines: ["    " + x for x in lines]  # noqa: E731
         if k == 0:
@@ -178,9 +233,9 @@ class Gen:
             else:
                 loop += body
             return [f"{v} = []"] + loop + [f"print({v})"]
-        if k == 8:
+        if k == 8 and not ctx.get("module"):
             return [f"if {self.expr()}:", "    return True", "else:", "    return False"]
-        if k == 9 and not ctx.get("async"):
+        if k == 9 and not ctx.get("async") and not ctx.get("module"):
             v = self.name()
             return [
                 f"{v} = {self.expr()}",
@@ -193,11 +248,66 @@ class Gen:
         if k == 10:
             v = self.name()
             return [f"g = lambda q: q + {v}", f"print(g({self.expr()}))"]
+        if k == 11 and ctx.get("async"):
+            if r.random() < 0.5:
+                head = f"async with ACtx({self.expr()}) as {self.name()}:"
+                return [head] + ind(self.block(d + 1, ctx))
+            inner = dict(ctx, loop=True)
+            out = [f"async for {self.name()} in agen({r.randint(0, 3)}):"]
+            return out + ind(self.block(d + 1, inner))
+        if k == 15:  # a closure that reads a name assigned after it is made
+            v = self.name()
+            return [
+                f"def get(q={self.expr()}):",
+                f"    return q + {v}",
+                f"{v} = {self.expr()}",
+                "print(get())",
+            ]
+        if k == 16:  # a name bound on some paths only, read after them
+            v = self.name()
+            if r.random() < 0.5:
+                return [f"if {self.expr()}:", f"    {v} = {self.expr()}", f"print({v})"]
+            return [f"for {v} in range({r.randint(0, 2)}):", "    pass", f"print({v})"]
+        if k == 17:
+            self.loop_id += 1
+            w = f"w{self.loop_id}"
+            inner = dict(ctx, loop=True)
+            out = [f"{w} = 0", "while True:", f"    {w} += 1", f"    if {w} > {r.randint(1, 3)}:"]
+            return out + ["        break"] + ind(self.block(d + 1, inner))
+        if k == 18 and not ctx.get("async"):
+            return [
+                "def bump(q):",
+                "    global COUNT",
+                f"    COUNT += q + {self.expr()}",
+                "    return COUNT",
+                f"print(bump({self.expr()}))",
+            ]
+        if k == 19 and (ctx.get("loop") or not ctx.get("module")):  # try/finally, jump out
+            can_return = not ctx.get("module")
+            jump = "break" if ctx.get("loop") and (r.random() < 0.5 or not can_return) else ""
+            jump = jump or f"return {self.expr()}"
+            body = self.block(d + 1, ctx) + [f"if {self.expr()}:", f"    {jump}"]
+            return ["try:"] + ind(body) + ["finally:"] + ind(self.block(d + 1, ctx))
+        if k == 20 and not ctx.get("module"):  # a nested function reading the enclosing locals
+            inner = {"nested": True, "top": False}
+            body = self.block(d + 1, inner, r.randint(1, 3)) + [f"return {self.expr()}"]
+            return ["def nested(q):"] + ind(body) + [f"print(nested({self.expr()}))"]
+        if k == 21:  # a class body: its names are not visible in its methods
+            v, value = self.name(), self.expr()
+            while ":=" in value and " for " in value:  # not allowed in a class body
+                value = self.expr()
+            return [
+                "class K:",
+                f"    {v} = {value}",
+                "    def m(self):",
+                f"        return self.{v} + {self.expr()}",
+                f"print(K().m(), K.{v})",
+            ]
         return [f"print({self.expr()})"]
 
     def simple(self, ctx: dict) -> list[str]:
         r = self.r
-        k = r.randint(0, 14)
+        k = r.randint(0, 20)
         if k <= 2:
             return [f"{self.name()} = {self.expr()}"]
         if k == 3:
@@ -215,13 +325,27 @@ class Gen:
             return [f"{self.name()} = await co({self.expr()})"]
         if k == 10:
             return [f"COUNT += {self.expr()}"] if ctx.get("top") else []
-        if k == 11:
+        if k == 11 and not ctx.get("module"):
             return [f"if {self.expr()}:", f"    return {self.expr()}"]
         if k == 12:
             return [f"if {self.expr()}:", f"    raise ValueError({self.expr()})"]
         if k == 13:
             return [f"{self.name()}, {self.name()} = {self.expr()}, {self.expr()}"]
-        if r.random() < 0.5:  # a temporary assigned once: what inline variable takes
+        if k == 14 and ctx.get("star"):
+            return [r.choice([f"print(len(args), sorted(kw), {self.expr()})",
+                              f"{self.name()} = sum(args, {self.expr()})",
+                              "print(h(*args, **kw))"])]  # fmt: skip
+        if k == 15:
+            return [f"{self.name()}, *{self.name()} = [{self.expr()}, {self.expr()}]"]
+        if k == 16:
+            return [f"assert {self.expr()}, {self.expr()}"]
+        if k == 17 and ctx.get("self"):
+            return [f"self.v {r.choice(['+=', '-='])} {self.expr()}", "print(self.v)"]
+        if k == 18 and ctx.get("gen"):
+            return [f"{self.name()} = yield from sub({self.expr()})"]
+        if k == 19 and r.random() < 0.5:
+            return [f"if {self.expr()}:", f"    del {self.name()}"]
+        if k == 20 or r.random() < 0.5:  # a temporary assigned once: what inline variable takes
             self.loop_id += 1
             u = f"u{self.loop_id}"
             return [f"{u} = {self.expr()}", f"print({self.expr()}, {u} + {self.expr()})"]
@@ -254,16 +378,19 @@ class Gen:
     def function(self, name: str, kind: str) -> list[str]:
         r = self.r
         ctx = {"gen": kind == "gen", "async": kind == "async", "top": kind != "method"}
+        ctx["self"] = kind == "method"
         params = ["a", "b=2", "items=(1, 2, 3)"]
         if r.random() < 0.3:
             params += ["*args", "**kw"]
+            ctx["star"] = True
+        self.star = ctx.get("star", False)
         lead = "async def" if kind == "async" else "def"
         if kind == "method":
             params = ["self"] + params
         head = f"{lead} {name}({', '.join(params)}):"
         body = ["global COUNT"] if ctx["top"] else []
         for v in POOL[2:]:
-            if r.random() < 0.6:
+            if r.random() < 0.75:
                 body.append(f"{v} = {r.randint(0, 4)}")
         if kind == "method":
             body.append(f"self.v = {self.expr()}")
@@ -281,6 +408,10 @@ def program(seed: int) -> str:
     kinds = ["plain", "plain", "gen", "async", "method", "plain"]
     chosen = [g.r.choice(kinds) for _ in range(g.r.randint(1, 2))]
     parts = [PRELUDE]
+    top = ["items, a, b = [4, 1], 1, 2", "try:"]  # module-level code: globals the functions read
+    top += ["    " + x for x in g.block(0, {"module": True, "top": True}, g.r.randint(1, 3))]
+    top += ["except Exception as exc:", '    print("module raised", type(exc).__name__)']
+    parts.append("\n".join(top) + "\n")
     calls: list[str] = []
     args = ["(1)", "(0, 3)", "(4, 0, [5, 0, 2])", "(2, -1, [])"]
     for k, kind in enumerate(chosen):
@@ -289,7 +420,8 @@ def program(seed: int) -> str:
         if kind == "method":
             lines = [f"class C{k}:"] + ["    " + x for x in lines]
         parts.append("\n".join(lines) + "\n")
-        for a in g.r.sample(args, 2):
+        extra = ["(3, 1, [2], 9, v=1)"] if g.star else []
+        for a in g.r.sample(args, 2) + extra:
             if kind == "gen":
                 call = f"gen = {name}{a}\nprint(next(gen))\nprint(gen.send(7))"
                 call += "\nprint(list(gen))"

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import select
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from refine_lsp.syntax.parser import parse  # noqa: E402
 from refine_lsp.text import Pos, Span  # noqa: E402
 
 RUN_SECONDS = 2.0
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 WORKER = r"""
 import contextlib, io, json, resource, signal, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
@@ -94,7 +96,7 @@ class Runner:
             self.close()
             return "", "timeout"
         got = json.loads(line)
-        return got["out"], got["err"]
+        return ADDRESS.sub(" at 0x", got["out"]), got["err"]  # `<generator object f at 0x..>`
 
     def close(self):
         if self.proc is not None:

@@ -311,6 +311,61 @@ KEEPS = {
         "extract.function",
         "compute_result(t)",
     ),
+    "expression_continued_over_lines_keeps_its_parentheses": (  # fuzz seed 17: parse
+        """
+        def f(a, b):
+            x = (⟦a +
+                 b⟧) * 2
+            return x
+        print(f(1, 2))
+        """,
+        "extract.function",
+        "    return (a +\n         b)\n",
+    ),
+    "generator_expression_keeps_its_parentheses": (  # fuzz seed 17: `return q for q in ..`
+        """
+        items = [1, 5]
+        print(max(⟦(q for q in items)⟧, default=3))
+        """,
+        "extract.function",
+        "    return (q for q in items)\n",
+    ),
+    "expression_in_a_function_a_module_try_defines_and_calls": (  # fuzz seed 17: NameError
+        """
+        items = [1, 2]
+        try:
+            def bump(q):
+                return q + ⟦len(items)⟧
+            print(bump(2))
+        except Exception as exc:
+            print(type(exc).__name__)
+        """,
+        "extract.function",
+        "def compute_len_result():\n    return len(items)\n\n\ntry:",
+    ),
+    "statements_of_a_function_a_module_if_defines_and_calls": (
+        """
+        if True:
+            def bump(q):
+                ⟦print(q)⟧
+                return q
+            print(bump(2))
+        """,
+        "extract.function",
+        "def bump_step(q):\n    print(q)\n\n\nif True:",
+    ),
+    "function_a_class_body_calls_while_it_is_created": (
+        """
+        class K:
+            def m(v, k):
+                ⟦print("m", k)⟧
+                return k
+            w = m(None, 3)
+        print(K.w)
+        """,
+        "extract.function",
+        'def m_step(k):\n    print("m", k)\n\n\nclass K:',
+    ),
 }
 
 

@@ -77,13 +77,20 @@ def compute(source: str, span: Span, view: SourceView, name: str | None = None) 
     new_def = cst.FunctionDef(
         name=cst.Name(fname),
         params=cst.Parameters([cst.Param(cst.Name(n)) for n in params]),
-        body=cst.IndentedBlock(
-            [cst.SimpleStatementLine([cst.Return(expr.with_changes(lpar=[], rpar=[]))])]
-        ),
+        body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(_returned(expr))])]),
     )
     call = cst.Call(cst.Name(fname), [cst.Arg(cst.Name(n)) for n in params])
     tree = chunk.module.deep_replace(expr, call)
     return _place(view, target, chunk, tree, new_def, func, expr)
+
+
+def _returned(expr):
+    """The expression as `return` takes it: its own parentheses dropped unless it needs them
+    (a generator expression; lines continued inside brackets that were around it)."""
+    bare = expr.with_changes(lpar=[], rpar=[])
+    if isinstance(expr, cst.GeneratorExp) or "\n" in cst.Module(body=[]).code_for_node(bare):
+        return bare.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return bare
 
 
 def _check_position(chunk, expr) -> None:

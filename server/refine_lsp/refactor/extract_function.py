@@ -363,16 +363,36 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
 
 
 def _insert_after_top_level(view, trimmed, chunk, tree, new_def) -> str:
-    """Splice the edited chunk, then add the new function after the top-level statement."""
-    _, top_last = top_level_rows(view, trimmed)
+    """Splice the edited chunk, then add the new function after the top-level statement, or
+    before it where running that statement may call the function it holds (a def inside an
+    `if` or `try`, a decorated def, a class body that calls something)."""
+    top_first, top_last = top_level_rows(view, trimmed)
     old_rows = chunk.last_row - chunk.first_row + 1
     new_text = chunk.splice(tree)
     new_rows = len(tree.code.rstrip("\n").split("\n")) if tree.code else 0
-    at = top_last + 1 + (new_rows - old_rows)
     code = cst.Module(body=[new_def], default_indent=chunk.module.default_indent).code
+    code_lines = code.rstrip("\n").split("\n")
     lines = new_text.split("\n")
-    lines[at:at] = ["", "", *code.rstrip("\n").split("\n")]
+    if _may_run_when_defined(view, top_first):
+        lead = ["", ""] if top_first and lines[top_first - 1].strip() else []
+        lines[top_first:top_first] = [*lead, *code_lines, "", ""]
+        return "\n".join(lines)
+    at = top_last + 1 + (new_rows - old_rows)
+    lines[at:at] = ["", "", *code_lines]
     return "\n".join(lines)
+
+
+def _may_run_when_defined(view, row: int) -> bool:
+    """Executing the top-level statement at ``row`` may run code it defines."""
+    top = next(
+        (c for c in view.tree.root_node.named_children if c.start_point[0] == row),
+        None,
+    )
+    if top is None or top.type == "function_definition":
+        return top is None
+    if top.type == "class_definition":
+        return any(n.type == "call" for n in walk(top, skip={"function_definition"}))
+    return True
 
 
 def use_names(stmts) -> set[str]:
