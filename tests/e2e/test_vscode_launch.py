@@ -26,7 +26,7 @@ def test_vscode_client_node_tests() -> None:
         pytest.skip("vscode-client/node_modules missing: run `npm ci` in vscode-client/")
     env = {**os.environ, "REFINE_LSP_PYTHON": sys.executable}
     proc = subprocess.run(
-        [npm, "test"], cwd=CLIENT, env=env, capture_output=True, text=True, timeout=600
+        [npm, "test"], cwd=CLIENT, env=env, capture_output=True, text=True, timeout=1800
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert "# fail 0" in proc.stdout or "ℹ fail 0" in proc.stdout, proc.stdout[-3000:]

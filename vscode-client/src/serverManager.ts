@@ -45,6 +45,8 @@ export const INSTALL = 'Install refine-lsp';
 
 /** A server that never answers initialize is given up on after this long. */
 const START_TIMEOUT_MS = 60_000;
+/** How long a closed connection waits for the process exit that usually follows it. */
+const EXIT_GRACE_MS = 3_000;
 
 /** The start failure is reported by ServerManager with the fixes; the library's popup would repeat it. */
 const START_FAILED = /couldn't create connection to server/;
@@ -335,10 +337,14 @@ export class ServerManager implements vscode.Disposable {
     if (session.running) this.crashed(why);
   }
 
-  /** Like `ended`, but a process exit that follows at once wins: it says more (code or signal). */
+  /**
+   * Like `ended`, but the process exit wins when it follows (it says more: code or signal). The
+   * pipe closes before the exit is reaped, and on a busy machine the two can be seconds apart;
+   * the exit ends the session at once, so the grace only delays a process that really lives on.
+   */
   private endedSoon(session: Session, why: string): void {
     if (session.ended || session.deliberate) return;
-    setTimeout(() => this.ended(session, why), 500);
+    setTimeout(() => this.ended(session, why), EXIT_GRACE_MS);
   }
 
   /** A running server went away: restart it after a delay, or give up and say so. */

@@ -11,6 +11,7 @@ describe('refine commands', () => {
       {
         'refineLsp.refineWithChecks': 'refactor.rewrite.refine.refine',
         'refineLsp.fixFailingTests': 'refactor.rewrite.refine.fix',
+        'refineLsp.runTestsForFunction': 'refactor.rewrite.refine.tests',
         'refineLsp.makeFaster': 'refactor.rewrite.refine.faster',
         'refineLsp.addPropertyTests': 'refactor.rewrite.refine.properties',
       },
