@@ -27,6 +27,7 @@ from . import (
     rewrite_fstring,
     rewrite_none_compare,
 )
+from .chunk import ChunkTooNarrow
 from .fix_all import FIX_ALL_RULES, fix_all
 from .imports import organize_imports
 from .model import Offer, Refusal
@@ -57,13 +58,16 @@ Lister = Callable[[SourceView, Span], "Offer | list[Offer] | None"]
 class Refactoring:
     """One registration entry: ``list`` finds offers cheaply with tree-sitter (None when the
     entry is listed by another's lister), ``compute(source, span, view, name)`` returns the
-    whole new text or raises Refusal."""
+    whole new text or raises Refusal. ``chunking`` is how much of the file its libcst part
+    parses (refactor/chunk.py): the innermost function where the analysis is of that
+    function's scope alone."""
 
     id: str
     kind: str
     title: str
     list: Lister | None
     compute: Callable[..., str]
+    chunking: str = "function"
 
 
 def _unnamed(compute: Callable[..., str]) -> Callable[..., str]:
@@ -79,6 +83,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Extract function",
             extract_function.list_offer,
             extract_function.compute,
+            "inner",
         ),
         Refactoring(
             "extract.variable",
@@ -86,6 +91,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Extract variable",
             extract_variable.list_offers,
             functools.partial(extract_variable.compute, all_occurrences=False),
+            "inner",
         ),
         Refactoring(
             "extract.variable.all",
@@ -93,6 +99,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Extract variable (all occurrences)",
             None,  # listed by extract.variable when there are several occurrences
             functools.partial(extract_variable.compute, all_occurrences=True),
+            "inner",
         ),
         Refactoring(
             "inline.variable",
@@ -100,6 +107,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Inline variable",
             inline_variable.list_offer,
             _unnamed(inline_variable.compute),
+            "inner-bound",  # the assignment and every use must be in the chunk
         ),
         Refactoring(
             "rewrite.bool-return",
@@ -107,6 +115,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Return the condition directly",
             rewrite_bool_return.list_offer,
             _unnamed(rewrite_bool_return.compute),
+            "inner",
         ),
         Refactoring(
             "rewrite.compare-to-none",
@@ -121,6 +130,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Convert loop to list comprehension",
             rewrite_comprehension.list_offer,
             _unnamed(rewrite_comprehension.compute),
+            "inner",
         ),
         Refactoring(
             "rewrite.fstring",
@@ -128,6 +138,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Convert to f-string",
             rewrite_fstring.list_offer,
             _unnamed(rewrite_fstring.compute),
+            "inner",
         ),
         Refactoring(
             "source.organize-imports",
@@ -165,14 +176,16 @@ def compute_refactoring(
     offer_id: str,
     tree: tree_sitter.Tree | None = None,
     name: str | None = None,
+    chunking: str | None = None,
 ) -> str:
     """The whole new text for ``offer_id`` at ``span``; raises Refusal with the reason.
 
     ``name`` is an optional proposed name (e.g. from a model) for extracted code; it is used
-    only when it is a valid identifier that collides with nothing in the file.
+    only when it is a valid identifier that collides with nothing in the file. ``chunking``
+    overrides the entry's (tests compare with ``"module"``, the whole file parsed).
     """
     try:
-        return _compute(source, span, offer_id, tree, name)
+        return _compute(source, span, offer_id, tree, name, chunking)
     except Refusal:
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must reach the user as a reason, not a crash
@@ -180,8 +193,15 @@ def compute_refactoring(
         raise Refusal(INTERNAL.format(type(exc).__name__)) from exc
 
 
-def _compute(source, span, offer_id, tree, name) -> str:
+def _compute(source, span, offer_id, tree, name, chunking=None) -> str:
     entry = REFACTORINGS.get(offer_id)
     if entry is None:
         raise Refusal(UNKNOWN.format(offer_id))
-    return entry.compute(source, span, SourceView(source, tree), name=name)
+    chunking = chunking or entry.chunking
+    try:
+        return entry.compute(source, span, SourceView(source, tree, chunking), name=name)
+    except ChunkTooNarrow:
+        if chunking in ("function", "module"):
+            raise
+        # The edit reaches past the innermost function: the outermost one holds it.
+        return entry.compute(source, span, SourceView(source, tree, "function"), name=name)

@@ -1,46 +1,62 @@
 """Parse only the function a refactoring touches, and splice the result back.
 
-libcst needs about a second for a 5,000-line module and seconds for a big class with its
-scope metadata; one function takes milliseconds. A method is dedented to parse it as a
-module and indented back when spliced. The text outside the chunk is kept byte for byte.
+libcst needs seconds for a 5,000-line module with its scope metadata; one function takes
+milliseconds. How much of the file a chunk may leave out is the view's ``chunking``, set
+per refactoring in the registration table:
+
+- ``"inner"``: the innermost function whose body holds the span, at its own columns, under
+  one stub line per enclosing function or class (``def outer(a, b):`` binding the names
+  that function binds, read off the compiler's symbol table). Everything a refactoring
+  asks of the function's own scope is exact; a name it reads from an enclosing function is
+  seen as that function's local, as in the whole file. The text outside is kept byte for
+  byte, and an edit that would touch a stub line raises ``ChunkTooNarrow``.
+- ``"inner-bound"``: the same, but only when no name in the span is bound outside that
+  function (inline variable needs the binding and all its uses in the chunk).
+- ``"function"``: the outermost function (dedented), else the top-level statement.
+- ``"module"``: the whole file (what the others must agree with; the tests compare).
+
+Whatever a narrower chunk cannot decide falls back to ``"function"``, with the reason in a
+comment where it is decided.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import symtable
+import threading
+import tokenize
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import (
-    MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
-    ScopeProvider,
-)
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 from ..text import Pos, Span
 from .model import Refusal
-from .tsview import SourceView, ancestors, top_level_rows
+from .tsview import SourceView, ancestors, top_level_rows, walk
+
+CHUNKINGS = ("inner", "inner-bound", "function", "module")
+
+
+class ChunkTooNarrow(Exception):
+    """The refactoring needs more of the file than the chunk holds: compute it again with
+    ``"function"`` chunking (refactor/__init__.py does)."""
 
 
 @dataclass
 class Chunk:
     source: str
-    first_row: int  # file row of the chunk's first line
+    first_row: int  # file row of the chunk's first line (stub lines sit above the real ones)
     last_row: int  # inclusive
     text: str
     wrapper: MetadataWrapper
     indent: str = ""  # removed from every line of the chunk to parse it
     function: object = None  # the tree-sitter function the chunk is, if it is one
+    stubs: int = 0  # lines at the top that stand for the enclosing functions and classes
 
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
-
-    def resolve(self):
-        self.positions = self.wrapper.resolve(PositionProvider)
-        self.parents = self.wrapper.resolve(ParentNodeProvider)
-        self.scopes = self.wrapper.resolve(ScopeProvider)
-        return self
 
     def cpos(self, pos: Pos) -> tuple[int, int]:
         """A file position as a (1-based line, column) comparable with libcst positions."""
@@ -59,14 +75,20 @@ class Chunk:
 
     def splice(self, new_module: cst.Module) -> str:
         lines = self.source.split("\n")
-        head = "\n".join(lines[: self.first_row])
+        first = self.first_row + self.stubs  # the first real line
+        head = "\n".join(lines[:first])
         tail = "\n".join(lines[self.last_row + 1 :])
         body = new_module.code
         if not body.endswith("\n"):
             body += "\n"
+        if self.stubs:
+            new_lines = body.split("\n")
+            if new_lines[: self.stubs] != self.text.split("\n")[: self.stubs]:
+                raise ChunkTooNarrow("the edit reaches outside the innermost function")
+            body = "\n".join(new_lines[self.stubs :])
         if self.indent:
             body = "\n".join(self.indent + x if x else x for x in body.split("\n"))
-        out = (head + "\n" if self.first_row else "") + body
+        out = (head + "\n" if first else "") + body
         if self.last_row + 1 < len(lines):
             out += tail
         else:
@@ -75,26 +97,322 @@ class Chunk:
 
 
 def parse_chunk(source: str, span: Span, view: SourceView | None = None, whole=False) -> Chunk:
-    """The function around ``span`` (else its top-level statement, else the whole module)."""
+    """The part of the file around ``span`` that the view's chunking allows (see above)."""
     view = view or SourceView(source)
+    chunking = "module" if whole else view.chunking
     trimmed = view.trimmed(span)
+    if chunking in ("inner", "inner-bound"):
+        found = inner_function(view, trimmed, bound_inside=chunking == "inner-bound")
+        if found is not None:
+            try:
+                return _parse(source, view, *found)
+            except Refusal:
+                pass  # the wider chunk says whether the code parses, in its words
+        else:
+            found = _top_level(view, trimmed)
+            if found is not None:
+                return _parse(source, view, *found)
     lines = source.split("\n")
-    found = None if whole else function_rows(view, trimmed)
+    found = None if chunking == "module" else function_rows(view, trimmed)
     if found is not None:
         first, last, indent, function = found
     else:
-        rows = None if whole else top_level_rows(view, trimmed)
-        first, last = rows if rows is not None else (0, len(lines) - 1)
+        rows = None if chunking == "module" else top_level_rows(view, trimmed)
+        # The whole file: its last row is the last line, not the "" after a final newline
+        # (rows are counted as the new module's lines are, for code added after the chunk).
+        whole_rows = (0, len(lines) - 2 if len(lines) > 1 and not lines[-1] else len(lines) - 1)
+        first, last = rows if rows is not None else whole_rows
         indent, function = "", None
-    text = "\n".join(x[len(indent) :] for x in lines[first : last + 1])
+    return _parse(source, view, first, last, [], indent, function)
+
+
+def _parse(source, view, first, last, stubs, indent="", function=None) -> Chunk:
+    lines = view.lines
+    text = "\n".join(stubs + [x[len(indent) :] for x in lines[first : last + 1]])
     if not text.endswith("\n"):
         text += "\n"
+    wrapper, metadata = _analysed(text, _config(view))
+    chunk = Chunk(source, first - len(stubs), last, text, wrapper, indent, function, len(stubs))
+    chunk.positions, chunk.parents, chunk.scopes = metadata
+    return chunk
+
+
+def _top_level(view: SourceView, span: Span):
+    """The top-level statement around the span, with the blank lines and comments above it,
+    under a `pass` standing for the statement before (so that libcst gives them to this
+    statement, as in the whole file, not to the chunk's header)."""
+    rows = top_level_rows(view, span)
+    if rows is None:
+        return None
+    first, last = rows
+    before = [
+        c
+        for c in view.tree.root_node.named_children
+        if c.type != "comment" and c.end_point[0] < first
+    ]
+    start = before[-1].end_point[0] + 1 if before else 0
+    for row in range(start, first):
+        line = view.line(row)
+        if line.strip() and not line.startswith("#"):
+            return None  # an indented comment may belong to the block before: whole file
+    after = view.line(last)[view.pos(tuple(_node_at_row(view, first).end_point)).col :]
+    if after.strip() and not after.strip().startswith("#"):
+        return None  # `x = 1; y = 2` or the like
+    return start, last, (["pass"] if start else []), "", None
+
+
+def _node_at_row(view: SourceView, row: int):
+    for c in view.tree.root_node.named_children:
+        if c.start_point[0] == row and c.type != "comment":
+            return c
+    return view.tree.root_node
+
+
+# -- the innermost function and its stubs ------------------------------------------------
+
+
+def inner_function(view: SourceView, span: Span, bound_inside=False):
+    """(first row, last row, stub lines, [], function) of the innermost function whose body
+    holds the span, or None where only a wider chunk gives the whole file's answer."""
+    node = view.node_at(span)
+    s, e = view.point(span.start), view.point(span.end)
+    func = None
+    for a in ancestors(node):
+        if a.type == "function_definition":
+            body = a.child_by_field_name("body")
+            if body is not None and body.start_point <= s and e <= body.end_point:
+                func = a
+                break
+    if func is None:
+        return None  # module level or a class body: the module's names are the analysis
+    outer = _enclosing(func)
+    if outer is None:
+        return None
+    top = (
+        func.parent
+        if func.parent is not None and func.parent.type == "decorated_definition"
+        else func
+    )
+    first, last = top.start_point[0], top.end_point[0]
+    if view.line(first)[: view.pos(tuple(top.start_point)).col].strip():
+        return None  # shares its first line with something else
+    rest = view.line(last)[view.pos(tuple(top.end_point)).col :].strip()
+    if rest and not rest.startswith("#"):
+        return None
+    if not outer:  # a top-level function: no stubs, no symbol table needed
+        if bound_inside and _free_names_in_span(view, span, func, []) is None:
+            return None
+        return first, last, [], "", func
+    tables = _tables(view, outer, func)
+    if tables is None:
+        return None
+    if bound_inside and _free_names_in_span(view, span, func, tables) is None:
+        return None
+    stubs = []
+    for node_, table in zip(outer, tables[:-1], strict=True):
+        head = view.line(node_.start_point[0])
+        ws = head[: len(head) - len(head.lstrip())]
+        name = view.text(node_.child_by_field_name("name"))
+        if node_.type == "class_definition":
+            stubs.append(f"{ws}class {name}:")
+        else:
+            params = _local_names(table, outer, node_)
+            if params is None:
+                return None
+            stubs.append(f"{ws}def {name}({', '.join(params)}):")
+    return first, last, stubs, "", func
+
+
+def _enclosing(func):
+    """The functions and classes around ``func``, outermost first (None when one is of a
+    kind the stubs do not model: PEP 695 type parameters open a scope of their own)."""
+    chain = []
+    for a in ancestors(func):
+        if a.type in ("function_definition", "class_definition"):
+            if a.child_by_field_name("type_parameters") is not None:
+                return None
+            if a is not func:
+                chain.append(a)
+    return list(reversed(chain))
+
+
+def _tables(view: SourceView, outer, func):
+    """The compiler's symbol tables of the enclosing functions and classes and of ``func``,
+    from the top-level statement around them (None where it does not compile)."""
+    top = outer[0]
+    if top.parent is not None and top.parent.type == "decorated_definition":
+        top = top.parent
+    while top.parent is not None and top.parent.type != "module":
+        top = top.parent  # e.g. a function under `if TYPE_CHECKING:`
+    first, last = top.start_point[0], top.end_point[0]
+    text = "\n".join(view.lines[first : last + 1])
     try:
-        module = cst.parse_module(text)
+        table = symtable.symtable(text + "\n", "<chunk>", "exec")
+    except (SyntaxError, ValueError):
+        return None
+    out = []
+    for node in [*outer, func]:
+        want = "class" if node.type == "class_definition" else "function"
+        name = view.text(node.child_by_field_name("name"))
+        row = node.start_point[0] - first + 1
+        hits = [
+            t
+            for t in table.get_children()
+            if t.get_type() == want and t.get_name() == name and _def_line(t) == row
+        ]
+        if len(hits) != 1:
+            return None
+        table = hits[0]
+        out.append(table)
+    return out
+
+
+def _def_line(table) -> int:
+    return table.get_lineno()
+
+
+def _local_names(table, outer, node) -> list[str] | None:
+    """The names ``node``'s function binds, as its source spells them (the symbol table
+    spells `__x` in a class as `_Class__x`)."""
+    prefixes = []
+    for a in outer:
+        if a is node:
+            break
+        if a.type == "class_definition":
+            cls = (a.child_by_field_name("name").text or b"").decode().lstrip("_")
+            prefixes = [f"_{cls}__"] if cls else []
+    names = []
+    for sym in table.get_symbols():
+        if not sym.is_local():
+            continue
+        name = sym.get_name()
+        for p in prefixes:
+            if name.startswith(p):
+                name = name[len(p) - 2 :]
+        if not name.isidentifier():
+            continue  # the compiler's own names (`.0`) are never read by the code
+        names.append(name)
+    if len(set(names)) != len(names):
+        return None  # a mangled name met its unmangled twin: let the wider chunk decide
+    return sorted(names)
+
+
+def _free_names_in_span(view: SourceView, span: Span, func, tables):
+    """The identifiers in the span, or None when one of them is bound outside ``func``."""
+    names = set()
+    node = view.node_at(span)
+    for n in [node, *walk(node)]:
+        if n.type == "identifier":
+            names.add(view.text(n))
+    if not tables:
+        return names  # a top-level function: what it does not bind is a global in both
+    table = tables[-1]
+    for name in names:
+        try:
+            sym = table.lookup(name)
+        except KeyError:
+            continue
+        if sym.is_free():
+            return None
+    return names
+
+
+# -- parsing, metadata and the file's layout ---------------------------------------------
+
+
+def _config(view: SourceView) -> cst.PartialParserConfig:
+    """The whole file's indentation and newline, so that code the refactoring writes is laid
+    out as it would be with the whole file parsed."""
+    cached = getattr(view, "_chunk_config", None)
+    if cached is None:
+        cached = cst.PartialParserConfig(
+            default_indent=_first_indent(view.source), default_newline=_first_newline(view.source)
+        )
+        view._chunk_config = cached
+    return cached
+
+
+def _first_indent(source: str) -> str:
+    """What libcst takes as the default indent: the first INDENT token's (read lazily, so a
+    file is tokenized only up to its first indented block)."""
+    import io
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.INDENT:
+                return tok.string
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return " " * 4
+
+
+def _first_newline(source: str) -> str:
+    i = source.find("\n")
+    j = source.find("\r")
+    if j != -1 and (i == -1 or j < i):
+        return "\r\n" if source[j : j + 2] == "\r\n" else "\r"
+    return "\n"
+
+
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_SIZE = 4
+_CACHE_MAX_CHARS = 100_000
+_LOCK = threading.Lock()
+
+
+def _analysed(text: str, config: cst.PartialParserConfig):
+    """The parsed chunk with its positions, parents and scopes. The same function asked
+    about again (an editor lists and resolves at several lines of it) reuses them: a
+    refactoring never changes a libcst tree or its metadata, it builds new trees."""
+    key = (text, config.default_indent, config.default_newline)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    try:
+        module = cst.parse_module(text, config=config)
     except cst.ParserSyntaxError as exc:
         raise Refusal(f"the code here does not parse: {exc.message}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    return Chunk(source, first, last, text, wrapper, indent, function).resolve()
+    positions = wrapper.resolve(PositionProvider)
+    found = (wrapper, (positions, parent_map(module), wrapper.resolve(ScopeProvider)))
+    if len(text) <= _CACHE_MAX_CHARS:  # a whole big module would hold hundreds of MB
+        with _LOCK:
+            _CACHE[key] = found
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return found
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent, as libcst's ParentNodeProvider gives it (a test holds them
+    equal), read off the dataclass fields: six times faster than a metadata visitor."""
+    out: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack = [root]
+    node_type = cst.CSTNode
+    while stack:
+        node = stack.pop()
+        names = _FIELDS.get(type(node))
+        if names is None:
+            names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                out[value] = node
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                for child in value:
+                    if isinstance(child, node_type):
+                        out[child] = node
+                        stack.append(child)
+    return out
+
+
+# -- the outermost function ("function" chunking) ----------------------------------------
 
 
 def function_rows(view: SourceView, span: Span):

@@ -23,10 +23,15 @@ def parse(source: str) -> tree_sitter.Tree:
 
 
 class SourceView:
-    """A source text with its tree, converting between character and byte points."""
+    """A source text with its tree, converting between character and byte points.
 
-    def __init__(self, source: str, tree: tree_sitter.Tree | None = None):
+    ``chunking`` says how much of the file the libcst part of a refactoring may parse
+    (refactor/chunk.py); the registration table sets it per refactoring.
+    """
+
+    def __init__(self, source: str, tree: tree_sitter.Tree | None = None, chunking="function"):
         self.source = source
+        self.chunking = chunking
         self._tree = tree
         self._checked = False
         self.shift: dict[int, int] = {}  # row -> spaces the repaired tree has in front of it

@@ -1,0 +1,269 @@
+"""Refactorings on a chunk of the file give exactly the whole file's edit.
+
+codeAction/resolve parses only the innermost function around the selection, under stub
+lines for the functions and classes around it (refactor/chunk.py). For every enabled offer
+at many ranges of generated programs (flat, nested inside a function, and all of them in
+one big file) and of the fixtures, the new text computed on the chunk must equal the one
+computed with the whole module parsed, refusal reasons included; where a program runs,
+the chunked edit keeps its output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import random
+import sys
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from conftest import dedent
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
+from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.refactor.chunk import parent_map, parse_chunk
+from refine_lsp.refactor.tsview import SourceView, parse
+from refine_lsp.text import Span
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench(name: str):
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def nested(program: str) -> str:
+    """The program's code inside a function, its module names becoming that function's
+    locals: every function and class in it is nested, and reads closures."""
+    body = textwrap.indent(program, "    ", lambda line: bool(line.strip()))
+    return f"def outer(limit=3):\n{body}\n\nouter()\n"
+
+
+def outcome(source: str, offer_id: str, span: Span, tree, chunking: str | None) -> str:
+    try:
+        return compute_refactoring(source, span, offer_id, tree, chunking=chunking)
+    except Refusal as exc:
+        return f"refused: {exc}"
+
+
+def check(source: str, count: int, seed: int, runner=None) -> int:
+    """Compare chunked and whole-file edits at ``count`` ranges; the number compared."""
+    fuzz = _bench("refactor_fuzz")
+    tree = parse(source)
+    rnd = random.Random(seed)
+    compared, ran = 0, {}
+    for span in fuzz.spans(source, tree, rnd, count):
+        for offer in list_refactorings(source, span, tree):
+            if offer.disabled_reason is not None:
+                continue
+            chunked = outcome(source, offer.id, span, tree, None)
+            whole = outcome(source, offer.id, span, tree, "module")
+            assert chunked == whole, (offer.id, span, _diff(whole, chunked))
+            compared += 1
+            if runner is not None and not chunked.startswith("refused: "):
+                before = ran.setdefault(source, runner.run(source))
+                assert runner.run(chunked) == before, (offer.id, span)
+    return compared
+
+
+def _diff(a: str, b: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), n=2))
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = _bench("refactor_fuzz").Runner()
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize("seed", [3, 21])
+def test_generated_programs(seed, runner):
+    program = _bench("fuzz_programs").program(seed)
+    assert check(program, 40, seed, runner) >= 20
+
+
+@pytest.mark.parametrize("seed", [5, 22])
+def test_generated_programs_nested_in_a_function(seed, runner):
+    program = nested(_bench("fuzz_programs").program(seed))
+    assert check(program, 40, seed, runner) >= 20
+
+
+def test_big_generated_file():
+    gen = _bench("fuzz_programs")
+    parts = [gen.program(s) if s % 2 else nested(gen.program(s)) for s in range(30, 34)]
+    big = "\n\n".join(parts)
+    assert len(big.splitlines()) > 400
+    assert check(big, 25, 1) >= 10
+
+
+@pytest.mark.parametrize(
+    "path", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "fixtures").rglob("*.py"))
+)
+def test_fixtures(path):
+    source = (ROOT / path).read_text()
+    check(source, 25, len(path))
+
+
+CASES = {
+    # A method reads a local of the function its class is in: passed to the new function.
+    "closure through a class": """
+        def outer():
+            x = 1
+            class C:
+                def m(self):
+                    ⟦print(x)⟧
+            return C
+    """,
+    # `nonlocal` in the function between: the name still lives in an enclosing function.
+    "nonlocal in between": """
+        def a():
+            v = 0
+            def b():
+                nonlocal v
+                def c():
+                    ⟦w = v + 1⟧
+                    return w
+                return c
+            return b
+    """,
+    # A global declared in the enclosing function: the nested read is a global one.
+    "global in the enclosing function": """
+        def a():
+            global g
+            g = 1
+            def b():
+                ⟦y = g * 2⟧
+                return y
+            return b
+    """,
+    # A class-private name inside a method's nested function (the symbol table mangles it).
+    "mangled names": """
+        class K:
+            def m(self):
+                __p = 1
+                def inner():
+                    ⟦q = __p + 1⟧
+                    return q
+                return inner
+    """,
+    # Inline a name bound in the enclosing function: the chunk must hold the binding.
+    "inline from outside": """
+        def a():
+            x = 1
+            def b():
+                return x‸ + 1
+            return b
+    """,
+    "inline inside": """
+        def a():
+            x = 1
+            def b():
+                y = x + 1
+                return y‸
+            return b
+    """,
+    # Extract method: the new method lands after this one, in the real class.
+    "extract method": """
+        class K:
+            def m(self):
+                ⟦self.v = 1⟧
+                return self.v
+
+            def n(self):
+                return 2
+    """,
+    # A trailing comment after the method, indented as its body.
+    "comment after the method": """
+        class K:
+            def m(self):
+                ⟦self.v = 1⟧
+                return self.v
+                # trailing
+
+            def n(self):
+                return 2
+    """,
+    "decorated nested function": """
+        def deco(f):
+            return f
+
+        def a(k):
+            @deco
+            def b(j=k):
+                ⟦z = j + k⟧
+                return z
+            return b
+    """,
+    "tabs": "def a():\n\tv = 1\n\tdef b():\n\t\t⟦w = v⟧\n\t\treturn w\n\treturn b\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cases(name, marks):
+    source, span = marks(CASES[name])
+    tree = parse(source)
+    offers = [o for o in list_refactorings(source, span, tree) if o.disabled_reason is None]
+    assert offers, name
+    for o in offers:
+        chunked = outcome(source, o.id, span, tree, None)
+        whole = outcome(source, o.id, span, tree, "module")
+        assert chunked == whole, (o.id, _diff(whole, chunked))
+
+
+def test_nested_function_chunk_is_the_function_under_stubs(marks):
+    source, span = marks(CASES["closure through a class"])
+    chunk = parse_chunk(source, span, SourceView(source, chunking="inner"))
+    assert chunk.text == dedent(
+        """
+        def outer(C, x):
+            class C:
+                def m(self):
+                    print(x)
+        """
+    )
+    assert chunk.stubs == 2
+
+
+def test_parent_map_is_libcst_s():
+    module = cst.parse_module(_bench("fuzz_programs").program(4))
+    ours = parent_map(module)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+    assert len(ours) == len(theirs)
+    assert all(ours[node] is parent for node, parent in theirs.items())
+
+
+def test_chunk_fields_are_plain():
+    # The chunk keeps the stub count beside the rows: splice and row arithmetic use both.
+    names = {f.name for f in dataclasses.fields(parse_chunk.__globals__["Chunk"])}
+    assert {"first_row", "last_row", "stubs", "text"} <= names
+
+
+def test_a_match_capture_outside_is_passed(marks):
+    # The compiler's symbol table binds `x` in `a`; libcst's scopes do not record case
+    # captures, so with the whole file parsed the new function would read a global `x`.
+    source, span = marks(
+        """
+        def a(v):
+            match v:
+                case [x]:
+                    pass
+            def b():
+                ⟦y = x⟧
+                return y
+            return b
+        """
+    )
+    new = compute_refactoring(source, span, "extract.function")
+    assert "y = compute_y(x)" in new and "def compute_y(x):" in new
+    run = {}
+    exec(compile(new + "print_ = a([5])()\n", "<new>", "exec"), run)
+    assert run["print_"] == 5
