@@ -91,6 +91,12 @@ class Rename:
 
 
 @dataclass
+class Move:
+    # On: the module a definition moves out of keeps `from dest import name` (a re-export).
+    reexport: bool = False
+
+
+@dataclass
 class Acceptance:
     enabled: bool = True
     # Share of would-be-accepted suggestions to keep; sets both stages' thresholds.
@@ -117,6 +123,7 @@ class Settings:
     inline: Inline = field(default_factory=Inline)
     acceptance: Acceptance = field(default_factory=Acceptance)
     rename: Rename = field(default_factory=Rename)
+    move: Move = field(default_factory=Move)
     hints: Hints = field(default_factory=Hints)
 
 

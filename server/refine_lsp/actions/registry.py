@@ -174,6 +174,7 @@ def _config_stamp(path) -> tuple:
 
 
 def default_registry() -> Registry:
+    from .move_provider import MoveToModule
     from .providers import default_providers
 
-    return Registry(default_providers())
+    return Registry([*default_providers(), MoveToModule()])

@@ -36,6 +36,11 @@ VERBS: dict[str, Verb] = {
             "refine_lsp.cli.rename",
         ),
         Verb(
+            "move",
+            "move the top-level definition at FILE:LINE to DEST_MODULE, imports rewritten; prints the diff",
+            "refine_lsp.cli.move",
+        ),
+        Verb(
             "acceptance",
             "evaluate the acceptance model and inspect your events store (acceptance --help)",
             "refine_lsp.acceptance.cli",

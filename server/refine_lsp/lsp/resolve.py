@@ -88,6 +88,10 @@ async def with_edit(ls: RefineServer, action: lsp.CodeAction) -> lsp.CodeAction:
             f"though the version is still {version})"
         )
     snapshot = doc.snapshot()
+    if getattr(s.registry.providers.get(provider), "edits_workspace", False):
+        from .workspace_edit import with_workspace_edit  # a move: several files, maybe a new one
+
+        return await with_workspace_edit(ls, action, snapshot, provider, args)
     try:  # off the event loop: even the diff of a big file is not free
         changes = await asyncio.to_thread(
             s.registry.resolve_edits, provider, snapshot, s.settings, args

@@ -1,0 +1,174 @@
+"""Which workspace modules import which at import time (module level, not inside functions,
+not under ``if TYPE_CHECKING:``), and whether a move adds an import cycle to that graph.
+
+Read with ``ast`` (a few ms for a whole package): the cycle check compares the graph of the
+files as they are with the graph of the files as the move leaves them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from refine_lsp.index.modules import module_name
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_time(body: Iterable[ast.stmt]):
+    """The statements run when the module is imported (class bodies run; functions do not)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            if not _is_type_checking(stmt.test):
+                yield from _import_time(stmt.body)
+            yield from _import_time(stmt.orelse)
+        elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            for part in (stmt.body, stmt.orelse, stmt.finalbody):
+                yield from _import_time(part)
+            for handler in stmt.handlers:
+                yield from _import_time(handler.body)
+        elif isinstance(stmt, (ast.With, ast.ClassDef)):
+            yield from _import_time(stmt.body)
+
+
+def absolute(module: str | None, level: int, importer: str, is_package: bool) -> str | None:
+    """The absolute name ``from <level dots><module> import`` reads from (None: beyond the top)."""
+    if level == 0:
+        return module or None
+    base = importer.split(".") if importer else []
+    if not is_package:
+        base = base[:-1]
+    if level - 1 > len(base):
+        return None
+    base = base[: len(base) - (level - 1)]
+    return ".".join([*base, module] if module else base) or None
+
+
+@lru_cache(maxsize=4096)
+def imports_at_import_time(text: str, module: str, is_package: bool) -> frozenset[str]:
+    """Modules (and ``pkg.name`` candidates for submodules) the text imports at import time."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    out: set[str] = set()
+    for stmt in _import_time(tree.body):
+        if isinstance(stmt, ast.Import):
+            out.update(a.name for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            base = absolute(stmt.module, stmt.level, module, is_package)
+            if base is None:
+                continue
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in stmt.names if a.name != "*")
+    return frozenset(out)
+
+
+def modules_of(files: Iterable[str]) -> dict[str, str]:
+    """module name -> path, for the workspace's files."""
+    out: dict[str, str] = {}
+    for path in files:
+        name, _ = module_name(Path(path))
+        if name:
+            out.setdefault(name, path)
+    return out
+
+
+def import_graph(files: Mapping[str, str]) -> dict[str, set[str]]:
+    """module -> the workspace modules it imports at import time."""
+    known = modules_of(files)
+    graph: dict[str, set[str]] = {}
+    for name, path in known.items():
+        _, is_package = module_name(Path(path))
+        found = imports_at_import_time(files[path], name, is_package)
+        graph[name] = {m for m in found if m in known and m != name}
+    return graph
+
+
+def _components(graph: Mapping[str, set[str]]) -> dict[str, int]:
+    """Strongly connected components (iterative Tarjan): module -> component number."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            advanced = False
+            for w in children:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                    advanced = True
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp[w] = index[v]
+                    if w == v:
+                        break
+    return comp
+
+
+def _path(graph: Mapping[str, set[str]], start: str, members: set[str]) -> list[str]:
+    """A shortest cycle from ``start`` back to itself inside ``members``."""
+    prev: dict[str, str] = {}
+    queue = [start]
+    while queue:
+        v = queue.pop(0)
+        for w in sorted(graph.get(v, ())):
+            if w not in members:
+                continue
+            if w == start:
+                out = [v]
+                while out[-1] != start:
+                    out.append(prev[out[-1]])
+                return [*reversed(out), start]
+            if w not in prev:
+                prev[w] = v
+                queue.append(w)
+    return [start, start]
+
+
+def new_cycle(
+    before: Mapping[str, set[str]], after: Mapping[str, set[str]], touched: Iterable[str]
+) -> list[str] | None:
+    """A cycle among ``after``'s imports through a touched module that ``before`` did not
+    have (modules already in one cycle before may stay in it); None if there is none."""
+    old, new = _components(before), _components(after)
+    for m in touched:
+        if m not in new:
+            continue
+        members = {v for v, c in new.items() if c == new[m]}
+        if len(members) < 2:
+            continue
+        if len({old.get(v, v) for v in members}) > 1 or any(v not in old for v in members):
+            return _path(after, m, members)
+    return None

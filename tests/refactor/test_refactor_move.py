@@ -1,0 +1,414 @@
+"""Move to module: small packages built in tmp_path, the move applied to every file it edits
+(and the one it creates), the program run before and after with the same output; refusals
+with their reasons."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from refine_lsp.actions import Refused
+from refine_lsp.refactor.move import move
+from refine_lsp.refactor.move_targets import destinations, selected
+
+
+def build(root: Path, files: dict[str, str]) -> dict[str, str]:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text).lstrip())
+    return {str(p.resolve()): p.read_text() for p in root.rglob("*.py")}
+
+
+def run(root: Path, script: str = "main.py") -> str:
+    done = subprocess.run(
+        [sys.executable, script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines()) if needle in line)
+
+
+def do_move(root: Path, files, src: str, needle: str, dest: str, last: str | None = None, **kw):
+    path = str((root / src).resolve())
+    first = line_of(files[path], needle)
+    end = line_of(files[path], last) if last else first
+    result = move(files, path, first, end, str((root / dest).resolve()), **kw)
+    for changed, text in result.changes.items():
+        Path(changed).write_text(text)
+    return result
+
+
+SHOP = {
+    "shop/__init__.py": """
+        from .pricing import unit_price
+
+        __all__ = ["unit_price", "bulk_discount"]
+        from .pricing import bulk_discount
+    """,
+    "shop/util.py": """
+        def clamp(x, lo, hi):
+            return max(lo, min(hi, x))
+    """,
+    "shop/pricing.py": '''
+        """Prices."""
+        import math
+        from .util import clamp
+
+        __all__ = ["RATE", "bulk_discount", "unit_price"]
+
+        RATE = 0.1
+
+
+        # the discount, capped
+        def bulk_discount(quantity):
+            return clamp(math.floor(quantity / 10) * RATE, 0, 0.5)
+
+
+        def unit_price(base, quantity):
+            return round(base * (1 - bulk_discount(quantity)), 2)
+    ''',
+    "shop/stats.py": """
+        from shop import pricing
+        from shop.pricing import bulk_discount
+
+
+        def report(q):
+            return pricing.bulk_discount(q), bulk_discount(q)
+
+
+        LEVELS = [report(q) for q in (5, 25)]
+    """,
+    "main.py": """
+        import shop.pricing
+        from shop.pricing import bulk_discount as bd, unit_price
+        from shop import stats, bulk_discount
+
+
+        def later():
+            from shop.pricing import RATE, bulk_discount
+
+            return RATE, bulk_discount(70)
+
+
+        print(shop.pricing.bulk_discount(30), bd(12), unit_price(10.0, 40))
+        print(stats.report(20), stats.LEVELS, bulk_discount(44), later())
+    """,
+}
+
+
+@pytest.mark.parametrize("dest", ["shop/stats.py", "shop/discounts.py", "shop/util.py"])
+def test_move_a_function_and_its_constant_and_the_program_runs_the_same(tmp_path, dest):
+    files = build(tmp_path, SHOP)
+    before = run(tmp_path)
+    result = do_move(tmp_path, files, "shop/pricing.py", "RATE = 0.1", dest, last="return clamp")
+    assert result.names == ["RATE", "bulk_discount"]
+    assert run(tmp_path) == before
+    moved = (tmp_path / dest).read_text()
+    assert "# the discount, capped\ndef bulk_discount(quantity):" in moved
+    pricing = (tmp_path / "shop/pricing.py").read_text()
+    assert "def bulk_discount" not in pricing and "RATE = 0.1" not in pricing
+    assert f"from shop.{Path(dest).stem} import bulk_discount\n" in pricing
+    assert '__all__ = ["unit_price"]' in pricing
+    init = (tmp_path / "shop/__init__.py").read_text()
+    assert f"from .{Path(dest).stem} import bulk_discount" in init
+    if dest == "shop/discounts.py":
+        assert result.created == [str((tmp_path / dest).resolve())]
+        assert moved.startswith("import math\nfrom .util import clamp\n\n\nRATE = 0.1\n")
+    if dest == "shop/stats.py":  # its own imports of the moved name go; it is defined there
+        assert "from shop.pricing import bulk_discount" not in moved
+        assert "from shop import pricing" not in moved
+        assert "return bulk_discount(q), bulk_discount(q)" in moved
+        # used at import time (LEVELS): defined before that code
+        assert moved.index("def bulk_discount") < moved.index("LEVELS =")
+    if dest == "shop/util.py":  # clamp is util's own: no import of it
+        assert "import clamp" not in moved
+
+
+def test_the_import_forms_are_rewritten(tmp_path):
+    files = build(tmp_path, SHOP)
+    do_move(tmp_path, files, "shop/pricing.py", "RATE = 0.1", "shop/discounts.py", "return clamp")
+    main = (tmp_path / "main.py").read_text()
+    assert main.splitlines()[:4] == [
+        "import shop.pricing",
+        "import shop.discounts",
+        "from shop.pricing import unit_price",
+        "from shop.discounts import bulk_discount as bd",
+    ]
+    assert "print(shop.discounts.bulk_discount(30), bd(12)" in main
+    assert "    from shop.discounts import RATE, bulk_discount\n" in main
+    stats = (tmp_path / "shop/stats.py").read_text()
+    assert stats.startswith(
+        "from shop import pricing\nfrom shop import discounts\n"
+        "from shop.discounts import bulk_discount\n"
+    )
+    assert "return discounts.bulk_discount(q), bulk_discount(q)" in stats
+
+
+def test_a_class_moves_with_the_names_it_uses_from_the_source(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": """
+                from dataclasses import dataclass
+
+                TAX = 0.2
+
+
+                def taxed(x):
+                    return x * (1 + TAX)
+
+
+                @dataclass
+                class Item:
+                    name: str
+                    price: float
+
+                    def total(self) -> float:
+                        return taxed(self.price)
+            """,
+            "app/shop.py": """
+                from app.models import Item
+
+                CART = [Item("a", 1.0), Item("b", 2.5)]
+            """,
+            "main.py": """
+                from app import models
+                from app.shop import CART
+
+                print(sum(i.total() for i in CART), models.Item("c", 3).total())
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "app/models.py", "class Item", "app/items.py")
+    assert run(tmp_path) == before
+    items = (tmp_path / "app/items.py").read_text()
+    assert items.startswith("from dataclasses import dataclass\nfrom app.models import taxed\n")
+    assert "@dataclass\nclass Item:" in items
+    assert "from app.items import Item" in (tmp_path / "app/shop.py").read_text()
+    assert "models.Item" not in (tmp_path / "main.py").read_text()
+
+
+def test_reexport_keeps_the_name_in_the_old_module(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/a.py": """
+                def f():
+                    return 1
+            """,
+            "lib/b.py": "",
+            "main.py": """
+                from lib.a import f
+
+                print(f())
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "lib/a.py", "def f", "lib/b.py", reexport=True)
+    assert (tmp_path / "lib/a.py").read_text() == "from lib.b import f\n"
+    assert (tmp_path / "main.py").read_text().startswith("from lib.b import f\n")
+    assert run(tmp_path) == before
+
+
+def test_the_packages_own_tests_pass_after_the_move(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "calc/__init__.py": "",
+            "calc/ops.py": """
+                import operator
+
+
+                def add(a, b):
+                    return operator.add(a, b)
+
+
+                def twice(a):
+                    return add(a, a)
+            """,
+            "calc/more.py": """
+                def neg(a):
+                    return -a
+            """,
+            "tests/test_ops.py": """
+                from calc import ops
+                from calc.ops import add, twice
+
+
+                def test_add():
+                    assert add(2, 3) == 5 == ops.add(2, 3)
+
+
+                def test_twice():
+                    assert twice(4) == 8
+            """,
+        },
+    )
+    do_move(tmp_path, files, "calc/ops.py", "def add", "calc/more.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+    assert "import operator\n" in (tmp_path / "calc/more.py").read_text()
+
+
+REFUSALS = [
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "X = 1\n\ndef f():\n    return X\n\ndef g():\n    return f()\n",
+            "m/b.py": "",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "import cycle at import time: m.b -> m.a -> m.b",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "_n = 0\n\ndef bump():\n    global _n\n    _n += 1\n",
+            "m/b.py": "",
+        },
+        "m/a.py",
+        "def bump",
+        "m/b.py",
+        "declares `global _n`",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "def f():\n    return 2\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "b.py already defines `f` (line 1)",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "",
+            "main.py": "from m.a import *\nprint(f())\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "main.py:1 imports * from m.a",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "",
+            "main.py": "import m.a\nm.a.f = print\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "main.py:2 assigns m.a.f",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "",
+            "main.py": "from m import a\nprint(getattr(a, 'f')())\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "reaches `f` of m.a through a string",
+    ),
+    (
+        {"m/__init__.py": "", "m/a.py": "def where():\n    return __file__\n", "m/b.py": ""},
+        "m/a.py",
+        "def where",
+        "m/b.py",
+        "reads `__file__`",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "import os\n\ndef f():\n    return os.sep\n",
+            "m/b.py": "os = None\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "`os` means something else in b.py (line 1)",
+    ),
+    (
+        {"m/__init__.py": "", "m/a.py": "def f():\n    return 1\n\nf = 2\n", "m/b.py": ""},
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "`f` is also bound at a.py:4",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "",
+            "t.py": "patch('m.a.f')\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "t.py names `m.a.f` in a string",
+    ),
+    (
+        {"m/__init__.py": "", "m/a.py": "if True:\n    def f():\n        return 1\n", "m/b.py": ""},
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "not a top-level function, class or constant",
+    ),
+]
+
+
+@pytest.mark.parametrize("files,src,needle,dest,reason", REFUSALS, ids=lambda v: None)
+def test_refused_with_the_reason(tmp_path, files, src, needle, dest, reason):
+    texts = build(tmp_path, files)
+    before = {p: Path(p).read_text() for p in texts}
+    with pytest.raises(Refused) as exc:
+        do_move(tmp_path, texts, src, needle, dest)
+    assert reason in str(exc.value)
+    assert {p: Path(p).read_text() for p in texts} == before
+
+
+def test_listing_selects_definitions_by_their_header(tmp_path):
+    text = "X = 1\n\n\n@dec\ndef f():\n    return X\n\n\nclass C:\n    pass\n"
+    assert selected(text, 0, 0) == ["X"]
+    assert selected(text, 3, 3) == ["f"]
+    assert selected(text, 4, 4) == ["f"]
+    assert selected(text, 5, 5) == []  # inside the body: nothing, the menu stays short
+    assert selected(text, 0, 9) == ["X", "f", "C"]
+
+
+def test_destinations_beside_the_source_the_most_using_one_and_a_new_module(tmp_path):
+    build(tmp_path, SHOP)
+    found = destinations(tmp_path / "shop/pricing.py", ["bulk_discount"])
+    assert [(Path(d.path).name, d.why) for d in found] == [
+        ("stats.py", "uses it most"),
+        ("util.py", "beside it"),
+        ("bulk_discount.py", "new module"),
+    ]
+    assert found[-1].module == "shop.bulk_discount" and found[-1].new
