@@ -91,6 +91,16 @@ class Rename:
 
 
 @dataclass
+class Index:
+    # The workspace index (rename's candidate files): built in the background after
+    # initialize, kept current from the editor and the file watcher. Off: rename reads the
+    # workspace's files on each request.
+    enabled: bool = True
+    # Files over this size are not indexed (each is listed with the reason in the log).
+    max_file_kb: int = 1024
+
+
+@dataclass
 class Move:
     # On: the module a definition moves out of keeps `from dest import name` (a re-export).
     reexport: bool = False
@@ -124,6 +134,7 @@ class Settings:
     acceptance: Acceptance = field(default_factory=Acceptance)
     rename: Rename = field(default_factory=Rename)
     move: Move = field(default_factory=Move)
+    index: Index = field(default_factory=Index)
     hints: Hints = field(default_factory=Hints)
 
 
@@ -158,6 +169,7 @@ _RANGES = {
     "acceptance.rejected_cost_s": (0.0, 3600.0),
     "diagnostics.debounce_ms": (0, 10_000),
     "inline.debounce_ms": (0, 10_000),
+    "index.max_file_kb": (1, 1024 * 1024),
 }
 
 

@@ -24,8 +24,17 @@ log = logging.getLogger(__name__)
 
 
 class LongWork:
-    def __init__(self, ls: RefineServer, title: str, token: lsp.ProgressToken | None = None):
+    def __init__(
+        self,
+        ls: RefineServer,
+        title: str,
+        token: lsp.ProgressToken | None = None,
+        link_request: bool = True,
+    ):
+        """``link_request=False`` for work started by the server itself (not inside a
+        request), which no $/cancelRequest can be meant for."""
         self.ls = ls
+        self.link_request = link_request
         self.title = title
         self.token = token
         self.cancel = threading.Event()
@@ -35,7 +44,8 @@ class LongWork:
         self._request_id = None
 
     async def __aenter__(self) -> LongWork:
-        self._link_request()
+        if self.link_request:
+            self._link_request()
         if self.token is None:
             params = EXECUTE_PARAMS.get()
             self.token = params.work_done_token if params is not None else None

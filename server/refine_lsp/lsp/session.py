@@ -17,6 +17,7 @@ from refine_lsp.text.document import DocumentSnapshot, DocumentStore, uri_to_pat
 
 if TYPE_CHECKING:
     from refine_lsp.acceptance.suggestions import Suggestions
+    from refine_lsp.index.store import WorkspaceIndex
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -39,6 +40,7 @@ class ClientFeatures:
     disabled_actions: bool = False
     work_done_progress: bool = False
     configuration: bool = False
+    watched_files_dynamic: bool = False
 
     @classmethod
     def of(cls, caps: lsp.ClientCapabilities | None) -> ClientFeatures:
@@ -54,6 +56,9 @@ class ClientFeatures:
             disabled_actions=bool(_get(caps, "text_document", "code_action", "disabled_support")),
             work_done_progress=bool(_get(caps, "window", "work_done_progress")),
             configuration=bool(_get(caps, "workspace", "configuration")),
+            watched_files_dynamic=bool(
+                _get(caps, "workspace", "did_change_watched_files", "dynamic_registration")
+            ),
         )
 
 
@@ -92,6 +97,8 @@ class Session:
         self.reported: dict = {}  # what $/refineLsp/status last said
         self.work: list[str] = []  # titles of the long actions running now
         self._suggestions: Suggestions | None = None
+        self.index: WorkspaceIndex | None = None  # built in the background (lsp/indexing.py)
+        self.index_task: asyncio.Task | None = None
 
     def initialize(self, params: lsp.InitializeParams) -> None:
         self.client = ClientFeatures.of(params.capabilities)

@@ -6,6 +6,7 @@ import logging
 
 from lsprotocol import types as lsp
 
+from .. import indexing
 from ..client_config import SECTION, refresh_configuration, warm_model, warm_refactorings
 from ..scheduler import review_all_open
 from ..server import RefineServer
@@ -25,6 +26,8 @@ async def initialized(ls: RefineServer, params: lsp.InitializedParams) -> None:
     ls.status(model=ls.session.settings.model.solver, hiddenHints=0, modelError=None, work=[])
     warm_model(ls)
     warm_refactorings()
+    if indexing.start(ls) is not None:
+        await indexing.watch_files(ls)
 
 
 def shutdown(ls: RefineServer, *args) -> None:
@@ -32,6 +35,9 @@ def shutdown(ls: RefineServer, *args) -> None:
     no sandbox starts anything more (a loop still running in a thread cannot start one)."""
     from refine_lsp.verify.containment import kill_all_sandboxes
 
+    task = ls.session.index_task
+    if task is not None and not task.done():
+        task.cancel()
     survivors = kill_all_sandboxes(refuse_new=True)
     if survivors:
         log.warning("%d processes started by user tests survived the kill at shutdown", survivors)

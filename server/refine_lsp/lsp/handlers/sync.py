@@ -9,6 +9,7 @@ from lsprotocol import types as lsp
 
 from refine_lsp.text.document import MAX_PARSE_BYTES
 
+from .. import indexing
 from ..scheduler import forget, schedule_review
 from ..server import RefineServer
 
@@ -20,6 +21,7 @@ PARSE_HISTORY = 2000
 def did_open(ls: RefineServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     doc = ls.session.documents.open(item.uri, item.text, item.version)
+    indexing.touched(ls, item.uri)
     if not doc.parsed:
         ls.notify(
             f"{item.uri} is larger than {MAX_PARSE_BYTES // 2**20} MB: "
@@ -66,6 +68,7 @@ def did_change(ls: RefineServer, params: lsp.DidChangeTextDocumentParams) -> Non
         del s.parse_ms[: len(s.parse_ms) - PARSE_HISTORY]
     if params.text_document.version is not None:
         doc.version = params.text_document.version
+    indexing.touched(ls, uri)
     if doc.parsed:
         schedule_review(ls, uri)
 
@@ -73,4 +76,5 @@ def did_change(ls: RefineServer, params: lsp.DidChangeTextDocumentParams) -> Non
 def did_close(ls: RefineServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.session.documents.close(uri)
+    indexing.touched(ls, uri)  # the disk's text is the truth again
     forget(ls, uri)
