@@ -366,6 +366,16 @@ KEEPS = {
         "extract.function",
         'def m_step(k):\n    print("m", k)\n\n\nclass K:',
     ),
+    "walrus_in_a_comprehension_binds_in_the_function": (  # libcst binds it in the comprehension
+        """
+        def f(items):
+            print([(y := q * 2) for q in items])
+            ⟦print(y + 1)⟧
+        f([1, 2])
+        """,
+        "extract.function",
+        "f_step(y)",
+    ),
 }
 
 
@@ -623,6 +633,50 @@ REFUSES = {
         """,
         "extract.function",
         "`t` may be unassigned where the expression is evaluated: it cannot be passed",
+    ),
+    "walrus_in_a_comprehension_shadows_the_enclosing_function": (  # fuzz seed 20
+        """
+        def f0(items):
+            y = 0
+            def nested(q):
+                if [(y := q) for q in items]:
+                    pass
+                ⟦a = (1 if 5 else (y == a))⟧
+            nested(1)
+        f0([])
+        """,
+        "extract.function",
+        ef.PARAM_UNBOUND.format("y"),
+    ),
+    "expression_reads_a_name_a_comprehension_walrus_may_bind": (
+        """
+        def f0(items):
+            if [(y := q) for q in items]:
+                pass
+            return ⟦h(1) + y⟧
+        """,
+        "extract.function",
+        "`y` may be unassigned where the expression is evaluated: it cannot be passed",
+    ),
+    "inline_a_name_a_comprehension_walrus_rebinds": (
+        """
+        def f0(items):
+            y = 1
+            print([(y := q) for q in items])
+            print(y‸)
+        """,
+        "inline.variable",
+        iv.MULTIPLE.format("y"),
+    ),
+    "inline_past_a_comprehension_walrus_rebinding_what_it_reads": (
+        """
+        def f0(items, a):
+            v = a + 1
+            print([(a := q) for q in items])
+            print(v‸)
+        """,
+        "inline.variable",
+        "`a` is reassigned before `v` is used",
     ),
 }
 

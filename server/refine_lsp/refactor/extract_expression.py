@@ -24,7 +24,7 @@ from .flow import Graph
 from .model import Refusal
 from .selection_flow import param_names
 from .tsview import SourceView, top_level_rows
-from .usage import block_statements, pattern_names
+from .usage import block_statements, comprehension_walrus, pattern_names
 
 YIELDS = "The expression contains `{}`: the new function would change where it suspends"
 WALRUS = "The expression assigns a name with `:=`"
@@ -144,6 +144,7 @@ def _params(chunk, expr, scope, events) -> dict[str, object]:
     """Names read that some scope between the expression and the module binds: name -> scope."""
     captures, _ = pattern_names(chunk)
     deleted = _deleted_names(chunk)  # `del x` makes x local too (libcst records no assignment)
+    walrus = comprehension_walrus(chunk)
     bound: dict[str, object] = {}
     s = scope
     while s is not None and not isinstance(s, GlobalScope):
@@ -151,6 +152,7 @@ def _params(chunk, expr, scope, events) -> dict[str, object]:
             here = {a.name for a in s.assignments}
             here |= {c.value for c in captures if chunk.scopes.get(c) is s}
             here |= {d.value for d in deleted if chunk.scopes.get(d) is s}
+            here |= {w.value for w, target in walrus if target is s}
             for n in here:
                 bound.setdefault(n, s)
         s = s.parent

@@ -12,7 +12,7 @@ from .extract_variable import _mutated_base, _walk
 from .model import Offer, Refusal, offer
 from .precedence import wrap
 from .tsview import SourceView, ancestors, enclosing_function, walk
-from .usage import names_in, pattern_names, usage_of
+from .usage import comprehension_walrus, names_in, pattern_names, usage_of
 
 NOT_NAME = "Put the cursor on a variable name"
 NOT_LOCAL = "Only local variables of a function can be inlined"
@@ -127,7 +127,8 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     if not isinstance(scope, FunctionScope):
         raise Refusal(NOT_LOCAL)
     assignments = [a for a in scope.assignments if a.name == n]
-    if len(assignments) != 1:
+    walrus = [w for w, t in comprehension_walrus(chunk) if t is scope and w.value == n]
+    if len(assignments) != 1 or walrus:
         raise Refusal(MULTIPLE.format(n))
     a = assignments[0]
     captures, _ = pattern_names(chunk)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import FunctionScope, GlobalScope, Scope
+from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from .chunk import Chunk
 
@@ -58,6 +58,31 @@ def pattern_names(chunk: Chunk) -> tuple[list[cst.Name], set[int]]:
     return captures, {id(n) for n in captures + keys}
 
 
+def comprehension_walrus(chunk: Chunk) -> list[tuple[cst.Name, Scope]]:
+    """Names a `:=` inside a comprehension binds, each with the scope it binds in: the nearest
+    enclosing function or module (PEP 572); libcst records them in the comprehension."""
+    found: list[tuple[cst.Name, Scope]] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            s = chunk.scopes.get(node.target)
+            if isinstance(node.target, cst.Name) and isinstance(s, ComprehensionScope):
+                while isinstance(s, ComprehensionScope):
+                    s = s.parent
+                found.append((node.target, s))
+
+    chunk.module.visit(Visitor())
+    return found
+
+
+def _within(inner: Scope | None, outer: Scope) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = None if isinstance(inner, GlobalScope) else inner.parent
+    return False
+
+
 def usage_of(chunk: Chunk, scope: Scope) -> Usage:
     use = Usage(scope)
     outers = outer_function_scopes(scope) if isinstance(scope, FunctionScope) else []
@@ -69,6 +94,11 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
     for name in captures:
         if chunk.scopes.get(name) is scope:
             use.binds[name.value].append(chunk.start(name))
+    walrus_here = set()
+    for name, target in comprehension_walrus(chunk):
+        if target is scope:
+            use.binds[name.value].append(_bound_at(chunk, name))
+            walrus_here.add(name.value)
     seen = set()
     for s in {sc for sc in chunk.scopes.values() if sc is not None}:
         for acc in s.accesses:
@@ -80,6 +110,8 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
             name = acc.node.value
             scopes = {r.scope for r in acc.referents}
             pos = chunk.start(acc.node)
+            if name in walrus_here and _within(s, scope):
+                scopes = {scope}  # libcst resolved it past the comprehension's `:=`
             if scope in scopes:
                 use.reads[name].append(pos)
                 if s is not scope:
