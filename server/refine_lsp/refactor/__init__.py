@@ -99,7 +99,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Extract variable (all occurrences)",
             None,  # listed by extract.variable when there are several occurrences
             functools.partial(extract_variable.compute, all_occurrences=True),
-            "inner",
+            "inner-module",
         ),
         Refactoring(
             "inline.variable",

@@ -12,6 +12,8 @@ per refactoring in the registration table:
   byte, and an edit that would touch a stub line raises ``ChunkTooNarrow``.
 - ``"inner-bound"``: the same, but only when no name in the span is bound outside that
   function (inline variable needs the binding and all its uses in the chunk).
+- ``"inner-module"``: the same in a function, the whole file outside one (extract variable
+  of all occurrences at module level looks for them in the whole module).
 - ``"function"``: the outermost function (dedented), else the top-level statement.
 - ``"module"``: the whole file (what the others must agree with; the tests compare).
 
@@ -35,7 +37,7 @@ from ..text import Pos, Span
 from .model import Refusal
 from .tsview import SourceView, ancestors, top_level_rows, walk
 
-CHUNKINGS = ("inner", "inner-bound", "function", "module")
+CHUNKINGS = ("inner", "inner-bound", "inner-module", "function", "module")
 
 
 class ChunkTooNarrow(Exception):
@@ -101,13 +103,15 @@ def parse_chunk(source: str, span: Span, view: SourceView | None = None, whole=F
     view = view or SourceView(source)
     chunking = "module" if whole else view.chunking
     trimmed = view.trimmed(span)
-    if chunking in ("inner", "inner-bound"):
+    if chunking in ("inner", "inner-bound", "inner-module"):
         found = inner_function(view, trimmed, bound_inside=chunking == "inner-bound")
         if found is not None:
             try:
                 return _parse(source, view, *found)
             except Refusal:
                 pass  # the wider chunk says whether the code parses, in its words
+        elif chunking == "inner-module":
+            chunking = "module"  # module-level code: what it looks for is in all of it
         else:
             found = _top_level(view, trimmed)
             if found is not None:
@@ -388,28 +392,43 @@ def _analysed(text: str, config: cst.PartialParserConfig):
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    out = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(x for x in value if isinstance(x, cst.CSTNode))
+    return out
+
+
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     """Each node's parent, as libcst's ParentNodeProvider gives it (a test holds them
     equal), read off the dataclass fields: six times faster than a metadata visitor."""
     out: dict[cst.CSTNode, cst.CSTNode] = {}
     stack = [root]
-    node_type = cst.CSTNode
     while stack:
         node = stack.pop()
-        names = _FIELDS.get(type(node))
-        if names is None:
-            names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-        for name in names:
-            value = getattr(node, name)
-            if isinstance(value, node_type):
-                out[value] = node
-                stack.append(value)
-            elif isinstance(value, (tuple, list)):
-                for child in value:
-                    if isinstance(child, node_type):
-                        out[child] = node
-                        stack.append(child)
+        for child in _children(node):
+            out[child] = node
+            stack.append(child)
     return out
+
+
+def descendants(root: cst.CSTNode, skip=None):
+    """``root`` and the nodes under it, parents before children (the order a CSTVisitor
+    meets the nodes it collects, up to siblings of one field); the children of a node for
+    which ``skip(node)`` is true are not entered. Several times faster than a visitor."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if skip is None or not skip(node):
+            stack.extend(reversed(_children(node)))
 
 
 # -- the outermost function ("function" chunking) ----------------------------------------
