@@ -12,6 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from . import selection_flow
+from .chunk import descendants
 from .model import Refusal
 from .usage import block_statements
 
@@ -100,36 +101,17 @@ def declared_globals(func, kind=cst.Global) -> set[str]:
     found: set[str] = set()
     if func is None:
         return found
-
-    class Visitor(cst.CSTVisitor):
-        def visit_FunctionDef(self, node) -> bool:
-            return node is func
-
-        def visit_ClassDef(self, node) -> bool:
-            return False
-
-        def visit_Lambda(self, node) -> bool:
-            return False
-
-        def visit_Global(self, node: cst.Global) -> None:
-            if kind is cst.Global:
-                found.update(n.name.value for n in node.names)
-
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            if kind is cst.Nonlocal:
-                found.update(n.name.value for n in node.names)
-
-    func.visit(Visitor())
+    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    for node in descendants(func, lambda n: n is not func and isinstance(n, nested)):
+        if isinstance(node, kind):
+            found.update(n.name.value for n in node.names)
     return found
 
 
 def nonlocal_names(func) -> set[str]:
     """Names that functions nested in ``func`` (or ``func`` itself) declare `nonlocal`."""
     found: set[str] = set()
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+    for node in descendants(func.body):
+        if isinstance(node, cst.Nonlocal):
             found.update(n.name.value for n in node.names)
-
-    func.body.visit(Visitor())
     return found

@@ -13,7 +13,7 @@ import libcst as cst
 import tree_sitter
 
 from ..text import Span
-from .chunk import Chunk
+from .chunk import Chunk, descendants
 from .model import Refusal
 from .tsview import STATEMENT_CONTAINERS, SourceView, ancestors
 
@@ -58,12 +58,9 @@ def ts_statements(view: SourceView, span: Span) -> tuple[tree_sitter.Node, list]
 def _bodies(module: cst.Module):
     """Every statement sequence: (owner node, its statements)."""
     found = [(module, module.body)]
-
-    class Visitor(cst.CSTVisitor):
-        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+    for node in descendants(module):
+        if isinstance(node, cst.IndentedBlock):
             found.append((node, node.body))
-
-    module.visit(Visitor())
     return found
 
 
@@ -90,15 +87,10 @@ def cst_statements(chunk: Chunk, span: Span) -> tuple[cst.CSTNode, int, int]:
 
 
 def _in_suite(chunk: Chunk, s) -> bool:
-    hit = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_SimpleStatementSuite(self, node) -> None:
-            if chunk.start(node) <= s <= chunk.end(node):
-                hit.append(node)
-
-    chunk.module.visit(Visitor())
-    return bool(hit)
+    return any(
+        isinstance(node, cst.SimpleStatementSuite) and chunk.start(node) <= s <= chunk.end(node)
+        for node in descendants(chunk.module)
+    )
 
 
 def text_between(chunk: Chunk, a, b) -> str:

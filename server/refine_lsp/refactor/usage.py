@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
 
-from .chunk import Chunk
+from .chunk import Chunk, descendants
 
 
 @dataclass
@@ -37,24 +37,15 @@ def pattern_names(chunk: Chunk) -> tuple[list[cst.Name], set[int]]:
     every name in a pattern that is not a read (captures and `Class(key=...)` keys)."""
     captures: list[cst.Name] = []
     keys: list[cst.Name] = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_MatchAs(self, node: cst.MatchAs) -> None:
+    for node in descendants(chunk.module):
+        if isinstance(node, (cst.MatchAs, cst.MatchStar)):
             if node.name is not None:
                 captures.append(node.name)
-
-        def visit_MatchStar(self, node: cst.MatchStar) -> None:
-            if node.name is not None:
-                captures.append(node.name)
-
-        def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        elif isinstance(node, cst.MatchMapping):
             if node.rest is not None:
                 captures.append(node.rest)
-
-        def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> None:
+        elif isinstance(node, cst.MatchKeywordElement):
             keys.append(node.key)
-
-    chunk.module.visit(Visitor())
     return captures, {id(n) for n in captures + keys}
 
 
@@ -144,21 +135,13 @@ def _bound_at(chunk: Chunk, node: cst.CSTNode) -> tuple[int, int]:
 def _aug_and_declared(chunk: Chunk, scope: Scope):
     """AugAssign targets (libcst records them as binds only) and global/nonlocal names."""
     out = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    for node in descendants(chunk.module):
+        if isinstance(node, cst.AugAssign):
             if isinstance(node.target, cst.Name) and chunk.scopes.get(node) is scope:
                 out.append((node.target.value, node.target))
-
-        def visit_Global(self, node: cst.Global) -> None:
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
             if chunk.scopes.get(node) is scope:
                 out.extend((n.name.value, None) for n in node.names)
-
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            if chunk.scopes.get(node) is scope:
-                out.extend((n.name.value, None) for n in node.names)
-
-    chunk.module.visit(Visitor())
     return out
 
 
