@@ -80,6 +80,7 @@ def test_a_file_that_stops_parsing_keeps_its_last_good_definitions(ws):
     broken = {key(core): "def area(r:\n    return math.pi *\nnew_word = 1\n"}
     index.mark_dirty(core)
     assert key(core) in index.files_with_word("new_word", broken)  # words follow the text
+    assert index.definers_of("Shape") == [key(core)]  # definitions from the last good parse
     assert index.entries[key(core)].parses is False
     assert index.definers_of("Shape") == [key(core)]  # definitions from the last good parse
     assert index.importers_of("math") == [key(core)]

@@ -29,14 +29,20 @@ from refine_lsp.text.files import python_files, read_source
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass(frozen=True)
+Outline = tuple[tuple[str, ...], tuple[str, ...]]  # (top-level definitions, imports)
+
+
+@dataclass
 class Entry:
     words: frozenset[str]
-    defines: tuple[str, ...] = ()
-    imports: tuple[str, ...] = ()
-    parses: bool = True
     text: str = ""
     stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the disk text; None: editor's
+    # Parsed on the first question about definitions or imports, not while building: the
+    # build only reads and splits words. ``last_good`` is the outline of an earlier version
+    # that parsed, kept for when this one does not.
+    outline: Outline | None = None
+    last_good: Outline | None = None
+    parses: bool | None = None  # None: not parsed yet
 
 
 @dataclass
@@ -157,21 +163,16 @@ class WorkspaceIndex:
                 self.skipped[key] = f"larger than {self.max_bytes // 1024} KB"
             return
         words = frozenset(WORD.findall(text))
-        data = text.encode("utf-8", "surrogatepass")
-        with self._lock:
-            if self._parser is None:
-                self._parser = new_parser()
-            tree = self._parser.parse(data)
-        parses = not tree.root_node.has_error
         with self._lock:
             old = self.entries.get(key)
-            if parses or old is None:
-                defines, imports = _top_level(tree, data)
-            else:  # keep the last good definitions and imports
-                defines, imports = old.defines, old.imports
+            if old is not None and old.parses is None and old.text != text:
+                self.outline(key)  # the version being replaced may be the last that parsed
+            last_good = old.last_good if old is not None else None
+            if old is not None and old.parses:
+                last_good = old.outline
             self._drop(key)
             self.skipped.pop(key, None)
-            self.entries[key] = Entry(words, defines, imports, parses, text, stamp)
+            self.entries[key] = Entry(words, text, stamp, last_good=last_good)
             for word in words:
                 self._by_word.setdefault(word, set()).add(key)
 
@@ -287,11 +288,30 @@ class WorkspaceIndex:
                 texts[key] = text
         return texts, skipped
 
+    def outline(self, key: str) -> Outline:
+        """(definitions, imports) of one indexed file: parsed now if not yet; for a file that
+        does not parse, those of its last version that did (empty if none did)."""
+        with self._lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return (), ()
+            if entry.outline is None:
+                if self._parser is None:
+                    self._parser = new_parser()
+                data = entry.text.encode("utf-8", "surrogatepass")
+                tree = self._parser.parse(data)
+                entry.parses = not tree.root_node.has_error
+                if entry.parses or entry.last_good is None:
+                    entry.outline = _top_level(tree, data)
+                else:
+                    entry.outline = entry.last_good
+            return entry.outline
+
     def definers_of(self, name: str, open_texts: Mapping[str, str] = {}) -> list[str]:
         """Files that define ``name`` at top level (the last good parse of each)."""
         self.refresh_dirty(open_texts)
         with self._lock:
-            return sorted(k for k, e in self.entries.items() if name in e.defines)
+            return sorted(k for k in list(self.entries) if name in self.outline(k)[0])
 
     def importers_of(self, module: str, open_texts: Mapping[str, str] = {}) -> list[str]:
         """Files that import ``module`` or something under it (absolute imports only)."""
@@ -299,6 +319,6 @@ class WorkspaceIndex:
         with self._lock:
             return sorted(
                 k
-                for k, e in self.entries.items()
-                if any(m == module or m.startswith(module + ".") for m in e.imports)
+                for k in list(self.entries)
+                if any(m == module or m.startswith(module + ".") for m in self.outline(k)[1])
             )
