@@ -678,6 +678,29 @@ REFUSES = {
         "inline.variable",
         "`a` is reassigned before `v` is used",
     ),
+    "module_selection_assigns_a_global_a_function_it_calls_reads": (  # fuzz seed 20
+        """
+        def get(q=1):
+            return q + z
+        ⟦z = 2
+        print(get())⟧
+        """,
+        "extract.function",
+        ef.SHARED_GLOBAL.format("z"),
+    ),
+    "module_selection_assigns_a_global_a_function_it_calls_changes": (
+        """
+        COUNT = 0
+        def bump(q):
+            global COUNT
+            COUNT += q
+        ⟦COUNT = 5
+        bump(1)
+        print(COUNT)⟧
+        """,
+        "extract.function",
+        ef.SHARED_GLOBAL.format("COUNT"),
+    ),
 }
 
 

@@ -28,6 +28,10 @@ CLOSURE_CELL = (
     "it would see its own copy"
 )
 REBOUND = "`{}` may be rebound by a nested function (`nonlocal`) while the selection runs"
+SHARED_GLOBAL = (
+    "`{}` is a global that a function uses: a call the selection makes would see it "
+    "before the new function returns it"
+)
 RAISE_LOSES = (
     "`{}` is assigned in the selection and read where an exception from it is caught: "
     "the assignment would be lost when it raises"
@@ -76,6 +80,10 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
                 raise Refusal(BECOMES_GLOBAL.format(n))
     for n in sorted(fl.deletes & fl.live_after):
         raise Refusal(DELETED.format(n))
+    if module_level and fl.effects:
+        shared = (set(use.nested_reads) | global_everywhere(chunk)) & fl.may_def & local
+        if shared:
+            raise Refusal(SHARED_GLOBAL.format(sorted(shared)[0]))
     lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
     if fl.catches_outside and lost:
         raise Refusal(RAISE_LOSES.format(sorted(lost)[0]))
@@ -105,6 +113,18 @@ def declared_globals(func, kind=cst.Global) -> set[str]:
     for node in descendants(func, lambda n: n is not func and isinstance(n, nested)):
         if isinstance(node, kind):
             found.update(n.name.value for n in node.names)
+    return found
+
+
+def global_everywhere(chunk) -> set[str]:
+    """Names some function of the chunk declares `global` (it may assign them)."""
+    found: set[str] = set()
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Global(self, node: cst.Global) -> None:
+            found.update(n.name.value for n in node.names)
+
+    chunk.module.visit(Visitor())
     return found
 
 

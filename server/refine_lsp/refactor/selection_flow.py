@@ -33,6 +33,7 @@ class SelectionFlow:
     read_outside: set[str] = field(default_factory=set)
     bound_outside: set[str] = field(default_factory=set)
     read_first: set[str] = field(default_factory=set)  # read before anything else can happen
+    effects: bool = False  # the selection may run other code (a call, an operator)
 
 
 def param_names(func: cst.FunctionDef | None) -> frozenset:
@@ -53,6 +54,7 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
     for k in sorted(inside):
         for kind, name in g.blocks[k].events:
             if kind in ("x", "c"):
+                out.effects |= kind == "x"
                 continue
             if name not in seen:
                 seen.add(name)
