@@ -9,7 +9,8 @@ per refactoring in the registration table:
   that function binds, read off the compiler's symbol table). Everything a refactoring
   asks of the function's own scope is exact; a name it reads from an enclosing function is
   seen as that function's local, as in the whole file. The text outside is kept byte for
-  byte, and an edit that would touch a stub line raises ``ChunkTooNarrow``.
+  byte, and an edit that would touch a stub line raises ``ChunkTooNarrow``. Outside a
+  function: the top-level statement, with the blank lines and comments above it.
 - ``"inner-bound"``: the same, but only when no name in the span is bound outside that
   function (inline variable needs the binding and all its uses in the chunk).
 - ``"inner-module"``: the same in a function, the whole file outside one (extract variable
@@ -359,8 +360,9 @@ def _first_newline(source: str) -> str:
 
 
 _CACHE: OrderedDict[tuple, tuple] = OrderedDict()
-_CACHE_SIZE = 4
-_CACHE_MAX_CHARS = 100_000
+_CACHE_SIZE = 16  # functions; a 250-line one holds about 2 MB
+_CACHE_MAX_CHARS = 100_000  # per chunk: a whole big module would hold hundreds of MB
+_CACHE_TOTAL_CHARS = 400_000
 _LOCK = threading.Lock()
 
 
@@ -381,10 +383,10 @@ def _analysed(text: str, config: cst.PartialParserConfig):
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     found = (wrapper, (positions, parent_map(module), wrapper.resolve(ScopeProvider)))
-    if len(text) <= _CACHE_MAX_CHARS:  # a whole big module would hold hundreds of MB
+    if len(text) <= _CACHE_MAX_CHARS:
         with _LOCK:
             _CACHE[key] = found
-            while len(_CACHE) > _CACHE_SIZE:
+            while len(_CACHE) > _CACHE_SIZE or sum(len(k[0]) for k in _CACHE) > _CACHE_TOTAL_CHARS:
                 _CACHE.popitem(last=False)
     return found
 

@@ -53,16 +53,14 @@ def comprehension_walrus(chunk: Chunk) -> list[tuple[cst.Name, Scope]]:
     """Names a `:=` inside a comprehension binds, each with the scope it binds in: the nearest
     enclosing function or module (PEP 572); libcst records them in the comprehension."""
     found: list[tuple[cst.Name, Scope]] = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            s = chunk.scopes.get(node.target)
-            if isinstance(node.target, cst.Name) and isinstance(s, ComprehensionScope):
-                while isinstance(s, ComprehensionScope):
-                    s = s.parent
-                found.append((node.target, s))
-
-    chunk.module.visit(Visitor())
+    for node in descendants(chunk.module):
+        if not isinstance(node, cst.NamedExpr):
+            continue
+        s = chunk.scopes.get(node.target)
+        if isinstance(node.target, cst.Name) and isinstance(s, ComprehensionScope):
+            while isinstance(s, ComprehensionScope):
+                s = s.parent
+            found.append((node.target, s))
     return found
 
 
