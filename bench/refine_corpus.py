@@ -395,6 +395,15 @@ def summarise(tasks: list[Task], args, tried: int, elapsed: float) -> dict:
     return out
 
 
+def _deadline(hhmm: str) -> float:
+    """Today's ``hhmm`` (UTC) in epoch seconds: a deadline already past runs no task."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    h, m = (int(x) for x in hhmm.split(":"))
+    return now.replace(hour=h, minute=m, second=0, microsecond=0).timestamp()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--package", action="append", help="NAME==VERSION (repeatable)")
@@ -411,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-timeout", type=float, default=300, help="per suite run here")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
     ap.add_argument("--cases", help="write every task's outcome as JSON to this file")
+    ap.add_argument(
+        "--until",
+        help="HH:MM (UTC): start no task after this time and report what is done",
+    )
     args = ap.parse_args(argv)
 
     from refine_lsp.settings import Settings
@@ -420,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     settings.refine.test_timeout_s = args.loop_test_timeout
 
     started = time.monotonic()
+    stop_at = _deadline(args.until) if args.until else None
+    stopped_early = False
     rng = random.Random(args.seed)
     roots = corpus.download(args.package or corpus.DEFAULT_PACKAGES, Path(args.cache))
     tasks: list[Task] = []
@@ -469,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
         for m, op, line, function, source in order:
             if len(tasks) >= args.bugs:
                 break
+            if stop_at is not None and time.time() >= stop_at:
+                stopped_early = True
+                break
             if (m.path, function, op) in seen:
                 continue  # one bug per function and operator: spread over the code
             tried += 1
@@ -494,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     result = summarise(tasks, args, tried, time.monotonic() - started)
+    result["bugs_requested"] = args.bugs
+    result["stopped_early"] = stopped_early
     if args.cases:
         Path(args.cases).write_text(
             json.dumps(
