@@ -142,19 +142,21 @@ def spans(source: str, tree, rnd: random.Random, count: int, first_row: int = 0)
             nodes.append(n)
         if n.type == "identifier":
             names.append(n)
+    seen = Counter(n.text for n in names)
+    rare = [n for n in names if seen[n.text] <= 3]  # temporaries: what inline variable takes
     out = []
     for _ in range(count):
         k = rnd.random()
-        if k < 0.4:
+        if k < 0.35:
             i = rnd.randrange(first_row, len(lines))
             j = min(len(lines) - 1, i + rnd.choice([0, 0, 1, 2, 3, 5]))
             col = len(lines[i]) - len(lines[i].lstrip())
             out.append(Span(Pos(i, col), Pos(j, len(lines[j]))))
-        elif k < 0.8 and nodes:
+        elif k < 0.7 and nodes:
             n = rnd.choice(nodes)
             out.append(_node_span(lines, n))
         elif names:
-            n = rnd.choice(names)
+            n = rnd.choice(rare if rare and rnd.random() < 0.5 else names)
             p = _node_span(lines, n)
             at = p.start if rnd.random() < 0.5 else p.end
             out.append(Span(at, at))
