@@ -267,6 +267,29 @@ def test_the_packages_own_tests_pass_after_the_move(tmp_path):
     assert "import operator\n" in (tmp_path / "calc/more.py").read_text()
 
 
+def test_a_star_import_of_the_source_gets_the_moved_names_from_the_destination(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "m/__init__.py": "from .a import *\n",
+            "m/a.py": "def f():\n    return 1\n\n\ndef _g():\n    return 2\n",
+            "m/b.py": "",
+            "main.py": "from m import *\nfrom m.a import *\n\nprint(f())\n",
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "m/a.py", "def f", "m/b.py")
+    assert (tmp_path / "m/__init__.py").read_text() == "from .a import *\nfrom .b import f\n"
+    assert (
+        (tmp_path / "main.py")
+        .read_text()
+        .startswith("from m import *\nfrom m.a import *\nfrom m.b import f\n")
+    )
+    assert run(tmp_path) == before
+    do_move(tmp_path, build(tmp_path, {}), "m/a.py", "def _g", "m/b.py")  # not exported by *
+    assert (tmp_path / "m/__init__.py").read_text() == "from .a import *\nfrom .b import f\n"
+
+
 REFUSALS = [
     (
         {
@@ -300,18 +323,6 @@ REFUSALS = [
         "def f",
         "m/b.py",
         "b.py already defines `f` (line 1)",
-    ),
-    (
-        {
-            "m/__init__.py": "",
-            "m/a.py": "def f():\n    return 1\n",
-            "m/b.py": "",
-            "main.py": "from m.a import *\nprint(f())\n",
-        },
-        "m/a.py",
-        "def f",
-        "m/b.py",
-        "main.py:1 imports * from m.a",
     ),
     (
         {

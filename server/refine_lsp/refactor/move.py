@@ -12,6 +12,8 @@ means something else by, ``import *`` of the source, and uses the rewrite cannot
 
 from __future__ import annotations
 
+import ast
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,7 @@ from .move_file import (
     parse,
     relative_to,
 )
-from .move_graph import import_graph, new_cycle
+from .move_graph import import_graph, imports_of, new_cycle
 from .move_importers import Target, module_bound, rewrite_importer
 
 MODULE_DUNDERS = frozenset(
@@ -137,8 +139,8 @@ def _copy_import(src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool) ->
     if not isinstance(a, ImportAssignment):
         return None
     node = a.node
-    line = src.parents.get(node)
-    if not isinstance(line, cst.SimpleStatementLine) or src.parents.get(line) is not src.tree:
+    top = (s for s in src.tree.body if isinstance(s, cst.SimpleStatementLine))
+    if not any(small is node for line in top for small in line.body):
         return None
     if isinstance(node, cst.Import):
         for alias in node.names:
@@ -417,7 +419,13 @@ def move(
                 )
         else:
             future = False
-    target = Target(src.module, dest_module, frozenset(names))
+    listed = _all_node(src)
+    if listed is not None:
+        public = {getattr(el.value, "evaluated_value", None) for el in listed.elements}
+        exported = frozenset(n for n in names if n in public)
+    else:
+        exported = frozenset(n for n in names if not n.startswith("_"))
+    target = Target(src.module, dest_module, frozenset(names), exported)
 
     # The destination: imports after its leading ones, then the moved code.
     header = "from __future__ import annotations\n" if future else ""
@@ -458,20 +466,54 @@ def move(
     left = src.apply()
     result.changes[path] = left.strip("\n") + "\n" if left.strip() else ""
 
+    _check_cycle(files, result.changes)  # before the importers: the usual cause, and cheap
     # Every other file that imports them from the source.
     for other, text in files.items():
         if other in (path, dest_path):
             continue
         if src.module.split(".")[-1] not in text and not src.is_package:
             continue
-        if not any(n in text for n in names):
+        kind, lines = imports_of(other, text, src.module, names)
+        if not kind:
             continue
-        f = parse(other, text)
-        if rewrite_importer(f, target, is_dest=False):
-            result.changes[other] = f.apply()
+        new_text = _rewrite_statements(other, text, lines, target) if kind == "from" else None
+        if new_text is None:
+            f = parse(other, text)
+            new_text = f.apply() if rewrite_importer(f, target, is_dest=False) else text
+        if new_text != text:
+            result.changes[other] = new_text
 
     _check_result(files, result)
     return result
+
+
+def _rewrite_statements(path: str, text: str, starts: list[int], target: Target) -> str | None:
+    """The ``from src import`` statements starting on those lines rewritten one by one, each
+    parsed on its own (a big test module costs seconds to analyse whole); None where one
+    cannot be cut out cleanly (the caller parses the whole file)."""
+    tree = ast.parse(text)
+    spans = {
+        n.lineno: n.end_lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.lineno in starts
+    }
+    lines = text.splitlines(keepends=True)
+    for first in sorted(spans, reverse=True):
+        last = spans[first]
+        chunk = "".join(lines[first - 1 : last])
+        if not chunk.endswith("\n"):
+            chunk += "\n"
+        indent = chunk[: len(chunk) - len(chunk.lstrip(" \t"))]
+        body = textwrap.dedent(chunk)
+        if body[:1].isspace() or (indent and not chunk.startswith(indent)):
+            return None
+        try:
+            f = parse(path, body)
+        except Refusal:
+            return None
+        if rewrite_importer(f, target, is_dest=False):
+            lines[first - 1 : last] = [textwrap.indent(f.apply(), indent) if indent else f.apply()]
+    return "".join(lines)
 
 
 def _within(f: MoveFile, node, outer) -> bool:
@@ -596,15 +638,18 @@ def _place_in_destination(dst: MoveFile, names, own: list[str], header: str, cod
 def _check_result(files: Mapping[str, str], result: MoveResult) -> None:
     for p, text in result.changes.items():
         try:
-            cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
+            ast.parse(text)
+        except (SyntaxError, ValueError) as exc:
             raise Refusal(
-                f"the move would leave {Path(p).name} unparsable (line {exc.raw_line}, an "
-                "internal error): nothing was changed"
+                f"the move would leave {Path(p).name} unparsable (line {getattr(exc, 'lineno', '?')}"
+                ", an internal error): nothing was changed"
             ) from None
-    after = dict(files)
-    after.update(result.changes)
-    touched = [module_name(Path(p))[0] for p in result.changes]
+    _check_cycle(files, result.changes)
+
+
+def _check_cycle(files: Mapping[str, str], changes: Mapping[str, str]) -> None:
+    after = {**files, **changes}
+    touched = [module_name(Path(p))[0] for p in changes]
     cycle = new_cycle(import_graph(files), import_graph(after), touched)
     if cycle:
         raise Refusal("the move would make an import cycle at import time: " + " -> ".join(cycle))

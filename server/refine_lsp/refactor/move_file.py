@@ -32,11 +32,18 @@ class MoveFile:
     wrapper: MetadataWrapper
     scopes: dict
     positions: dict
-    parents: dict
     module: str
     is_package: bool
     accesses: list[Access]
     edits: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, new) offsets
+
+    @property
+    def parents(self) -> dict:
+        """Resolved on first use: a whole visit of the tree, which the source rarely needs."""
+        found = getattr(self, "_parents", None)
+        if found is None:
+            found = self._parents = self.wrapper.resolve(ParentNodeProvider)
+        return found
 
     @property
     def tree(self) -> cst.Module:
@@ -131,7 +138,6 @@ def parse(path: str, text: str) -> MoveFile:
         ) from None
     scopes = wrapper.resolve(ScopeProvider)
     positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
     accesses: list[Access] = []
     seen: set[int] = set()
     for scope in scopes.values():
@@ -140,7 +146,7 @@ def parse(path: str, text: str) -> MoveFile:
         seen.add(id(scope))
         accesses.extend(scope.accesses)
     mod, is_package = module_name(Path(path))
-    return MoveFile(path, text, wrapper, scopes, positions, parents, mod, is_package, accesses)
+    return MoveFile(path, text, wrapper, scopes, positions, mod, is_package, accesses)
 
 
 def leading_block_end(f: MoveFile) -> int:

@@ -172,3 +172,43 @@ def new_cycle(
         if len({old.get(v, v) for v in members}) > 1 or any(v not in old for v in members):
             return _path(after, m, members)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _all_imports(text: str, module: str, is_package: bool) -> tuple:
+    """Every import in the text, anywhere: (line, absolute module, imported names or ("*",))
+    for ``from`` imports, (line, module, None) for ``import module``."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend((node.lineno, a.name, None) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute(node.module, node.level, module, is_package)
+            if base is not None:
+                out.append((node.lineno, base, tuple(a.name for a in node.names)))
+    return tuple(out)
+
+
+def imports_of(path: str, text: str, source: str, names: Iterable[str]) -> tuple[str, list]:
+    """How the file reaches the moved ``names``: ("module", []) when it imports ``source``
+    as a module (its uses ``src.f`` need the scope analysis), ("from", lines) when only
+    ``from source import ...`` statements name them or import * (their first lines), ("", [])
+    when it does not; read with ast, so only the files that do are parsed with libcst."""
+    module, is_package = module_name(Path(path))
+    names = set(names)
+    parent, _, last = source.rpartition(".")
+    lines = []
+    for line, base, imported in _all_imports(text, module, is_package):
+        if imported is None:
+            if base == source or base.startswith(source + "."):
+                return "module", []
+            continue
+        if base == source and ("*" in imported or names & set(imported)):
+            lines.append(line)
+        elif parent and base == parent and last in imported:
+            return "module", []
+    return ("from", lines) if lines else ("", [])

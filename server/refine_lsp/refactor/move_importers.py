@@ -14,7 +14,7 @@ from libcst.metadata import Access, ImportAssignment
 from refine_lsp.index.modules import dotted, imported_module
 
 from .model import Refusal
-from .move_file import MoveFile, relative_to
+from .move_file import MoveFile, import_from_text, relative_to
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Target:
     src: str  # the source module
     dest: str  # the destination module
     names: frozenset[str]  # the moved names
+    exported: frozenset[str] = frozenset()  # those `from src import *` brings
 
 
 def _imports(f: MoveFile) -> list[cst.Import | cst.ImportFrom]:
@@ -148,9 +149,8 @@ def rewrite_importer(f: MoveFile, t: Target, is_dest: bool) -> bool:
             source = imported_module(node, f.module, f.is_package)
             if source == t.src:
                 if isinstance(node.names, cst.ImportStar):
-                    raise Refusal(
-                        f"{f.where(node)} imports * from {t.src}: the move cannot follow it"
-                    )
+                    touched |= not is_dest and _after_star(f, t, node, line)
+                    continue
                 touched |= _split_from(f, t, node, line, is_dest)
                 continue
             if source is None or isinstance(node.names, cst.ImportStar):
@@ -171,6 +171,25 @@ def rewrite_importer(f: MoveFile, t: Target, is_dest: bool) -> bool:
                 style = "as" if alias.asname else "import"
                 touched |= _module_uses(f, t, node, line, bound, style, 0, is_dest)
     return touched
+
+
+def _after_star(f: MoveFile, t: Target, node: cst.ImportFrom, line) -> bool:
+    """``from src import *`` brought the moved names: they are imported from the
+    destination right after it (explicitly: the destination may define more)."""
+    names = sorted(t.exported)
+    if not names:
+        return False
+    rel = relative_to(t.dest, f.module, f.is_package) if node.relative else None
+    statement = (
+        import_from_text(rel[0], rel[1], [(n, None) for n in names])
+        if rel
+        else (import_from_text(t.dest, 0, [(n, None) for n in names]))
+    )
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        raise Refusal(f"{f.where(node)} imports * from {t.src} in a way the move cannot edit")
+    first, last = f.lines(line)
+    f.insert_before_line(last + 1, f.indent(first) + statement)
+    return True
 
 
 def _split_from(f: MoveFile, t: Target, node: cst.ImportFrom, line, is_dest: bool) -> bool:
