@@ -115,6 +115,11 @@ def test_move_a_function_and_its_constant_and_the_program_runs_the_same(tmp_path
     assert "def bulk_discount" not in pricing and "RATE = 0.1" not in pricing
     assert f"from shop.{Path(dest).stem} import bulk_discount\n" in pricing
     assert '__all__ = ["unit_price"]' in pricing
+    # what only the moved code used went with it
+    assert pricing.startswith(
+        f'"""Prices."""\nfrom shop.{Path(dest).stem} import bulk_discount\n\n'
+    )
+    assert "import math" not in pricing and "clamp" not in pricing
     init = (tmp_path / "shop/__init__.py").read_text()
     assert f"from .{Path(dest).stem} import bulk_discount" in init
     if dest == "shop/discounts.py":
@@ -192,6 +197,7 @@ def test_a_class_moves_with_the_names_it_uses_from_the_source(tmp_path):
     items = (tmp_path / "app/items.py").read_text()
     assert items.startswith("from dataclasses import dataclass\nfrom app.models import taxed\n")
     assert "@dataclass\nclass Item:" in items
+    assert "dataclass" not in (tmp_path / "app/models.py").read_text()
     assert "from app.items import Item" in (tmp_path / "app/shop.py").read_text()
     assert "models.Item" not in (tmp_path / "main.py").read_text()
 
@@ -300,7 +306,7 @@ REFUSALS = [
         "m/a.py",
         "def f",
         "m/b.py",
-        "import cycle at import time: m.b -> m.a -> m.b",
+        "import cycle at import time: m.b -> m.a -> m.b (m.b would import `X` from m.a; m.a would import `f` from m.b)",
     ),
     (
         {

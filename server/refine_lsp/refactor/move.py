@@ -463,10 +463,19 @@ def move(
         _insert_import(src, at, line)
     if not reexport:
         _edit_all(src, remove=set(names))
+    _drop_unused_imports(src, files, inside)
     left = src.apply()
     result.changes[path] = left.strip("\n") + "\n" if left.strip() else ""
 
-    _check_cycle(files, result.changes)  # before the importers: the usual cause, and cheap
+    try:  # before the importers: the usual cause, and cheap
+        _check_cycle(files, result.changes)
+    except Refusal as exc:
+        why = []
+        if wanted:
+            why.append(f"{dest_module} would import {_names(wanted)} from {src.module}")
+        if back:
+            why.append(f"{src.module} would import {_names(back)} from {dest_module}")
+        raise Refusal(f"{exc} ({'; '.join(why)})" if why else str(exc)) from None
     # Every other file that imports them from the source.
     for other, text in files.items():
         if other in (path, dest_path):
@@ -485,6 +494,62 @@ def move(
 
     _check_result(files, result)
     return result
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _drop_unused_imports(src: MoveFile, files: Mapping[str, str], inside) -> None:
+    """The source's top-level imports that only the moved code used (they went with it),
+    unless ``__all__`` lists them or another file imports them from the source."""
+    listed = _all_node(src)
+    public = (
+        {getattr(el.value, "evaluated_value", None) for el in listed.elements} if listed else set()
+    )
+    last = src.module.split(".")[-1]
+    g = src.global_scope
+    for line in src.tree.body:
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            continue
+        node = line.body[0]
+        if not isinstance(node, (cst.Import, cst.ImportFrom)) or isinstance(
+            getattr(node, "names", None), cst.ImportStar
+        ):
+            continue
+        if (
+            isinstance(node, cst.ImportFrom)
+            and src.code(node.module or cst.Module([])) == "__future__"
+        ):
+            continue
+        unused = []
+        for alias in node.names:
+            full = dotted(alias.name)
+            bound = alias.asname.name.value if alias.asname else full
+            if "." in bound or bound in public:
+                continue
+            bindings = [a for a in g.assignments[bound]]
+            if len(bindings) != 1 or bindings[0].node is not node:
+                continue
+            uses = [acc.node for acc in src.all_accesses_of(set(bindings))]
+            if not uses or not all(inside(u) for u in uses):
+                continue
+            if any(
+                other != src.path
+                and bound in text
+                and (imports_of(other, text, src.module, [bound])[0] or f"{last}.{bound}" in text)
+                for other, text in files.items()
+            ):
+                continue
+            unused.append(alias)
+        if not unused:
+            continue
+        kept = [a for a in node.names if a not in unused]
+        if kept:
+            kept = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            src.replace_node(node, src.code(node.with_changes(names=kept)))
+        else:
+            src.replace_lines(*src.lines(line), "")
 
 
 def _rewrite_statements(path: str, text: str, starts: list[int], target: Target) -> str | None:
