@@ -22,13 +22,19 @@ import libcst as cst
 from libcst.metadata import (
     BaseAssignment,
     BuiltinAssignment,
-    FunctionScope,
     ImportAssignment,
 )
 
 from refine_lsp.index.modules import dotted, imported_module, module_name
 
 from .model import Refusal
+from .move_dest import (
+    already_imported,
+    check_destination,
+    dest_has,
+    origin,
+    place_in_destination,
+)
 from .move_file import (
     MoveFile,
     has_future_annotations,
@@ -38,7 +44,15 @@ from .move_file import (
     relative_to,
 )
 from .move_graph import import_graph, imports_of, new_cycle
-from .move_importers import Target, module_bound, rewrite_importer
+from .move_importers import Target, rewrite_importer
+from .move_text import (
+    all_node,
+    edit_all,
+    insert_import,
+    moved_text,
+    removal_lines,
+    within,
+)
 
 MODULE_DUNDERS = frozenset(
     {"__name__", "__file__", "__spec__", "__package__", "__loader__", "__path__", "__cached__"}
@@ -117,22 +131,6 @@ class _Scan(cst.CSTVisitor):
             self.strings.append((node, value))
 
 
-def _origin(f: MoveFile, a: BaseAssignment) -> str | None:
-    """What an import binding stands for, comparable across files."""
-    if not isinstance(a, ImportAssignment):
-        return None
-    node = a.node
-    if isinstance(node, cst.Import):
-        return f"import {module_bound(f, a)}"
-    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-        base = imported_module(node, f.module, f.is_package)
-        for alias in node.names:
-            bound = alias.asname.name.value if alias.asname else dotted(alias.name)
-            if bound == a.name:
-                return f"from {base} import {dotted(alias.name)}"
-    return None
-
-
 def _copy_import(src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool) -> str | None:
     """An import statement binding the same name in the destination, when ``a`` is a plain
     top-level import of the source (None: import the name from the source instead)."""
@@ -166,120 +164,6 @@ def _copy_import(src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool) ->
                 return import_from_text(rel[0], rel[1], [(name, bound)])
         return import_from_text(base, 0, [(name, bound)])
     return None
-
-
-def _import_time(scope) -> bool:
-    """Whether code in ``scope`` runs when its module is imported."""
-    while scope is not None:
-        if isinstance(scope, FunctionScope):
-            return False
-        if scope is scope.parent:
-            return True
-        scope = scope.parent
-    return True
-
-
-def _removal_lines(src: MoveFile, stmts) -> list[tuple[int, int]]:
-    """Line ranges to delete: the statements, the comments right above them and the blank
-    lines after them (before them too at the end of the file)."""
-    lines = src.text.splitlines()
-    gone: set[int] = set()
-    for stmt in stmts:
-        first, last = src.lines(stmt)
-        for empty in reversed(stmt.leading_lines):
-            if empty.comment is None:
-                break
-            first -= 1
-        gone.update(range(first, last + 1))
-        before = first - 1
-        while before >= 1 and not lines[before - 1].strip():
-            before -= 1
-        if before >= 1:  # the blank lines above go; those below still part what stays
-            gone.update(range(before + 1, first))
-            continue
-        after = last + 1
-        while after <= len(lines) and not lines[after - 1].strip():
-            gone.add(after)
-            after += 1
-    ranges: list[tuple[int, int]] = []
-    for n in sorted(gone):
-        if ranges and ranges[-1][1] == n - 1:
-            ranges[-1] = (ranges[-1][0], n)
-        else:
-            ranges.append((n, n))
-    return ranges
-
-
-def _moved_text(src: MoveFile, stmts) -> str:
-    lines = src.text.splitlines(keepends=True)
-    blocks = []
-    for stmt in stmts:
-        first, last = src.lines(stmt)
-        for empty in reversed(stmt.leading_lines):
-            if empty.comment is None:
-                break
-            first -= 1
-        block = "".join(lines[first - 1 : last])
-        blocks.append(block if block.endswith("\n") else block + "\n")
-    joiner = "\n\n" if any(isinstance(s, (cst.FunctionDef, cst.ClassDef)) for s in stmts) else ""
-    return joiner.join(blocks)
-
-
-def _all_node(f: MoveFile):
-    """The value of a module-level ``__all__ = [...]`` (or tuple), or None."""
-    for stmt in f.tree.body:
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-            continue
-        small = stmt.body[0]
-        targets = []
-        if isinstance(small, cst.Assign):
-            targets = [t.target for t in small.targets]
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
-            targets = [small.target]
-        if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
-            if isinstance(small.value, (cst.List, cst.Tuple)):
-                return small.value
-    return None
-
-
-def _edit_all(f: MoveFile, remove: set[str] = frozenset(), add: list[str] = ()) -> bool:
-    value = _all_node(f)
-    if value is None:
-        return False
-
-    def named(el) -> str | None:
-        s = el.value
-        return s.evaluated_value if isinstance(s, cst.SimpleString) else None
-
-    elements = list(value.elements)
-    kept = [el for el in elements if named(el) not in remove]
-    present = {named(el) for el in kept}
-    quote = '"'
-    for el in elements:
-        if isinstance(el.value, cst.SimpleString):
-            quote = el.value.value[-1]
-            break
-    extra = [n for n in add if n not in present]
-    if len(kept) == len(elements) and not extra:
-        return False
-    last_comma = elements[-1].comma if elements else cst.MaybeSentinel.DEFAULT
-    for n in extra:
-        if kept:
-            comma = kept[-1].comma
-            if isinstance(comma, cst.MaybeSentinel):
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            kept[-1] = kept[-1].with_changes(comma=comma)
-        kept.append(cst.Element(cst.SimpleString(f"{quote}{n}{quote}")))
-    if kept:
-        kept[-1] = kept[-1].with_changes(comma=last_comma)
-        if (
-            isinstance(value, cst.Tuple)
-            and len(kept) == 1
-            and not isinstance(last_comma, cst.Comma)
-        ):
-            kept[-1] = kept[-1].with_changes(comma=cst.Comma())
-    f.replace_node(value, f.code(value.with_changes(elements=kept)))
-    return True
 
 
 def move(
@@ -377,7 +261,7 @@ def move(
         else:
             from_source.append(n.split(".")[0])
     own = [
-        n for n in copies if _origin(src, next(iter(needed[n]))) == f"from {dest_module} import {n}"
+        n for n in copies if origin(src, next(iter(needed[n]))) == f"from {dest_module} import {n}"
     ]
     for n in own:  # the destination's own names: nothing to import there
         del copies[n]
@@ -394,7 +278,7 @@ def move(
 
     for node, value in scan.strings:
         if value in names and not inside(node):
-            if _all_node(src) is not None and _within(src, node, _all_node(src)):
+            if all_node(src) is not None and within(src, node, all_node(src)):
                 continue
             result.warnings.append(f"the string '{value}' at {src.where(node)} was left as it is")
     for other, text in files.items():
@@ -410,7 +294,7 @@ def move(
     dst = parse(dest_path, files[dest_path]) if exists else None
     future = has_future_annotations(src) and annotated
     if dst is not None:
-        _check_destination(src, dst, names, copies, from_source, needed)
+        check_destination(src, dst, names, copies, from_source, needed)
         if future and not has_future_annotations(dst):
             if any(acc.is_annotation for acc in dst.accesses):
                 raise Refusal(
@@ -419,7 +303,7 @@ def move(
                 )
         else:
             future = False
-    listed = _all_node(src)
+    listed = all_node(src)
     if listed is not None:
         public = {getattr(el.value, "evaluated_value", None) for el in listed.elements}
         exported = frozenset(n for n in names if n in public)
@@ -433,36 +317,36 @@ def move(
         sorted(set(copies.values()), key=lambda line: (line.startswith("from"), line))
     )
     if dst is not None:
-        skip = _already_imported(src, dst, from_source, copies)
+        skip = already_imported(src, dst, from_source, copies)
         header = "".join(
             line for line in header.splitlines(keepends=True) if line.strip() not in skip
         )
     wanted = [
-        n for n in dict.fromkeys(from_source) if dst is None or n not in _dest_has(dst, n, src)
+        n for n in dict.fromkeys(from_source) if dst is None or n not in dest_has(dst, n, src)
     ]
     if wanted:
         header += import_from_text(src.module, 0, [(n, None) for n in wanted])
-    code = _moved_text(src, stmts)
+    code = moved_text(src, stmts)
     if dst is None:
         new_text = (header + "\n\n" if header else "") + code
         result.created.append(dest_path)
         result.changes[dest_path] = new_text
     else:
         rewrite_importer(dst, target, is_dest=True)
-        _place_in_destination(dst, names, own, header, code)
-        _edit_all(dst, add=names)
+        place_in_destination(dst, names, own, header, code)
+        edit_all(dst, add=names)
         result.changes[dest_path] = dst.apply().lstrip("\n")  # its leading imports may go
 
     # The source: the moved statements go; it imports back what it still uses.
-    for a, b in _removal_lines(src, stmts):
+    for a, b in removal_lines(src, stmts):
         src.replace_lines(a, b, "")
     back = list(dict.fromkeys(remaining + (names if reexport else [])))
     if back:
         at = leading_block_end(src)
         line = import_from_text(dest_module, 0, [(n, None) for n in back])
-        _insert_import(src, at, line)
+        insert_import(src, at, line)
     if not reexport:
-        _edit_all(src, remove=set(names))
+        edit_all(src, remove=set(names))
     _drop_unused_imports(src, files, inside)
     left = src.apply()
     result.changes[path] = left.strip("\n") + "\n" if left.strip() else ""
@@ -503,7 +387,7 @@ def _names(names: list[str]) -> str:
 def _drop_unused_imports(src: MoveFile, files: Mapping[str, str], inside) -> None:
     """The source's top-level imports that only the moved code used (they went with it),
     unless ``__all__`` lists them or another file imports them from the source."""
-    listed = _all_node(src)
+    listed = all_node(src)
     public = (
         {getattr(el.value, "evaluated_value", None) for el in listed.elements} if listed else set()
     )
@@ -579,125 +463,6 @@ def _rewrite_statements(path: str, text: str, starts: list[int], target: Target)
         if rewrite_importer(f, target, is_dest=False):
             lines[first - 1 : last] = [textwrap.indent(f.apply(), indent) if indent else f.apply()]
     return "".join(lines)
-
-
-def _within(f: MoveFile, node, outer) -> bool:
-    r, o = f.positions[node], f.positions[outer]
-    return (o.start.line, o.start.column) <= (r.start.line, r.start.column) and (
-        r.end.line,
-        r.end.column,
-    ) <= (o.end.line, o.end.column)
-
-
-def _insert_import(f: MoveFile, after: int, line: str) -> None:
-    if after:
-        f.insert_before_line(after + 1, line)
-        return
-    body = f.tree.body
-    if body:
-        f.insert_before_line(f.lines(body[0])[0] - _comment_lines(body[0]), line + "\n\n")
-    else:
-        f.edits.append(
-            (
-                len(f.text),
-                len(f.text),
-                ("\n" if f.text and not f.text.endswith("\n") else "") + line,
-            )
-        )
-
-
-def _comment_lines(stmt) -> int:
-    n = 0
-    for empty in reversed(getattr(stmt, "leading_lines", ())):
-        if empty.comment is None:
-            break
-        n += 1
-    return n
-
-
-def _dest_has(dst: MoveFile, n: str, src: MoveFile) -> set[str]:
-    """{n} when the destination already binds ``n`` to the source's ``n``."""
-    for a in dst.global_scope.assignments[n]:
-        if _origin(dst, a) == f"from {src.module} import {n}":
-            return {n}
-    return set()
-
-
-def _already_imported(src: MoveFile, dst: MoveFile, from_source, copies) -> set[str]:
-    """Import lines of ``copies`` the destination has an equivalent of."""
-    skip = set()
-    for n, line in copies.items():
-        (a,) = [x for x in src.global_scope.assignments[n] if isinstance(x, ImportAssignment)][
-            :1
-        ] or [None]
-        if a is None:
-            continue
-        want = _origin(src, a)
-        if any(_origin(dst, b) == want for b in dst.global_scope.assignments[n]):
-            skip.add(line.strip())
-    return skip
-
-
-def _check_destination(src, dst: MoveFile, names, copies, from_source, needed) -> None:
-    dg = dst.global_scope
-    for m in names:
-        for a in dg.assignments[m]:
-            if _origin(dst, a) != f"from {src.module} import {m}":
-                raise Refusal(
-                    f"{dst.name} already defines `{m}` (line {dst.line_of(a.node)}): the move "
-                    "would replace it"
-                )
-    new_names = [n.split(".")[0] for n in copies] + list(from_source)
-    for n in [*names, *new_names]:
-        for acc in dst.accesses:
-            if not isinstance(acc.node, cst.Name) or acc.node.value != n:
-                continue
-            if any(isinstance(r, BuiltinAssignment) for r in acc.referents) or not acc.referents:
-                raise Refusal(
-                    f"`{n}` at {dst.where(acc.node)} means something else now (a builtin or "
-                    f"nothing): moving `{n}` there would change it"
-                )
-    for n in new_names:
-        wanted = {
-            _origin(src, x) for k, xs in needed.items() if k.split(".")[0] == n for x in xs
-        } | {f"from {src.module} import {n}"}
-        for a in dg.assignments[n]:
-            if _origin(dst, a) not in wanted:
-                raise Refusal(
-                    f"`{n}` means something else in {dst.name} (line {dst.line_of(a.node)}): "
-                    f"the moved code needs the one of {src.name}"
-                )
-
-
-def _place_in_destination(dst: MoveFile, names, own: list[str], header: str, code: str) -> None:
-    """Right after the destination's leading imports: its code may call the moved names while
-    it is imported, and the moved code needs nothing of it. Where it does use names the
-    destination defines (``own``), after the last of those definitions."""
-    at = leading_block_end(dst)
-    if own:
-        last = 0
-        for stmt in dst.tree.body:
-            a, b = dst.lines(stmt)
-            for n in own:
-                if any(a <= dst.line_of(x.node) <= b for x in dst.global_scope.assignments[n]):
-                    last = max(last, b)
-        for acc in dst.accesses:
-            node = acc.node
-            if isinstance(node, cst.Name) and node.value in names and _import_time(acc.scope):
-                if dst.line_of(node) <= last:
-                    raise Refusal(
-                        f"{dst.where(node)} uses `{node.value}` while the module is imported, "
-                        f"before the definitions the moved code needs from {dst.name}"
-                    )
-        if header:
-            _insert_import(dst, at, header)
-        dst.insert_before_line(last + 1, "\n\n" + code)
-        return
-    block = header + ("\n\n" if header else "") + code
-    if at:
-        dst.insert_before_line(at + 1, "\n\n" + block)
-    else:
-        _insert_import(dst, 0, block)
 
 
 def _check_result(files: Mapping[str, str], result: MoveResult) -> None:
