@@ -296,6 +296,37 @@ def test_a_star_import_of_the_source_gets_the_moved_names_from_the_destination(t
     assert (tmp_path / "m/__init__.py").read_text() == "from .a import *\nfrom .b import f\n"
 
 
+def test_names_imported_for_type_checking_stay_behind_the_guard(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "t/__init__.py": "",
+            "t/kinds.py": "class Kind:\n    pass\n",
+            "t/a.py": """
+                from __future__ import annotations
+
+                from typing import TYPE_CHECKING
+
+                if TYPE_CHECKING:
+                    from t.kinds import Kind
+
+
+                def name_of(k: Kind) -> str:
+                    return type(k).__name__
+            """,
+            "main.py": "from t.a import name_of\nfrom t.kinds import Kind\n\nprint(name_of(Kind()))\n",
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "t/a.py", "def name_of", "t/names.py")
+    assert run(tmp_path) == before == "Kind\n"
+    names = (tmp_path / "t/names.py").read_text()
+    assert names.startswith(
+        "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
+    )
+    assert "if TYPE_CHECKING:\n    from t.kinds import Kind\n" in names
+
+
 REFUSALS = [
     (
         {

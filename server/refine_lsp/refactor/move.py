@@ -131,13 +131,32 @@ class _Scan(cst.CSTVisitor):
             self.strings.append((node, value))
 
 
-def _copy_import(src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool) -> str | None:
+def _type_checking_body(src: MoveFile) -> list:
+    """The statements of the source's top-level ``if TYPE_CHECKING:`` blocks."""
+    out = []
+    for stmt in src.tree.body:
+        if isinstance(stmt, cst.If) and isinstance(stmt.body, cst.IndentedBlock):
+            test = stmt.test
+            name = test.value if isinstance(test, cst.Name) else getattr(test, "attr", None)
+            if getattr(name, "value", name) == "TYPE_CHECKING":
+                out += list(stmt.body.body)
+    return out
+
+
+def _copy_import(
+    src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool, body=None
+) -> str | None:
     """An import statement binding the same name in the destination, when ``a`` is a plain
-    top-level import of the source (None: import the name from the source instead)."""
+    top-level import of the source (or one of ``body``); None: import the name from the
+    source instead."""
     if not isinstance(a, ImportAssignment):
         return None
     node = a.node
-    top = (s for s in src.tree.body if isinstance(s, cst.SimpleStatementLine))
+    top = (
+        s
+        for s in (src.tree.body if body is None else body)
+        if isinstance(s, cst.SimpleStatementLine)
+    )
     if not any(small is node for line in top for small in line.body):
         return None
     if isinstance(node, cst.Import):
@@ -244,6 +263,7 @@ def move(
                 continue
             needed.setdefault(r.name, set()).add(r)
     copies: dict[str, str] = {}
+    guarded: dict[str, str] = {}  # imported under `if TYPE_CHECKING:` in the source
     from_source: list[str] = []
     for n, refs in sorted(needed.items()):
         if n in rebound:
@@ -256,6 +276,12 @@ def move(
         )
         if copy is not None:
             copies[n] = copy
+        elif len(refs) == 1 and (
+            typed := _copy_import(
+                src, next(iter(refs)), dest_module, dest_pkg, _type_checking_body(src)
+            )
+        ):
+            guarded[n] = typed  # for annotations only: it stays behind the guard
         elif n.split(".")[0] in {m.split(".")[0] for m in copies}:
             continue
         else:
@@ -294,7 +320,7 @@ def move(
     dst = parse(dest_path, files[dest_path]) if exists else None
     future = has_future_annotations(src) and annotated
     if dst is not None:
-        check_destination(src, dst, names, copies, from_source, needed)
+        check_destination(src, dst, names, {**copies, **guarded}, from_source, needed)
         if future and not has_future_annotations(dst):
             if any(acc.is_annotation for acc in dst.accesses):
                 raise Refusal(
@@ -326,6 +352,15 @@ def move(
     ]
     if wanted:
         header += import_from_text(src.module, 0, [(n, None) for n in wanted])
+    typed = sorted(set(guarded.values()))
+    if dst is not None:
+        skip = already_imported(src, dst, [], guarded)
+        typed = [line for line in typed if line.strip() not in skip]
+    if typed:
+        if dst is None or not dst.global_scope.assignments["TYPE_CHECKING"]:
+            future_line = "from __future__ import annotations\n" if future else ""
+            header = future_line + "from typing import TYPE_CHECKING\n" + header[len(future_line) :]
+        header += "\nif TYPE_CHECKING:\n" + "".join("    " + line for line in typed)
     code = moved_text(src, stmts)
     if dst is None:
         new_text = (header + "\n\n" if header else "") + code
@@ -468,7 +503,7 @@ def _rewrite_statements(path: str, text: str, starts: list[int], target: Target)
 def _check_result(files: Mapping[str, str], result: MoveResult) -> None:
     for p, text in result.changes.items():
         try:
-            ast.parse(text)
+            compile(text, p, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             raise Refusal(
                 f"the move would leave {Path(p).name} unparsable (line {getattr(exc, 'lineno', '?')}"
