@@ -382,16 +382,30 @@ def _analysed(text: str, config: cst.PartialParserConfig):
         raise Refusal(f"the code here does not parse: {exc.message}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    found = (wrapper, (positions, parent_map(module), wrapper.resolve(ScopeProvider)))
+    parents, order = _walked(module)
+    found = (wrapper, (positions, parents, wrapper.resolve(ScopeProvider)))
     if len(text) <= _CACHE_MAX_CHARS:
         with _LOCK:
             _CACHE[key] = found
+            _ORDERS[id(module)] = (module, order)
             while len(_CACHE) > _CACHE_SIZE or sum(len(k[0]) for k in _CACHE) > _CACHE_TOTAL_CHARS:
-                _CACHE.popitem(last=False)
+                _, (old, _) = _CACHE.popitem(last=False)
+                _ORDERS.pop(id(old.module), None)
     return found
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(t: type) -> bool:
+    # isinstance against the CSTNode ABC is slow; the answer per type is cached.
+    known = _IS_NODE.get(t)
+    if known is None:
+        known = _IS_NODE[t] = issubclass(t, cst.CSTNode)
+    return known
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -401,30 +415,48 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        t = type(value)
+        if t is tuple or t is list:
+            out.extend(x for x in value if _is_node(type(x)))
+        elif _is_node(t):
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(x for x in value if isinstance(x, cst.CSTNode))
     return out
 
 
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     """Each node's parent, as libcst's ParentNodeProvider gives it (a test holds them
     equal), read off the dataclass fields: six times faster than a metadata visitor."""
-    out: dict[cst.CSTNode, cst.CSTNode] = {}
+    return _walked(root)[0]
+
+
+def _walked(root: cst.CSTNode):
+    """(parents, the nodes in the order ``descendants`` gives them), in one walk."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    order = []
     stack = [root]
     while stack:
         node = stack.pop()
-        for child in _children(node):
-            out[child] = node
-            stack.append(child)
-    return out
+        order.append(node)
+        children = _children(node)
+        for child in children:
+            parents[child] = node
+        stack.extend(reversed(children))
+    return parents, order
+
+
+_ORDERS: dict[int, tuple[cst.CSTNode, list]] = {}  # id(module) -> (module, its nodes)
 
 
 def descendants(root: cst.CSTNode, skip=None):
     """``root`` and the nodes under it, parents before children (the order a CSTVisitor
     meets the nodes it collects, up to siblings of one field); the children of a node for
-    which ``skip(node)`` is true are not entered. Several times faster than a visitor."""
+    which ``skip(node)`` is true are not entered. Several times faster than a visitor, and
+    a chunk's whole module is walked once (its nodes are kept with its metadata)."""
+    if skip is None:
+        known = _ORDERS.get(id(root))
+        if known is not None and known[0] is root:
+            yield from known[1]
+            return
     stack = [root]
     while stack:
         node = stack.pop()
