@@ -42,6 +42,18 @@ NEAR_MISSES = 3
 SECOND_ORDER_LINES = 4
 FALLBACK_BATCHES = 2
 MIN_MODEL_SECONDS = 5.0  # too little time left for a model answer to be worth waiting for
+# Tests can pass for the wrong reason: once one candidate passes every check, a few more are
+# tried, and the one that changes the original's results on the fewest generated inputs wins
+# (a repair should change what is wrong and nothing else). Bounded so a fix stays quick.
+# Only candidates at the first verified one's line compete: that is where weak tests let
+# several variants through (``<`` and ``<=``), and it keeps the extra cost to a second or two.
+# Measured on HumanEvalFix 0-39 it chose `i < j` over the right `i != j` and `<= 0` over
+# `< 0` (the least change favours a weakened condition over an inverted one), so the default
+# is the first verified candidate; the comparison stays available for a better metric.
+PICK_AMONG = 1
+PICK_EXTRA_CANDIDATES = 12
+PICK_EXTRA_SECONDS = 2.5
+MAX_CANDIDATES = 600  # first-order candidates per search, most suspicious lines first
 
 
 @dataclass
@@ -50,6 +62,7 @@ class Candidate:
     template: str
     description: str
     size: int
+    line: int = -1  # zero-based line of the edit; -1 when not one place (a model proposal)
 
 
 @dataclass
@@ -77,6 +90,7 @@ class _Fixer:
         # offered (with a warning) if nothing cleaner turns up within FALLBACK_BATCHES.
         self.fallback: tuple[Candidate, list] | None = None
         self.batches_since_fallback = 0
+        self.chosen_note = ""
         coverage = {n: baseline.outcomes[n].lines for n in related if n in baseline.outcomes}
         self.scores = ochiai(coverage, self.failing, s.target.lines)
         # Lines on a failing test's traceback are a little more suspicious still.
@@ -106,21 +120,34 @@ class _Fixer:
                 m.size,
             )
         )
-        return [Candidate(m.source, m.template, m.description, m.size) for m in ms]
+        return [Candidate(m.source, m.template, m.description, m.size, m.line) for m in ms][
+            :MAX_CANDIDATES
+        ]
 
     # -- evaluation ------------------------------------------------------------------------
     def search(self, cands: list[Candidate], reserve_runs: int = 0) -> Candidate | None:
-        """Test candidates in parallel batches; return the first that passes every check."""
+        """Test candidates in parallel batches; of the first few that pass every check
+        (PICK_AMONG), return the one that changes the original's results least."""
         s = self.s
         queue = deque(c for c in cands if c.source not in self.seen)
         batch = BATCH_PER_WORKER * len(s.pool.workers)
+        verified: list[tuple[int, int, Candidate, list]] = []
+        after_first = 0
+        first_at = 0.0
         while queue:
+            if verified and (
+                len(verified) >= PICK_AMONG
+                or queue[0].line != verified[0][2].line
+                or after_first >= PICK_EXTRA_CANDIDATES
+                or s.elapsed() - first_at > PICK_EXTRA_SECONDS
+            ):
+                break
             if s.out_of_budget(reserve_runs):
-                return None
+                break
             if self.fallback is not None:
                 self.batches_since_fallback += 1
                 if self.batches_since_fallback > FALLBACK_BATCHES:
-                    return None
+                    break
             room = s.settings.refine.max_test_runs - reserve_runs - s.test_runs
             chunk = [queue.popleft() for _ in range(min(batch, max(1, room), len(queue)))]
             tried = s.summary.candidates
@@ -137,6 +164,7 @@ class _Fixer:
                     continue
                 self.seen.add(c.source)
                 s.summary.candidates += 1
+                after_first += bool(verified)
                 self.tried[c.template] = self.tried.get(c.template, 0) + 1
                 fixed = len(self.failing & run.passing)
                 broken = self.passing - run.passing
@@ -144,15 +172,41 @@ class _Fixer:
                     continue
                 if fixed == len(self.failing):
                     s.summary.plausible += 1
-                    if self.accept(c, run):
-                        return c
+                    verdicts = self.accept(c, run)
+                    if verdicts is None:
+                        continue
+                    differ = next((v.data["differ"] for v in verdicts if "differ" in v.data), None)
+                    if differ is None:  # nothing to compare candidates by: the first wins
+                        return self.choose([(0, 0, c, verdicts)])
+                    if not verified:
+                        first_at = s.elapsed()
+                    verified.append((differ, len(verified), c, verdicts))
+                    if len(verified) >= PICK_AMONG:
+                        break
                 elif fixed:
                     self.near.append(Outcome(c, run, fixed))
-            queue.extendleft(reversed(skipped))
-        return None
+            queue.extendleft(reversed([c for c in skipped if c.source not in self.seen]))
+        return self.choose(verified) if verified else None
 
-    def accept(self, c: Candidate, run: TestRun) -> bool:
-        """The remaining verifiers, each relative to what the original passed."""
+    def choose(self, verified: list[tuple[int, int, Candidate, list]]) -> Candidate:
+        """The verified candidate whose results differ from the original's on the fewest
+        generated inputs (ties: the earlier, i.e. more suspicious line and likelier template)."""
+        s = self.s
+        differ, _, c, verdicts = min(verified, key=lambda v: (v[0], v[1]))
+        s.summary.verdicts = [v.to_json() for v in verdicts]
+        s.summary.properties_checked = next(
+            (v.data.get("valid", 0) for v in verdicts if "valid" in v.data), 0
+        )
+        if len(verified) > 1:
+            self.chosen_note = (
+                f"of {len(verified)} verified fixes, the one that changes the original's "
+                f"results least ({differ} of {s.summary.properties_checked} generated inputs)"
+            )
+        return c
+
+    def accept(self, c: Candidate, run: TestRun) -> list | None:
+        """The remaining verifiers, each relative to what the original passed: their
+        verdicts when all pass, else None."""
         s = self.s
         verdicts = s.static_checks(c.source) + [run.verdict(set(self.related))]
         if all(v.passed for v in verdicts) and s.can_check_properties():
@@ -171,14 +225,10 @@ class _Fixer:
                 self.fallback = (c, [*verdicts, opinion])
             verdicts.append(opinion)
         if all(v.passed for v in verdicts):
-            s.summary.verdicts = [v.to_json() for v in verdicts]
-            s.summary.properties_checked = next(
-                (v.data.get("valid", 0) for v in verdicts if "valid" in v.data), 0
-            )
-            return True
+            return verdicts
         failed = next(v for v in verdicts if not v.passed)
         self.rejected.append(f"{c.description}: {failed.verifier}: {failed.details}")
-        return False
+        return None
 
     def remember(self, fix: Candidate | None) -> None:
         s = self.s
@@ -231,6 +281,7 @@ def _fix(s: Session) -> LoopResult:
                         c.template,
                         f"{seed.candidate.description}; {c.description}",
                         c.size + seed.candidate.size,
+                        c.line,
                     )
                     for c in f.first_order(seed.candidate.source, lines)
                 ]
@@ -262,6 +313,8 @@ def _fix(s: Session) -> LoopResult:
         return s.result(None)
     s.summary.tests_passed = len(related)
     s.summary.message = f"fixed: {fix.description}"
+    if f.chosen_note:
+        s.summary.message += f" ({f.chosen_note})"
     return s.result(fix.source, fix.description)
 
 

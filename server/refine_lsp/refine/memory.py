@@ -37,6 +37,17 @@ PRIORS = {
     "sort-reverse": 0.02,
     "delete-stmt": 0.02,
     "add-return": 0.02,
+    # refine/fixpatterns.py: reach further, tried after the one-token slips at a line.
+    "bool-chain": 0.04,
+    "bitwise-op": 0.04,
+    "swap-branches": 0.03,
+    "same-edit": 0.03,
+    "drop-term": 0.03,
+    "replace-operand": 0.02,
+    "add-else": 0.02,
+    "add-cond": 0.015,
+    "insert-stmt": 0.015,
+    "wrap": 0.015,
     "model": 0.05,
 }
 PRUNE_AFTER = 30

@@ -9,14 +9,30 @@ fix is for the verifiers to say.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from .fixpatterns import Block, FixPatterns, Pair, code_of
 from .target import Target
 from .templates import Sites, local_names
+
+# Node kinds whose identical copies get the same edit at once (``same-edit``): a literal, an
+# operator or a call repeated in a function is often wrong, or right, in every copy.
+_TWIN_KINDS = (
+    cst.SimpleString,
+    cst.Integer,
+    cst.Float,
+    cst.Comparison,
+    cst.BinaryOperation,
+    cst.Call,
+    cst.Subscript,
+    cst.Return,
+    cst.AugAssign,
+)
 
 
 @dataclass(frozen=True)
@@ -29,14 +45,33 @@ class Mutant:
 
 
 class _Replace(cst.CSTTransformer):
+    """Replace ``target`` by ``replacement``: a node, a removal, a block's new statement list
+    (``Block``), a pair of nodes (``Pair``), or several identical sites at once (``_Twins``)."""
+
     def __init__(self, target: cst.CSTNode, replacement):
-        self.target = target
-        self.replacement = replacement
+        self.swaps: dict[int, object] = {}
+        if isinstance(replacement, Pair):
+            self.swaps[id(target)] = replacement.first_new
+            self.swaps[id(replacement.other)] = replacement.other_new
+        elif isinstance(replacement, _Twins):
+            for node in (target, *replacement.others):
+                self.swaps[id(node)] = replacement.new
+        else:
+            self.swaps[id(target)] = replacement
 
     def on_leave(self, original_node, updated_node):
-        if original_node is self.target:
-            return self.replacement
-        return updated_node
+        new = self.swaps.get(id(original_node), updated_node)
+        if isinstance(new, Block):
+            return updated_node.with_changes(body=new.body)
+        return new
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """The same replacement at every site whose code is identical to the target's."""
+
+    new: object
+    others: tuple
 
 
 def _size(old: str, new: str) -> int:
@@ -76,11 +111,15 @@ def mutants(source: str, target: Target, lines: Iterable[int] | None = None) -> 
     if fn is None:
         return []
     rel_lines = None if lines is None else {ln - target.start_line for ln in lines}
-    sites = Sites(rel_lines, local_names(fn))
+    names = local_names(fn)
+    sites = Sites(rel_lines, names)
     wrapper.visit(sites)
+    more = FixPatterns(fn, rel_lines, names)
+    wrapper.visit(more)
+    found = sites.sites + more.sites + _twin_sites(fn, sites.sites)
     seen = {func}
     out = []
-    for node, line, template, replacement in sites.sites:
+    for node, line, template, replacement in found:
         try:
             new_func = wrapper.module.visit(_Replace(node, replacement)).code
         except Exception:  # noqa: BLE001 - an invalid tree (e.g. an emptied block)
@@ -89,8 +128,10 @@ def mutants(source: str, target: Target, lines: Iterable[int] | None = None) -> 
             continue
         seen.add(new_func)
         try:
-            compile(new_func, "<mutant>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # `1[i]`, `"a"()`: compiles, always wrong
+                compile(new_func, "<mutant>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, SyntaxWarning):
             continue
         desc = _describe(wrapper.module, node, replacement)
         new_source = before + textwrap.indent(new_func, indent) + after
@@ -106,6 +147,27 @@ def mutants(source: str, target: Target, lines: Iterable[int] | None = None) -> 
     return out
 
 
+def _twin_sites(fn: cst.FunctionDef, sites: list) -> list:
+    """``same-edit``: each one-token edit repeated at every identical copy of its node."""
+    by_code: dict[str, list] = {}
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, node):
+            if isinstance(node, _TWIN_KINDS):
+                by_code.setdefault(code_of(node), []).append(node)
+            return True
+
+    fn.visit(V())
+    out = []
+    for node, line, _template, replacement in sites:
+        if not isinstance(node, _TWIN_KINDS) or not isinstance(replacement, cst.CSTNode):
+            continue
+        twins = [n for n in by_code.get(code_of(node), []) if n is not node]
+        if twins and len(twins) <= 4:
+            out.append((node, line, "same-edit", _Twins(replacement, tuple(twins))))
+    return out
+
+
 def _describe(module: cst.Module, node, replacement) -> str:
     def short(n) -> str:
         text = module.code_for_node(n).strip().splitlines()
@@ -114,6 +176,15 @@ def _describe(module: cst.Module, node, replacement) -> str:
 
     if isinstance(replacement, cst.RemovalSentinel):
         return f"delete `{short(node)}`"
+    if isinstance(replacement, _Twins):
+        return (
+            f"`{short(node)}` -> `{short(replacement.new)}` ({1 + len(replacement.others)} places)"
+        )
+    if isinstance(replacement, Pair):
+        return f"`{short(node)}` <-> `{short(replacement.other)}`"
+    if isinstance(replacement, Block):
+        added = [s for s in replacement.body if not any(s is t for t in node.body)]
+        return f"insert `{short(added[0])}`" if added else "reorder statements"
     return f"`{short(node)}` -> `{short(replacement)}`"
 
 
