@@ -599,6 +599,13 @@ def parse_args(argv=None):
     ap.add_argument("--cancel-trials", type=int, default=3)
     ap.add_argument("--review-files", type=int, default=300)
     ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke test")
+    ap.add_argument(
+        "--resolve-in-process",
+        type=int,
+        metavar="PASSES",
+        help="only time list + resolve (compute and diff) at the code-action positions, in "
+        "this process, PASSES times over (CPU and wall ms; less noisy than the server run)",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.keystrokes, args.positions, args.files = 50, 5, 3
@@ -612,8 +619,55 @@ def parse_args(argv=None):
     return args
 
 
+def resolve_in_process(text: str, passes: int, positions: int) -> dict:
+    """What codeAction/resolve computes, timed without the server: at the same positions,
+    the refactorings listed there and the first enabled one computed and diffed. Each pass
+    starts with no cached chunk, as a server that just opened the file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+    from refine_lsp import refactor
+    from refine_lsp.refactor import chunk
+    from refine_lsp.syntax.parser import parse
+    from refine_lsp.text import Pos, Span, diff_edits
+
+    lines = text.splitlines()
+    picks = random.Random(SEED).sample(statement_lines(text), positions)
+    tree = parse(text)
+    cpu, wall, kinds = [], [], {}
+    for _ in range(passes):
+        getattr(chunk, "clear_cache", lambda: None)()  # older trees cache nothing
+        for row in picks:
+            src = lines[row]
+            span = Span(Pos(row, len(src) - len(src.lstrip())), Pos(row, len(src)))
+            listed = refactor.list_refactorings(text, span, tree)
+            todo = [o for o in listed if o.disabled_reason is None]
+            if not todo:
+                continue
+            c0, w0 = time.process_time(), time.perf_counter()
+            try:
+                diff_edits(text, refactor.compute_refactoring(text, span, todo[0].id, tree))
+            except refactor.Refusal:
+                pass
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - w0) * 1000)
+            kinds[todo[0].id] = kinds.get(todo[0].id, 0) + 1
+    return {
+        "resolve_in_process_cpu_ms_median": median(cpu),
+        "resolve_in_process_cpu_ms_p95": p95(cpu),
+        "resolve_in_process_wall_ms_median": median(wall),
+        "resolve_in_process_wall_ms_p95": p95(wall),
+        "resolve_in_process_count": len(cpu),
+        "resolve_in_process_kinds": kinds,
+        "passes": passes,
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.resolve_in_process:
+        texts, _ = build_files(1)
+        print(json.dumps(resolve_in_process(texts[0], args.resolve_in_process, args.positions)))
+        return 0
     load_before = os.getloadavg()
     say(f"building {args.files} files of {FILE_LINES} lines from {', '.join(SOURCE_PACKAGES)}")
     texts, used = build_files(args.files)

@@ -366,6 +366,13 @@ _CACHE_TOTAL_CHARS = 400_000
 _LOCK = threading.Lock()
 
 
+def clear_cache() -> None:
+    """Forget the parsed chunks (a benchmark starts cold with it)."""
+    with _LOCK:
+        _CACHE.clear()
+        _ORDERS.clear()
+
+
 def _analysed(text: str, config: cst.PartialParserConfig):
     """The parsed chunk with its positions, parents and scopes. The same function asked
     about again (an editor lists and resolves at several lines of it) reuses them: a
