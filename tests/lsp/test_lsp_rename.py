@@ -41,6 +41,11 @@ async def client(request, lsp_client: LanguageClient, tmp_path):
         (tmp_path / rel).write_text(textwrap.dedent(text).lstrip())
     lsp_client.root = tmp_path
     lsp_client.profile = request.param
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def _register(params):  # the server may watch files; nothing to do for these tests
+        return None
+
     yield
     await lsp_client.shutdown_session()
 
@@ -118,3 +123,116 @@ async def test_rename_can_be_turned_off(client):
         lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(uri), lsp.Position(0, 5))
     )
     assert prepared is None
+
+
+def apply_with_renames(edit: lsp.WorkspaceEdit, encoding: str) -> list[tuple[str, str]]:
+    """The text edits, then the file renames, in the order documentChanges lists them."""
+    renamed = []
+    for change in edit.document_changes or []:
+        if isinstance(change, lsp.RenameFile):
+            old, new = (Path(u.removeprefix("file://")) for u in (change.old_uri, change.new_uri))
+            old.rename(new)
+            renamed.append((old.name, new.name))
+            continue
+        assert isinstance(change, lsp.TextDocumentEdit)
+        path = Path(change.text_document.uri.removeprefix("file://"))
+        path.write_text(apply_text_edits(path.read_text(), list(change.edits), encoding))
+    return renamed
+
+
+async def open_main(client: LanguageClient) -> str:
+    main = client.root / "main.py"
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(main.as_uri(), "python", 3, main.read_text())
+        )
+    )
+    return main.as_uri()
+
+
+async def test_rename_a_module_renames_the_file_and_rewrites_every_import(client):
+    _, encoding = await start(client)
+    main = await open_main(client)
+    before = run(client.root)
+    at = lsp.Position(0, 10)  # from geo.sha|pes import area
+    prepared = await client.text_document_prepare_rename_async(
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(main), at)
+    )
+    assert prepared.placeholder == "shapes"
+    edit = await client.text_document_rename_async(
+        lsp.RenameParams(lsp.TextDocumentIdentifier(main), at, "forms")
+    )
+    assert isinstance(edit.document_changes[-1], lsp.RenameFile)
+    assert [
+        c.text_document.version
+        for c in edit.document_changes
+        if isinstance(c, lsp.TextDocumentEdit)
+    ] == [3]  # main.py, open at version 3; shapes.py itself needs no text edit
+    assert apply_with_renames(edit, encoding) == [("shapes.py", "forms.py")]
+    assert (client.root / "main.py").read_text() == (
+        "from geo.forms import area\nfrom geo import forms\n\nprint(area(2, 3), forms.area(1, 4))\n"
+    )
+    assert run(client.root) == before == "6 4\n"
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "refine_lsp", "serve"]),
+)
+async def plain_client(lsp_client: LanguageClient, tmp_path):
+    for rel, text in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text).lstrip())
+    lsp_client.root = tmp_path
+    lsp_client.profile = "visual_studio_code"
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def _register(params):
+        return None
+
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_module_rename_is_refused_where_the_client_cannot_rename_files(plain_client):
+    caps = client_capabilities("visual_studio_code")
+    caps.workspace.workspace_edit.resource_operations = [lsp.ResourceOperationKind.Create]
+    await plain_client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=caps,
+            root_uri=plain_client.root.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(plain_client.root.as_uri(), "ws")],
+        )
+    )
+    main = await open_main(plain_client)
+    with pytest.raises(Exception, match="resourceOperations has no 'rename'"):
+        await plain_client.text_document_rename_async(
+            lsp.RenameParams(lsp.TextDocumentIdentifier(main), lsp.Position(0, 10), "forms")
+        )
+    assert any("rename refused" in m.message for m in plain_client.messages)
+    assert (plain_client.root / "geo" / "shapes.py").exists()
+
+
+async def test_rename_a_method_says_how_many_calls_were_left_and_where(client):
+    _, encoding = await start(client)
+    box = client.root / "geo" / "box.py"
+    box.write_text(
+        "class Box:\n    def size(self):\n        return 3\n\n    def twice(self):\n"
+        "        return 2 * self.size()\n\n\ndef measure(thing):\n    return thing.size()\n"
+    )
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(box.as_uri(), "python", 1, box.read_text())
+        )
+    )
+    edit = await client.text_document_rename_async(
+        lsp.RenameParams(lsp.TextDocumentIdentifier(box.as_uri()), lsp.Position(1, 9), "volume")
+    )
+    apply(client, edit, encoding)
+    assert box.read_text() == (
+        "class Box:\n    def volume(self):\n        return 3\n\n    def twice(self):\n"
+        "        return 2 * self.volume()\n\n\ndef measure(thing):\n    return thing.size()\n"
+    )
+    warning = next(m for m in client.messages if "volume" in m.message)
+    assert warning.type == lsp.MessageType.Warning
+    assert "1 use of `.size` on values whose class cannot be proven was left" in warning.message
+    assert "box.py:10" in warning.message

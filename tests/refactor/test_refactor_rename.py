@@ -175,12 +175,6 @@ def test_parameter_called_by_keyword_from_another_file_is_refused(tmp_path):
         ("def f():\n    x = 1\n    return x\n", "x = 1", "class", "is a keyword"),
         ("def f():\n    x = 1\n    return x\n", "x = 1", "not a name", "not a Python identifier"),
         (
-            "class C:\n    def m(self):\n        return self.m\n",
-            "m\n",
-            "n",
-            "attribute",
-        ),
-        (
             "def f(v):\n    x = 1\n    match v:\n        case [x]:\n            return x\n    return x\n",
             "x = 1",
             "z",

@@ -31,8 +31,12 @@ def parse_location(text: str) -> tuple[Path, int, int]:
     return Path(parts[0]), line - 1, col - 1
 
 
+def _rel(path: str, root: Path) -> str:
+    return str(Path(path).relative_to(root)) if path.startswith(str(root)) else path
+
+
 def run(a: argparse.Namespace) -> int:
-    from refine_lsp.refactor.rename import rename, word_at
+    from refine_lsp.refactor.rename import rename
 
     try:
         file, line, col = parse_location(a.location)
@@ -43,15 +47,14 @@ def run(a: argparse.Namespace) -> int:
     root = (a.workspace or find_project_root(file)).resolve()
     path = str(file.resolve())
     try:
-        old = word_at(text, line, col)  # rename parses the file once, below
-        files, skipped = workspace_texts([root], {}, containing=old)
+        files, skipped = workspace_texts([root], {})  # rename parses only what can matter
         files[path] = text
         result = rename(files, path, line, col, a.new_name)
     except Refused as exc:
         print(f"refine-lsp: rename refused: {exc}", file=sys.stderr)
         return 1
     for changed, new in sorted(result.changes.items()):
-        name = str(Path(changed).relative_to(root)) if changed.startswith(str(root)) else changed
+        name = _rel(changed, root)
         sys.stdout.writelines(
             difflib.unified_diff(
                 files[changed].splitlines(keepends=True),
@@ -60,6 +63,8 @@ def run(a: argparse.Namespace) -> int:
                 tofile=f"{name} (renamed)",
             )
         )
+    for a_, b_ in result.file_renames:
+        print(f"rename {_rel(a_, root)} -> {_rel(b_, root)}")
     for note in result.warnings + [f"not searched: {s}" for s in skipped]:
         print(f"warning: {note}", file=sys.stderr)
     print(
@@ -69,5 +74,7 @@ def run(a: argparse.Namespace) -> int:
     if a.apply:
         for changed, new in result.changes.items():
             Path(changed).write_text(new, encoding="utf-8")
+        for a_, b_ in result.file_renames:  # after the edits, which name the files as they were
+            Path(a_).rename(b_)
         print("applied")
     return 0

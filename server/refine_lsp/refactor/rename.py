@@ -1,11 +1,13 @@
-"""Rename a local, a parameter or a module-level name, in every file of the workspace that
-uses it, or refuse with the reason. Scope analysis by libcst; nothing is renamed on a guess.
+"""Rename a local, a parameter, a module-level name, a method or attribute, or a module, in
+every file of the workspace that uses it, or refuse with the reason. Scope analysis by
+libcst; nothing is renamed on a guess.
 
-Renamed: local variables and nested functions, parameters (with the keyword arguments of
-the calls that can be resolved to the function), module-level functions, classes and
+Renamed here: local variables and nested functions, parameters (with the keyword arguments
+of the calls that can be resolved to the function), module-level functions, classes and
 variables with their imports elsewhere (``from m import x``, ``from m import x as y``,
-``import m`` + ``m.x``, re-exports) and ``__all__`` entries. Refused with the reason:
-attributes and methods, names declared ``global``/``nonlocal``, names bound by pattern
+``import m`` + ``m.x``, re-exports) and ``__all__`` entries. Methods and attributes are in
+rename_members.py, modules and packages (from an import statement) in rename_modules.py.
+Refused with the reason: names declared ``global``/``nonlocal``, names bound by pattern
 matching (libcst's scopes do not record them), ``import *`` of the module, collisions and
 shadowing in any affected scope, builtins and names from outside the workspace, keywords.
 """
@@ -45,6 +47,8 @@ class RenameResult:
     changes: dict[str, str] = field(default_factory=dict)  # path -> whole new text
     occurrences: int = 0
     warnings: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # where `x.name` could not be proven ours
+    file_renames: list[tuple[str, str]] = field(default_factory=list)  # (old path, new path)
 
 
 @dataclass
@@ -77,7 +81,7 @@ def _binding_name(a: BaseAssignment) -> cst.Name | None:
 
 def _parse(path: str, text: str) -> _Parsed:
     try:
-        wrapper = MetadataWrapper(cst.parse_module(text))
+        wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
     except cst.ParserSyntaxError as exc:
         raise Refusal(
             f"{Path(path).name} does not parse (line {exc.raw_line}): fix it first"
@@ -113,6 +117,7 @@ class _Finder(cst.CSTVisitor):
         self.positions, self.line, self.col = positions, line, col
         self.found: cst.Name | None = None
         self.parent: cst.CSTNode | None = None
+        self.ancestors: list[cst.CSTNode] = []
         self._stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -125,6 +130,7 @@ class _Finder(cst.CSTVisitor):
             ):
                 self.found = node
                 self.parent = self._stack[-1] if self._stack else None
+                self.ancestors = list(self._stack)
         self._stack.append(node)
         return True
 
@@ -133,11 +139,16 @@ class _Finder(cst.CSTVisitor):
 
 
 def _name_at(p: _Parsed, line: int, col: int) -> tuple[cst.Name, cst.CSTNode | None]:
+    finder = _find(p, line, col)
+    return finder.found, finder.parent
+
+
+def _find(p: _Parsed, line: int, col: int) -> _Finder:
     finder = _Finder(p.positions, line + 1, col)
     p.wrapper.module.visit(finder)
     if finder.found is None:
         raise Refusal("no name to rename here")
-    return finder.found, finder.parent
+    return finder
 
 
 def word_at(text: str, line: int, col: int) -> str:
@@ -156,8 +167,17 @@ def prepare(path: str, text: str, line: int, col: int) -> tuple[tuple[int, int, 
     """The range (zero-based line and columns) of the name at the position, and the name;
     raises Refusal where rename would refuse whatever the new name."""
     p = _parse(path, text)
-    name, parent = _name_at(p, line, col)
-    _variable(p, name, parent)
+    finder = _find(p, line, col)
+    name, parent = finder.found, finder.parent
+    from .rename_members import is_member, prepare_member  # they import this module
+    from .rename_modules import module_at
+
+    if module_at(p, name, finder.ancestors) is not None:
+        pass  # a module: rename checks that it is the workspace's
+    elif is_member(p, name, parent):
+        prepare_member(p, name, parent)
+    else:
+        _variable(p, name, parent)
     r = p.positions[name]
     return (r.start.line - 1, r.start.column, r.end.line - 1, r.end.column), name.value
 
@@ -301,6 +321,8 @@ def _rename_variable(
             continue
         if any(r.scope is scope for r in acc.referents if isinstance(r, BaseAssignment)):
             continue
+        if isinstance(scope, ClassScope) and acc.scope is not scope:
+            continue  # a class body's names are not seen from its methods
         if _descends(acc.scope, scope):
             raise Refusal(f"`{new}` used at {p.where(node)} would then mean the renamed `{old}`")
     for a in assignments if edit_bindings else ():
@@ -390,11 +412,23 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     if keyword.iskeyword(new) or keyword.issoftkeyword(new):
         raise Refusal(f"`{new}` is a keyword")
     p = _parse(path, files[path])
-    name, parent = _name_at(p, line, col)
+    finder = _find(p, line, col)
+    name, parent = finder.found, finder.parent
     old = name.value
     result = RenameResult(old, new)
     if old == new:
         return result
+    from refine_lsp.index.classes import ClassIndex
+
+    from .rename_members import is_member, rename_member  # they import this module
+    from .rename_modules import module_at, rename_module
+
+    index = ClassIndex(files)
+    module = module_at(p, name, finder.ancestors, index)
+    if module is not None:
+        return rename_module(files, p, module, new, index)
+    if is_member(p, name, parent):
+        return rename_member(files, p, name, parent, new)
     scope, assignments = _variable(p, name, parent)
     dyn = _check_dynamic(p, old, new, result)
     _rename_variable(p, scope, assignments, old, new)

@@ -45,13 +45,29 @@ def prepare_rename(ls: RefineServer, params: lsp.PrepareRenameParams):
     )
 
 
-def _plan(folders, open_texts, path, text, line, col, new):
-    from refine_lsp.refactor.rename import rename, word_at
+def _plan(index, folders, open_texts, path, text, line, col, new):
+    from refine_lsp.refactor.rename import rename
 
-    old = word_at(text, line, col)  # rename parses the file once, below
-    files, skipped = workspace_texts(folders, open_texts, containing=old)
+    # every file: a subclass that defines the new name, or an importer of a renamed module,
+    # need not mention the word at the cursor; rename parses only the files that can matter.
+    # The workspace index has their texts in memory once built
+    if index is not None:
+        files, skipped = index.texts(open_texts)
+    else:
+        files, skipped = workspace_texts(folders, open_texts)
     files[path] = text
     return rename(files, path, line, col, new), files, skipped
+
+
+def _renames_files(ls: RefineServer) -> bool:
+    """Whether the client accepts a RenameFile in documentChanges."""
+    caps = ls.client_capabilities
+    ops = getattr(
+        getattr(getattr(caps, "workspace", None), "workspace_edit", None),
+        "resource_operations",
+        None,
+    )
+    return bool(ops) and lsp.ResourceOperationKind.Rename in ops
 
 
 async def rename(ls: RefineServer, params: lsp.RenameParams):
@@ -68,7 +84,7 @@ async def rename(ls: RefineServer, params: lsp.RenameParams):
     folders = s.workspace_folders or [Path(path).parent]
     try:
         result, files, skipped = await asyncio.to_thread(
-            _plan, folders, open_texts, path, doc.text, pos.line, pos.col, params.new_name
+            _plan, s.index, folders, open_texts, path, doc.text, pos.line, pos.col, params.new_name
         )
     except Refused as exc:
         ls.notify(f"rename refused: {exc}", lsp.MessageType.Info)
@@ -79,13 +95,28 @@ async def rename(ls: RefineServer, params: lsp.RenameParams):
         d = s.documents.get(Path(other).as_uri())
         if other in result.changes and d is not None and d.text != text:
             raise JsonRpcContentModified(f"{Path(other).name} changed while renaming")
+    if result.file_renames and not _renames_files(ls):
+        names = ", ".join(Path(a).name for a, _ in result.file_renames)
+        reason = (
+            f"renaming {names} needs an editor that renames files in a workspace edit "
+            "(workspace.workspaceEdit.resourceOperations has no 'rename'); rename the file "
+            "and its imports another way"
+        )
+        ls.notify(f"rename refused: {reason}", lsp.MessageType.Info)
+        raise RequestFailed(f"rename refused: {reason}")
     notes = list(result.warnings) + [f"not searched: {s_}" for s_ in skipped]
     if notes:
-        ls.notify(f"renamed `{result.old}` to `{result.new}`; " + "; ".join(notes[:5]))
-    return _workspace_edit(ls, result.changes, files)
+        kind = lsp.MessageType.Warning if result.left else lsp.MessageType.Info
+        ls.notify(f"renamed `{result.old}` to `{result.new}`; " + "; ".join(notes[:5]), kind)
+    return _workspace_edit(ls, result.changes, files, result.file_renames)
 
 
-def _workspace_edit(ls: RefineServer, changes: dict[str, str], files: dict[str, str]):
+def _workspace_edit(
+    ls: RefineServer,
+    changes: dict[str, str],
+    files: dict[str, str],
+    file_renames: list[tuple[str, str]] = (),
+):
     s = ls.session
     text_edits: list[lsp.TextDocumentEdit] = []
     plain: dict[str, list[lsp.TextEdit]] = {}
@@ -105,6 +136,12 @@ def _workspace_edit(ls: RefineServer, changes: dict[str, str], files: dict[str, 
                 edits=edits,
             )
         )
+    if file_renames:  # the text edits first, on the files' present names; then the renames
+        renames = [
+            lsp.RenameFile(old_uri=Path(a).as_uri(), new_uri=Path(b).as_uri())
+            for a, b in file_renames
+        ]
+        return lsp.WorkspaceEdit(document_changes=[*text_edits, *renames])
     if s.client.versioned_edits:
         return lsp.WorkspaceEdit(document_changes=text_edits)
     return lsp.WorkspaceEdit(changes=plain)

@@ -1,0 +1,508 @@
+"""Rename a method or an attribute: its definitions in the class, its overrides in the classes
+above and below that define it, and every ``x.name`` whose ``x`` is proven to be of one of
+those classes (``self``/``cls`` in their methods, the class itself, ``super()``, a local
+assigned from ``ClassName(...)``, a parameter annotated with the class). An ``x.name`` that
+cannot be proven is left as it is and counted, with where, in the result's warnings.
+
+Refused with the reason: dunder and name-mangled names; a class of the family, or one above
+it, that already has the new name; a base outside the workspace that may define or call the
+name; fields of dataclass-like classes, NamedTuple, TypedDict and Enum members; attributes
+reached dynamically (``getattr(x, "name")``, ``__dict__``, ``vars(self)``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import Assignment, ClassScope, FunctionScope, GlobalScope
+
+from refine_lsp.index.classes import ClassIndex
+from refine_lsp.index.modules import dotted
+
+from .model import Refusal
+
+# rename.py imports this module inside rename() (not at its top), so these names are ready
+from .rename import (  # noqa: E402
+    RenameResult,
+    _apply,
+    _Dynamic,
+    _edit,
+    _parse,
+    _Parsed,
+    _rename_variable,
+)
+
+MAX_LISTED = 5
+
+
+def is_member(p: _Parsed, name: cst.Name, parent) -> bool:
+    """Whether the name at the cursor is an attribute (``x.name``) or bound in a class body."""
+    if isinstance(parent, cst.Attribute) and parent.attr is name:
+        return True
+    a = p.assigned.get(id(name))
+    if a is not None:
+        return isinstance(a.scope, ClassScope)
+    acc = p.accessed.get(id(name))
+    if acc is not None:
+        scopes = {r.scope for r in acc.referents if isinstance(r, Assignment)}
+        return len(scopes) == 1 and isinstance(next(iter(scopes)), ClassScope)
+    return False
+
+
+def _refuse_name(old: str, new: str) -> None:
+    for n in (old, new):
+        if n.startswith("__") and n.endswith("__"):
+            raise Refusal(f"`{n}` is a special (dunder) name: Python calls it by that name")
+        if n.startswith("__"):
+            raise Refusal(f"`{n}` is name-mangled (a leading double underscore): not supported yet")
+
+
+class _Receivers:
+    """What class the value before a ``.name`` is proven to be of, in one file."""
+
+    def __init__(self, p: _Parsed, index: ClassIndex):
+        self.p, self.index = p, index
+        self._assigned_calls: dict[int, cst.Call] | None = None
+
+    def assigned_call(self, target: cst.CSTNode) -> cst.Call | None:
+        """``x = Call(...)``: the call, for the Name ``x`` bound there."""
+        if self._assigned_calls is None:
+            found: dict[int, cst.Call] = {}
+
+            class V(cst.CSTVisitor):
+                def visit_Assign(self, node: cst.Assign) -> None:
+                    if (
+                        len(node.targets) == 1
+                        and isinstance(node.targets[0].target, cst.Name)
+                        and isinstance(node.value, cst.Call)
+                    ):
+                        found[id(node.targets[0].target)] = node.value
+
+            self.p.wrapper.module.visit(V())
+            self._assigned_calls = found
+        return self._assigned_calls.get(id(target))
+
+    def qualified(self, expr: cst.BaseExpression) -> str | None:
+        """The qualified name a module-level Name (or dotted chain from one) refers to."""
+        d = dotted(expr)
+        if d is None:
+            return None
+        head = expr
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        acc = self.p.accessed.get(id(head))
+        if acc is None:
+            return None
+        refs = [r for r in acc.referents if isinstance(r, Assignment)]
+        if not refs or any(not isinstance(r.scope, GlobalScope) for r in refs):
+            return None
+        return self.index.resolve(self.p.module, d)
+
+    def class_of_annotation(self, ann: cst.BaseExpression) -> str | None:
+        if isinstance(ann, cst.SimpleString):
+            try:
+                text = ann.evaluated_value
+            except Exception:  # noqa: BLE001 - an odd literal is no annotation we read
+                return None
+            if not isinstance(text, str) or not all(
+                part.isidentifier() for part in text.split(".")
+            ):
+                return None
+            return self.index.resolve(self.p.module, text)
+        q = self.qualified(ann)
+        return q if q in self.index.classes else None
+
+    def method_owner(self, fn: cst.FunctionDef) -> str | None:
+        """The class whose method ``fn`` is (top-level classes of this module)."""
+        scope = self.p.scopes.get(fn)
+        if not isinstance(scope, ClassScope):
+            return None
+        cls = scope.node
+        if not isinstance(self.p.scopes.get(cls), GlobalScope):
+            return None
+        return f"{self.p.module}.{cls.name.value}"
+
+    def of(self, expr: cst.BaseExpression) -> tuple[str, str | None]:
+        """("instance" | "class", qualified class), ("module", name), ("other", None): proven
+        not to be a workspace class's, or ("unknown", None)."""
+        if isinstance(expr, cst.Call):
+            f = expr.func
+            if isinstance(f, cst.Name) and f.value == "super" and not expr.args:
+                owner = self._enclosing_method_owner(expr)
+                return ("instance", owner) if owner else ("unknown", None)
+            q = self.cls_param(f) or self.qualified(f)
+            if q in self.index.classes:
+                return ("instance", q)
+            return ("unknown", None)
+        if isinstance(expr, cst.Attribute):
+            q = self.qualified(expr)
+            return self._kind(q)
+        if not isinstance(expr, cst.Name):
+            return ("unknown", None)
+        acc = self.p.accessed.get(id(expr))
+        if acc is None:
+            return ("unknown", None)
+        refs = [r for r in acc.referents if isinstance(r, Assignment)]
+        if not refs:
+            return ("other", None)  # a builtin
+        if all(isinstance(r.scope, GlobalScope) for r in refs) and len(refs) == 1:
+            node = refs[0].node
+            if isinstance(node, (cst.ClassDef, cst.Import, cst.ImportFrom)):
+                return self._kind(self.index.resolve(self.p.module, expr.value))
+        found = {self._bound_class(r) for r in refs}
+        if len(found) == 1 and None not in found:
+            return ("instance", found.pop())
+        return ("unknown", None)
+
+    def _kind(self, q: str | None) -> tuple[str, str | None]:
+        if q is None:
+            return ("unknown", None)
+        if q in self.index.classes:
+            return ("class", q)
+        if q in self.index.modules:
+            return ("module", q)
+        top = q.split(".")[0]
+        if top not in {m.split(".")[0] for m in self.index.modules}:
+            return ("other", None)  # from outside the workspace
+        return ("unknown", None)
+
+    def _bound_class(self, r: Assignment) -> str | None:
+        node = r.node
+        if isinstance(node, cst.Param):
+            fn = _param_function(self.p, node)
+            if fn is None:
+                return None
+            params = fn.params
+            first = (list(params.posonly_params) + list(params.params) or [None])[0]
+            if first is node and _is_method(self.p, fn):
+                owner = self.method_owner(fn)
+                decorators = {dotted(d.decorator) for d in fn.decorators}
+                if "staticmethod" in decorators:
+                    return None
+                if (
+                    owner
+                    and len(r.scope.assignments[node.name.value]) == 1
+                    and "classmethod" not in decorators
+                ):
+                    return owner
+                return None  # cls: the class object, handled as an instance of itself below
+            if node.annotation is not None and len(r.scope.assignments[node.name.value]) == 1:
+                return self.class_of_annotation(node.annotation.annotation)
+            return None
+        call = self.assigned_call(node)
+        if call is not None:
+            q = self.qualified(call.func)
+            return q if q in self.index.classes else None
+        return None
+
+    def cls_param(self, expr: cst.BaseExpression) -> str | None:
+        """``cls`` in a classmethod: the class."""
+        if not isinstance(expr, cst.Name):
+            return None
+        acc = self.p.accessed.get(id(expr))
+        refs = [r for r in acc.referents if isinstance(r, Assignment)] if acc else []
+        if len(refs) != 1 or not isinstance(refs[0].node, cst.Param):
+            return None
+        node = refs[0].node
+        fn = _param_function(self.p, node)
+        if fn is None or not _is_method(self.p, fn):
+            return None
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        decorators = {dotted(d.decorator) for d in fn.decorators}
+        if params and params[0] is node and "classmethod" in decorators:
+            if len(refs[0].scope.assignments[node.name.value]) == 1:
+                return self.method_owner(fn)
+        return None
+
+    def _enclosing_method_owner(self, node: cst.CSTNode) -> str | None:
+        scope = self.p.scopes.get(node)
+        while scope is not None and not isinstance(scope, GlobalScope):
+            if isinstance(scope, FunctionScope) and isinstance(scope.node, cst.FunctionDef):
+                if _is_method(self.p, scope.node):
+                    return self.method_owner(scope.node)
+            scope = scope.parent
+        return None
+
+
+def _param_function(p: _Parsed, param: cst.Param) -> cst.FunctionDef | None:
+    scope = p.scopes.get(param)
+    fn = getattr(scope, "node", None)
+    return fn if isinstance(fn, cst.FunctionDef) else None
+
+
+def _is_method(p: _Parsed, fn: cst.FunctionDef) -> bool:
+    return isinstance(p.scopes.get(fn), ClassScope)
+
+
+def _member_class(p: _Parsed, name: cst.Name, parent, index: ClassIndex) -> str:
+    """The class whose member the name at the cursor is; Refusal when it cannot be proven."""
+    rec = _Receivers(p, index)
+    if isinstance(parent, cst.Attribute) and parent.attr is name:
+        cls = rec.cls_param(parent.value)
+        if cls:
+            return cls
+        kind, q = rec.of(parent.value)
+        if kind in ("instance", "class") and q:
+            return q
+        recv = dotted(parent.value) or "the value"
+        if kind == "module":
+            raise Refusal(
+                f"`{recv}.{name.value}` is a name of the module {q}: rename it where it is defined"
+            )
+        raise Refusal(
+            f"cannot tell the class of `{recv}` here: rename `{name.value}` where its class "
+            "defines it (or on `self.` in a method)"
+        )
+    a = p.assigned.get(id(name))
+    if a is None:
+        acc = p.accessed[id(name)]
+        a = next(r for r in acc.referents if isinstance(r, Assignment))
+    cls = a.scope.node
+    if not isinstance(p.scopes.get(cls), GlobalScope):
+        raise Refusal(f"`{name.value}` is a member of a nested class: not supported yet")
+    return f"{p.module}.{cls.name.value}"
+
+
+def prepare_member(p: _Parsed, name: cst.Name, parent) -> None:
+    """What prepareRename can tell from this file alone."""
+    _refuse_name(name.value, "x")
+    _member_class(p, name, parent, ClassIndex({p.path: p.text}))
+
+
+def _family(index: ClassIndex, start: str, old: str) -> set[str]:
+    """The class, the classes above it that define ``old``, and every class below those."""
+    family = {start}
+    while True:
+        grown = set(family)
+        for q in family:
+            grown |= {a for a in index.ancestors(q) if old in index.classes[a].members}
+            grown |= index.subclasses(q)
+        if grown == family:
+            return family
+        family = grown
+
+
+def _external(written: str, resolved: str | None):
+    """The object an outside base stands for, when it can be known without running user
+    code: builtins and the standard library; None otherwise."""
+    if resolved is None and "." not in written and hasattr(builtins, written):
+        return getattr(builtins, written)
+    if resolved is None:
+        return None
+    parts = resolved.split(".")
+    if parts[0] not in sys.stdlib_module_names:
+        return None
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+        return obj
+    return None
+
+
+def _where(index: ClassIndex, q: str, line: int | None = None) -> str:
+    c = index.classes[q]
+    return f"{Path(c.path).name}:{line or c.line}"
+
+
+def _check_family(index: ClassIndex, family: set[str], old: str, new: str) -> None:
+    for q in sorted(family):
+        c = index.classes[q]
+        short = q.rsplit(".", 1)[-1]
+        if new in c.members or new in c.slots:
+            raise Refusal(f"`{short}` already has a member `{new}` ({_where(index, q)})")
+        for line, what in c.dynamic:
+            raise Refusal(
+                f"`{short}` reaches its attributes dynamically ({what} at "
+                f"{_where(index, q, line)}): renaming `{old}` could break it"
+            )
+        if c.special_bases and old in c.members:
+            raise Refusal(
+                f"`{old}` is a field of `{short}` ({c.special_bases[0]}): its name is data"
+            )
+        if c.decorated and old in c.members and old in _fields(index, q):
+            raise Refusal(
+                f"`{old}` is a field of the decorated class `{short}` (a dataclass or "
+                "similar): it is also a keyword of its constructor"
+            )
+        for written, resolved in index.bases_of(q):
+            if resolved in index.classes:
+                continue
+            if written is None:
+                raise Refusal(f"`{short}` derives from an expression rename cannot follow")
+            if written == "object":
+                continue
+            obj = _external(written, resolved)
+            if obj is None:
+                raise Refusal(
+                    f"`{short}` derives from `{written}`, which is outside the workspace: "
+                    f"it may define or call `{old}`"
+                )
+            for n in (old, new):
+                if hasattr(obj, n):
+                    raise Refusal(f"`{written}` (a base of `{short}`) defines `{n}`")
+    for q in sorted(family):
+        for a in index.ancestors(q):
+            if new in index.classes[a].members:
+                short = a.rsplit(".", 1)[-1]
+                raise Refusal(f"`{short}` (above the renamed classes) already has `{new}`")
+
+
+def _fields(index: ClassIndex, q: str) -> set[str]:
+    import ast
+
+    c = index.classes[q]
+    tree = ast.parse(index.files[c.path])
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.lineno == c.line:
+            return {
+                s.target.id
+                for s in node.body
+                if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+            }
+    return set()
+
+
+class _Attributes(cst.CSTVisitor):
+    def __init__(self, names: set[str]):
+        self.names = names
+        self.found: list[cst.Attribute] = []
+        self.dynamic: list[cst.Call] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in self.names:
+            self.found.append(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        f = node.func
+        if (
+            isinstance(f, cst.Name)
+            and f.value in ("getattr", "setattr", "hasattr", "delattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1].value, cst.SimpleString)
+        ):
+            try:
+                value = node.args[1].value.evaluated_value
+            except Exception:  # noqa: BLE001 - an odd literal is no attribute name
+                return
+            if value in self.names:
+                self.dynamic.append(node)
+
+
+def _class_scopes(p: _Parsed, family: set[str]) -> list[tuple[cst.ClassDef, ClassScope]]:
+    out = []
+    for stmt in p.wrapper.module.body:
+        if isinstance(stmt, cst.ClassDef) and f"{p.module}.{stmt.name.value}" in family:
+            body = stmt.body.body
+            scope = p.scopes.get(body[0]) if body else None
+            if isinstance(scope, ClassScope):
+                out.append((stmt, scope))
+    return out
+
+
+def _slots(p: _Parsed, cls: cst.ClassDef, old: str, new: str) -> None:
+    for stmt in cls.body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                continue
+            targets = (
+                [t.target for t in small.targets]
+                if isinstance(small, cst.Assign)
+                else [small.target]
+            )
+            if not any(isinstance(t, cst.Name) and t.value == "__slots__" for t in targets):
+                continue
+            value = small.value
+            items = [value] if isinstance(value, cst.SimpleString) else []
+            items += [getattr(e, "value", None) for e in getattr(value, "elements", []) or []]
+            for s in items:
+                if isinstance(s, cst.SimpleString) and s.evaluated_value == old:
+                    quote = s.value[-1]
+                    prefix = s.value[: len(s.value) - len(s.value.lstrip("rRbBuUfF"))]
+                    r = p.positions[s]
+                    p.edits[(r.start.line, r.start.column)] = (
+                        r.end.column,
+                        f"{prefix}{quote}{new}{quote}",
+                    )
+
+
+def rename_member(
+    files: Mapping[str, str], p: _Parsed, name: cst.Name, parent, new: str
+) -> RenameResult:
+    old = name.value
+    _refuse_name(old, new)
+    index = ClassIndex(files)
+    start = _member_class(p, name, parent, index)
+    if start not in index.classes:
+        raise Refusal(f"the class of `{old}` ({start}) is not in the workspace")
+    family = _family(index, start, old)
+    _check_family(index, family, old, new)
+    result = RenameResult(old, new)
+    parsed = {p.path: p}
+    class_files = {index.classes[q].path for q in family}
+    left: list[str] = []
+    dynamic: list[str] = []
+    for path, text in files.items():
+        if old not in text and path not in class_files:
+            continue
+        q = parsed.get(path) or _parse(path, text)
+        parsed[path] = q
+        for cls, scope in _class_scopes(q, family):
+            if old in scope.assignments:
+                _rename_variable(q, scope, set(scope.assignments[old]), old, new)
+            _slots(q, cls, old, new)
+        rec = _Receivers(q, index)
+        seen = _Attributes({old, new})
+        q.wrapper.module.visit(seen)
+        dynamic += [q.where(c) for c in seen.dynamic if c.args[1].value.evaluated_value == old]
+        for node in seen.found:
+            owner = rec.cls_param(node.value)
+            kind, cls = ("class", owner) if owner else rec.of(node.value)
+            ours = kind in ("instance", "class") and cls in family
+            if node.attr.value == new:
+                if ours:
+                    raise Refusal(
+                        f"`{dotted(node.value) or '...'}.{new}` at {q.where(node)} already "
+                        f"means a member `{new}` of the renamed class"
+                    )
+                continue
+            if ours:
+                _edit(q, node.attr, new)
+            elif kind == "unknown" or (kind in ("instance", "class") and cls not in index.classes):
+                left.append(q.where(node))
+        if q.edits:
+            dyn = _Dynamic({old})
+            q.wrapper.module.visit(dyn)
+            for s in dyn.strings:
+                r = q.positions[s]
+                if (r.start.line, r.start.column) not in q.edits:
+                    result.warnings.append(f"the string '{old}' at {q.where(s)} was left as it is")
+    if dynamic:
+        raise Refusal(
+            f"`{old}` is reached by name with getattr/setattr/hasattr at "
+            f"{', '.join(dynamic[:MAX_LISTED])}: renaming it could break that"
+        )
+    if left:
+        listed = ", ".join(left[:MAX_LISTED]) + (", ..." if len(left) > MAX_LISTED else "")
+        result.warnings.insert(
+            0,
+            f"{len(left)} use{'s' if len(left) != 1 else ''} of `.{old}` on values whose class "
+            f"cannot be proven {'were' if len(left) != 1 else 'was'} left as "
+            f"{'they are' if len(left) != 1 else 'it is'}: {listed}",
+        )
+    result.left = left
+    for q in parsed.values():
+        if q.edits:
+            result.changes[q.path] = _apply(q)
+            result.occurrences += len(q.edits)
+    return result
