@@ -331,6 +331,18 @@ REFUSALS = [
     (
         {
             "m/__init__.py": "",
+            "m/a.py": "REG = []\n\n\ndef register(f):\n    REG.append(f)\n    return f\n",
+            "m/b.py": "from m.a import register\n\n\n@register\ndef g():\n    pass\n",
+            "m/c.py": "",
+        },
+        "m/b.py",
+        "def g",
+        "m/c.py",
+        "calls `register` at b.py:4 while its module is imported",
+    ),
+    (
+        {
+            "m/__init__.py": "",
             "m/a.py": "X = 1\n\ndef f():\n    return X\n\ndef g():\n    return f()\n",
             "m/b.py": "",
         },

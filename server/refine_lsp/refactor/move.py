@@ -131,6 +131,75 @@ class _Scan(cst.CSTVisitor):
             self.strings.append((node, value))
 
 
+class _ImportTimeCalls(cst.CSTVisitor):
+    """Calls and decorators the moved statements run when their module is imported (not the
+    bodies of the functions they define)."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[cst.CSTNode, cst.CSTNode]] = []  # (where, callee)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for dec in node.decorators:
+            dec.visit(self)
+            self.found.append((dec, dec.decorator))
+        node.params.visit(self)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for dec in node.decorators:
+            self.found.append((dec, dec.decorator))
+        return True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append((node, node.func))
+
+
+def _head(expr: cst.CSTNode) -> cst.CSTNode:
+    """The name a callee expression starts from (``a`` of ``a.b(c)(d)``)."""
+    while True:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        else:
+            return expr
+
+
+def _check_import_time_calls(src: MoveFile, stmts, files: Mapping[str, str]) -> None:
+    """Workspace code the moved statements run on import (``@register``, ``X = build()``)
+    would then run when the destination is imported, maybe never: refused. Calls into the
+    standard library and third-party code (``@dataclass``, ``lru_cache``) are taken as pure."""
+    workspace = {module_name(Path(p))[0] for p in files}
+    by_node = {}
+    for acc in src.accesses:
+        by_node.setdefault(id(acc.node), acc)
+    for stmt in stmts:
+        calls = _ImportTimeCalls()
+        stmt.visit(calls)
+        for where, callee in calls.found:
+            head = _head(callee)
+            acc = by_node.get(id(head))
+            if acc is None:
+                continue
+            for r in acc.referents:
+                if isinstance(r, BuiltinAssignment):
+                    continue
+                local = not isinstance(r, ImportAssignment)
+                bound = origin(src, r) or ""
+                module = bound.split(" ")[1] if bound.startswith(("from ", "import ")) else ""
+                if local or any(module == w or module.startswith(w + ".") for w in workspace if w):
+                    raise Refusal(
+                        f"the moved code calls `{src.code(head)}` at {src.where(where)} while its "
+                        "module is imported: moved, that would happen when the destination is "
+                        "imported instead (maybe never)"
+                    )
+
+
 def _type_checking_body(src: MoveFile) -> list:
     """The statements of the source's top-level ``if TYPE_CHECKING:`` blocks."""
     out = []
@@ -246,6 +315,7 @@ def move(
                 "namespace would change"
             )
 
+    _check_import_time_calls(src, stmts, files)
     # What the moved code uses from the source's module scope.
     needed: dict[str, set[BaseAssignment]] = {}
     annotated = False
