@@ -47,6 +47,8 @@ const EXPECTED_DEFAULTS = {
   refine: { maxModelCalls: 8, maxTestRuns: 150, maxSeconds: 90, testTimeoutS: 10, memoryMb: 1024 },
   inline: { enabled: true, debounceMs: 150, maxPrefixChars: 6000, maxSuffixChars: 2000 },
   rename: { enabled: true },
+  move: { reexport: false },
+  index: { enabled: true, maxFileKb: 1024 },
   hints: { severity: 'hint' },
   acceptance: { enabled: true, keepAccepted: 0.95, callCostS: 0.36, rejectedCostS: 1.66, storeSource: false, record: true, dbPath: null },
 };
