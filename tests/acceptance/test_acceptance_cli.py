@@ -128,13 +128,34 @@ def test_bad_input_gives_clear_errors(tmp_path, capsys):
     assert main(["frobnicate"]) == 2
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("matplotlib") is not None, reason="matplotlib installed"
-)
-def test_plot_without_matplotlib_says_so(tmp_path, capsys):
+def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch, capsys):
+    """Without matplotlib (installed or not here) the error names the package and the extra."""
+    from refine_lsp.acceptance import cli
+
+    monkeypatch.setattr(cli, "_has_matplotlib", lambda: False)
     out = tmp_path / "curve.png"
     code = main(["evaluate", "--train", "x.jsonl", "--cv", "users", "--plot", str(out)])
-    assert code == 2 and "matplotlib" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert "matplotlib" in err and "refine-lsp[plot]" in err and "nothing was drawn" in err
+
+
+def test_plot_extra_is_declared():
+    """The extra the error names exists in pyproject.toml and brings matplotlib."""
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("matplotlib") for req in extras["plot"])
+
+
+@needs_data
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_plot_writes_a_png_with_real_matplotlib(slice_files, tmp_path):
+    _, train, test, _ = slice_files
+    out = tmp_path / "curve.png"
+    assert main(["evaluate", "--train", str(train), "--test", str(test), "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_stats_counts_events(tmp_path, capsys):

@@ -101,7 +101,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.plot and not _has_matplotlib():
         print(
             "refine-lsp acceptance: --plot needs matplotlib, which is not installed"
-            " (pip install matplotlib); nothing was drawn",
+            " (pip install 'refine-lsp[plot]', the optional extra, or pip install matplotlib);"
+            " nothing was drawn",
             file=sys.stderr,
         )
         return 2
