@@ -124,3 +124,71 @@ def test_session_relates_a_suggestion_to_the_last_one_shown():
     assert f2["r_typed_along"] == 1.0 and f2["r_same_completion"] == 1.0
     f2 = session.stage2_features(f1, "x = np.me", "dian(a)")
     assert f2["r_typed_along"] == 1.0 and f2["r_same_completion"] == 0.0
+
+
+LONG = "".join(f"value_{i} = compute({i})\n" for i in range(40)) + "total = value_1 + "
+
+
+def test_stage1_relates_the_cursor_to_the_last_shown_suggestion():
+    """Known before any model call: re-asking at the same prefix, typing along the last
+    suggestion, typing something else, or being elsewhere in the document."""
+    end = pos_of(LONG, len(LONG))
+    session = UserSession()
+    session.record_shown(1.0, LONG, "value_2\n")
+    same = session.stage1_features(LONG, end, 2.0)
+    assert same["r_same_prefix"] == 1.0 and same["r_typed_along"] == 0.0
+    along = LONG + "val"
+    f = session.stage1_features(along, pos_of(along, len(along)), 2.0)
+    assert (f["r_same_prefix"], f["r_typed_along"], f["r_diverged"]) == (0.0, 1.0, 0.0)
+    assert f["r_typed_since_shown"] == pytest.approx(math.log1p(3))
+    other = LONG + "max("
+    f = session.stage1_features(other, pos_of(other, len(other)), 2.0)
+    assert (f["r_typed_along"], f["r_diverged"]) == (0.0, 1.0)
+    elsewhere = session.stage1_features(LONG, Pos(3, 0), 2.0)
+    assert elsewhere["r_same_prefix"] == 0.0 and elsewhere["r_diverged"] == 0.0
+    assert elsewhere["r_typed_since_shown"] == pytest.approx(math.log1p(200))
+
+
+def test_relation_is_the_same_whether_the_caller_keeps_the_whole_prefix_or_its_tail():
+    """The server remembers the last 200 characters of a shown suggestion's prefix, the
+    offline replay the whole prompt: both must give the model the same features."""
+    typed = LONG + "value_"
+    cursor = pos_of(typed, len(typed))
+    rows = []
+    for remembered in (LONG, LONG[-200:]):
+        session = UserSession()
+        session.record_shown(1.0, remembered, "value_2\n")
+        f1 = session.stage1_features(typed, cursor, 2.0)
+        rows.append(session.stage2_features(f1, typed, "2\n"))
+    assert rows[0] == rows[1]
+    assert rows[0]["r_typed_along"] == 1.0 and rows[0]["r_same_completion"] == 1.0
+
+
+def test_overlap_with_the_last_shown_suggestion():
+    session = UserSession()
+    f1 = session.stage1_features("x = ", Pos(0, 4), 1.0)
+    assert session.stage2_features(f1, "x = ", "load(path)")["s_overlap_last_shown"] == 0.0
+    session.record_shown(1.0, "x = ", "load(path)")
+    f1 = session.stage1_features("x = ", Pos(0, 4), 2.0)
+    assert session.stage2_features(f1, "x = ", "load(path)")["s_overlap_last_shown"] == 1.0
+    half = session.stage2_features(f1, "x = ", "load(name)")["s_overlap_last_shown"]
+    assert half == pytest.approx(1 / 3)
+
+
+def test_accepted_just_now_only_right_after_an_acceptance():
+    history = DecisionHistory()
+    history.record(1.0, True)
+    assert history.features(5.0)["h_accepted_just_now"] == 1.0
+    assert history.features(30.0)["h_accepted_just_now"] == 0.0
+    history.record(31.0, False)
+    assert history.features(32.0)["h_accepted_just_now"] == 0.0
+
+
+def test_suggestion_shape_and_logprob_by_length():
+    comments = suggestion_features("", "# one\n\n# two\n")
+    assert comments["s_comment_only"] == 1.0 and comments["s_code_lines"] == 2.0
+    code = suggestion_features("", "x = 1  # set\ny = 2\n")
+    assert code["s_comment_only"] == 0.0
+    lp = suggestion_features("", "abc", logprobs=LogProbs(-0.5, None, 3))
+    assert lp["s_logprob_x_len"] == pytest.approx(-0.5 * math.log1p(3))
+    assert suggestion_features("", "abc")["s_logprob_x_len"] == 0.0

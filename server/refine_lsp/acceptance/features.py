@@ -223,6 +223,7 @@ def suggestion_features(
     """Features of a suggestion to be inserted between ``prefix`` and ``suffix``."""
     first_line = suggestion.split("\n", 1)[0]
     body = suggestion.strip()
+    lines = [ln.strip() for ln in suggestion.split("\n") if ln.strip()]
     out = {
         "s_len": math.log1p(len(suggestion)),
         "s_lines": math.log1p(suggestion.count("\n")),
@@ -230,6 +231,8 @@ def suggestion_features(
         "s_first_line_len": math.log1p(len(first_line)),
         "s_starts_newline": 1.0 if suggestion.startswith("\n") else 0.0,
         "s_is_comment": 1.0 if body.startswith("#") else 0.0,
+        "s_comment_only": 1.0 if lines and all(ln.startswith("#") for ln in lines) else 0.0,
+        "s_code_lines": float(min(len(lines), 10)),
         "s_empty": 0.0 if body else 1.0,
         "s_parses": 1.0 if suggestion_parses_safely(prefix, suggestion, suffix) else 0.0,
         "s_repeats_nearby": _repetition(suggestion, prefix),
@@ -244,6 +247,7 @@ def suggestion_features(
         "s_alt_logprob": 0.0,
         "s_logprob_margin": 0.0,
         "s_tokens": 0.0,
+        "s_logprob_x_len": 0.0,
         "s_confidence": 0.0,
     }
     if logprobs is not None:
@@ -255,6 +259,8 @@ def suggestion_features(
             out["s_logprob_margin"] = max(logprobs.mean, -10.0) - max(alt, -10.0)
         out["s_tokens"] = math.log1p(logprobs.tokens)
         out["s_total_logprob"] = -math.log1p(-max(logprobs.mean, -10.0) * max(logprobs.tokens, 1))
+        # A long suggestion at a given mean log-probability is a bigger bet than a short one.
+        out["s_logprob_x_len"] = max(logprobs.mean, -10.0) * out["s_len"]
         if logprobs.confidence is not None:
             out["s_confidence"] = min(max(logprobs.confidence, 0.0), 1.0)
     return out

@@ -21,6 +21,8 @@ LONG_AGO_S = 600.0
 # close to the rate seen in published Copilot studies, so early decisions do not swing it.
 RATE_PRIOR_ACCEPTED = 1.2
 RATE_PRIOR_REJECTED = 2.8
+# An acceptance this recent means the user is in a run of taking suggestions.
+JUST_NOW_S = 10.0
 
 
 def _log_gap(seconds: float | None) -> float:
@@ -104,6 +106,9 @@ class DecisionHistory:
         since = None if self.last_at is None else now - self.last_at
         return {
             "h_prev_accepted": float(recent[-1]) if recent else 0.0,
+            "h_accepted_just_now": 1.0
+            if recent and recent[-1] and since is not None and since < JUST_NOW_S
+            else 0.0,
             "h_recent_rate": (sum(recent) + RATE_PRIOR_ACCEPTED)
             / (len(recent) + RATE_PRIOR_ACCEPTED + RATE_PRIOR_REJECTED),
             "h_running_rate": self.running_rate(),

@@ -8,6 +8,7 @@ accepts or rejects. The replay in `cups.py` makes exactly the same calls from te
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,17 @@ from refine_lsp.acceptance.features import (
     timing_features,
 )
 from refine_lsp.acceptance.state import LONG_AGO_S, DecisionHistory, TypingState
-from refine_lsp.text import Pos
+from refine_lsp.text import Pos, offset_of
 
 # Suggestions shown within this many seconds count as "recent" (suggestion churn).
 CHURN_WINDOW_S = 30.0
+# How much of the prefix a shown suggestion is remembered with (the server keeps the last
+# 200 characters); the next request is related to it through that tail alone.
+SHOWN_TAIL = 200
+# Typing since the last shown suggestion is followed this far; past it the cursor is
+# "elsewhere" (another line, another part of the document).
+MAX_TYPED = 200
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -39,8 +47,8 @@ class UserSession:
         self.typing.record_change(at, chars)
 
     def record_shown(self, at: float, prefix: str, suggestion: str) -> None:
-        """A suggestion was displayed (after `stage2` said so)."""
-        self.last_shown = (at, prefix, suggestion)
+        """A suggestion was displayed (after `stage2` said so); only the prefix's tail is kept."""
+        self.last_shown = (at, prefix[-SHOWN_TAIL:], suggestion)
         self.shown_times.append(at)
 
     def record_decision(self, at: float, accepted: bool, text: str | None = None) -> None:
@@ -58,6 +66,7 @@ class UserSession:
         out = context_features(text, cursor, tree, document_shape=document_shape)
         out.update(timing_features(self.typing, now))
         out.update(history_features(self.history, now))
+        out.update(self._since_last_shown(text[: offset_of(text, cursor)]))
         recent = sum(1 for t in self.shown_times if 0 <= now - t <= CHURN_WINDOW_S)
         since = None if self.last_shown is None else now - self.last_shown[0]
         out["r_shown_recent"] = math.log1p(recent)
@@ -82,21 +91,46 @@ class UserSession:
         out.update(self._relation_to_last_shown(prefix, suggestion))
         return out
 
-    def _relation_to_last_shown(self, prefix: str, suggestion: str) -> dict[str, float]:
-        """How this suggestion relates to the previous one shown to the user."""
+    def typed_since_shown(self, prefix: str) -> str | None:
+        """What the user typed at the cursor since the last suggestion was shown: the text
+        after the last shown prefix's tail, found near the end of ``prefix``; None when the
+        cursor is elsewhere (moved, deleted back past it) or nothing was shown yet."""
         if self.last_shown is None:
-            return {"r_same_prefix": 0.0, "r_typed_along": 0.0, "r_same_completion": 0.0}
-        _, last_prefix, last_suggestion = self.last_shown
-        last_full = last_prefix + last_suggestion
-        # The user typed on from the last prefix exactly as the last suggestion said.
-        typed_along = (
-            len(prefix) > len(last_prefix)
-            and prefix.startswith(last_prefix)
-            and last_full.startswith(prefix)
-        )
-        same_completion = (prefix + suggestion).rstrip() == last_full.rstrip()
+            return None
+        tail = self.last_shown[1]
+        if not tail:
+            return prefix if len(prefix) <= MAX_TYPED else None
+        window = prefix[-(len(tail) + MAX_TYPED) :]
+        at = window.rfind(tail)
+        return None if at < 0 else window[at + len(tail) :]
+
+    def _since_last_shown(self, prefix: str) -> dict[str, float]:
+        """Stage 1: how the cursor moved since the last shown suggestion (no suggestion yet).
+
+        Re-asking at the very prefix a suggestion was just shown at, or typing on in another
+        direction than it said, are known before any model call."""
+        typed = self.typed_since_shown(prefix)
+        along = bool(typed) and self.last_shown is not None and self.last_shown[2].startswith(typed)
         return {
-            "r_same_prefix": 1.0 if prefix == last_prefix else 0.0,
-            "r_typed_along": 1.0 if typed_along else 0.0,
+            "r_same_prefix": 1.0 if typed == "" else 0.0,
+            "r_typed_along": 1.0 if along else 0.0,
+            "r_diverged": 1.0 if typed and not along else 0.0,
+            "r_typed_since_shown": math.log1p(MAX_TYPED if typed is None else len(typed)),
+        }
+
+    def _relation_to_last_shown(self, prefix: str, suggestion: str) -> dict[str, float]:
+        """Stage 2: how this suggestion relates to the previous one shown to the user."""
+        if self.last_shown is None:
+            return {"r_same_completion": 0.0, "s_overlap_last_shown": 0.0}
+        last_suggestion = self.last_shown[2]
+        typed = self.typed_since_shown(prefix)
+        same_completion = typed is not None and (
+            (typed + suggestion).rstrip() == last_suggestion.rstrip()
+        )
+        # Word overlap with the suggestion shown before: a model that keeps offering the
+        # same idea the user did not take.
+        a, b = set(_WORD.findall(last_suggestion)), set(_WORD.findall(suggestion))
+        return {
             "r_same_completion": 1.0 if same_completion else 0.0,
+            "s_overlap_last_shown": len(a & b) / len(a | b) if a | b else 0.0,
         }

@@ -40,6 +40,8 @@ EXCLUDED_FEATURES = frozenset({"h_running_rate", "h_recent_rate", "h_decisions",
 L2 = 10.0
 BASELINE_L2 = 1.0
 INNER_FOLDS = 4
+# Read the thresholds off a second, gated out-of-fold pass (see `fit_prior`).
+GATED_PASS = True
 # Features that exist only when the provider returns log-probabilities.
 LOGPROB_FEATURES = frozenset(
     {
@@ -49,6 +51,7 @@ LOGPROB_FEATURES = frozenset(
         "s_logprob_margin",
         "s_tokens",
         "s_total_logprob",
+        "s_logprob_x_len",
         "s_confidence",
     }
 )
@@ -163,16 +166,29 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
         for held in groups:
             rest = [d for g in groups if g is not held for d in g]
             fitted.append(_fit_models(rest, names) if len(set(_labels(rest))) > 1 else None)
-    for held, model in zip(groups, fitted, strict=True):
-        if model is None:
-            continue
-        for trace, d in zip(online_scores(model, held), held, strict=True):
-            if d.accepted:
-                prior.accepted_logits.append((trace.stage1, trace.stage2))
-                prior.accepted_logits_plain.append((trace.stage1, trace.stage2_plain))
-            else:
-                prior.rejected_logits.append((trace.stage1, trace.stage2))
-                prior.rejected_logits_plain.append((trace.stage1, trace.stage2_plain))
+    _out_of_fold_logits(prior, groups, fitted, None)
+    if GATED_PASS and len(groups) > 1:
+        # Second pass, as the server runs: each held-out user is gated with the thresholds
+        # of the first pass, and learns only what was shown; these are the scores a new
+        # user really gets, so the thresholds are read off them.
+        first = AcceptancePrior(
+            prior.stage1,
+            prior.stage2,
+            prior.stage2_plain,
+            sorted(prior.accepted_logits),
+            sorted(prior.accepted_logits_plain),
+            {},
+            sorted(prior.rejected_logits),
+            sorted(prior.rejected_logits_plain),
+        )
+        for pairs in (
+            prior.accepted_logits,
+            prior.accepted_logits_plain,
+            prior.rejected_logits,
+            prior.rejected_logits_plain,
+        ):
+            pairs.clear()
+        _out_of_fold_logits(prior, groups, fitted, first)
     for pairs in (
         prior.accepted_logits,
         prior.accepted_logits_plain,
@@ -189,6 +205,34 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
         }
     )
     return prior
+
+
+def _out_of_fold_logits(
+    prior: AcceptancePrior,
+    groups: Sequence[Sequence[Decision]],
+    fitted: Sequence[AcceptancePrior | None],
+    thresholds_from: AcceptancePrior | None,
+) -> None:
+    """Append each held-out group's online (stage-1, stage-2) logits to ``prior``.
+
+    With ``thresholds_from`` the held-out users are gated by its thresholds and learn only
+    what was shown; without it everything is shown and learned."""
+    for held, model in zip(groups, fitted, strict=True):
+        if model is None:
+            continue
+        if thresholds_from is not None:
+            model.accepted_logits = thresholds_from.accepted_logits
+            model.accepted_logits_plain = thresholds_from.accepted_logits_plain
+            model.rejected_logits = thresholds_from.rejected_logits
+            model.rejected_logits_plain = thresholds_from.rejected_logits_plain
+        traces = online_scores(model, held, learn_all=thresholds_from is None)
+        for trace, d in zip(traces, held, strict=True):
+            if d.accepted:
+                prior.accepted_logits.append((trace.stage1, trace.stage2))
+                prior.accepted_logits_plain.append((trace.stage1, trace.stage2_plain))
+            else:
+                prior.rejected_logits.append((trace.stage1, trace.stage2))
+                prior.rejected_logits_plain.append((trace.stage1, trace.stage2_plain))
 
 
 def fit_baseline(
