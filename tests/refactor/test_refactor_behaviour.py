@@ -17,7 +17,7 @@ from refine_lsp.refactor import extract_function as ef
 from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
-from refine_lsp.refactor.expressions import RAISES_FIRST, UNBOUND_FIRST
+from refine_lsp.refactor.expressions import ASSERT_MESSAGE, RAISES_FIRST, UNBOUND_FIRST
 from refine_lsp.syntax.parser import parse
 
 
@@ -700,6 +700,23 @@ REFUSES = {
         """,
         "extract.function",
         ef.SHARED_GLOBAL.format("COUNT"),
+    ),
+    "hoist_an_assert_message": (  # `h` ran although the assertion held
+        """
+        def f0(a):
+            assert a, ⟦h(a)⟧
+        """,
+        "extract.variable",
+        ASSERT_MESSAGE,
+    ),
+    "inline_a_call_into_an_assert_message": (
+        """
+        def f0(a):
+            v = h(1)
+            assert a, v‸
+        """,
+        "inline.variable",
+        ASSERT_MESSAGE,
     ),
 }
 

@@ -24,6 +24,7 @@ TARGET_ORDER = "The assigned value is evaluated before this part of the assignme
 LOOP_CONDITION = "The loop condition is evaluated on every iteration"
 ELIF = "An `elif` condition is only evaluated when the earlier conditions are false"
 EXCEPT = "Exception types in `except` are only evaluated when an exception is raised"
+ASSERT_MESSAGE = "The message of an `assert` is only evaluated when the assertion fails"
 ANNOTATION = "Type annotations cannot be extracted into a variable"
 SEMICOLON = "Statements before it on the same line (after `;`) would run after it"
 ONE_LINE = "The statement shares its line with its `if`/`for`/`def` header"
@@ -167,6 +168,8 @@ def statement_of(chunk: Chunk, node: cst.CSTNode, elif_ok: bool = False) -> cst.
             raise Refusal(LOOP_CONDITION)
         if isinstance(parent, cst.ExceptHandler):
             raise Refusal(EXCEPT)
+        if isinstance(parent, cst.Assert) and child is parent.msg and not constant:
+            raise Refusal(ASSERT_MESSAGE)
         if isinstance(parent, (cst.Match, cst.MatchCase)):
             raise Refusal(IN_MATCH)
         if isinstance(parent, cst.SimpleStatementLine) and child is not parent.body[0]:
