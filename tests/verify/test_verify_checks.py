@@ -29,6 +29,17 @@ def test_ruff_verdict_fails_only_on_new_findings(tmp_path):
     assert v.feedback[0].message.startswith("F841")
 
 
+def test_ruff_verdict_matches_findings_by_rule_not_wording(tmp_path):
+    # An inverted predicate fix changes SIM103's message ("the negated condition") only.
+    original = "def f(x):\n    if x > 1:\n        return False\n    return True\n"
+    fixed = "def f(x):\n    if x > 1:\n        return True\n    return False\n"
+    f = tmp_path / "m.py"
+    (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["SIM"]\n')
+    v = ruff_verdict(fixed, original, f, cwd=tmp_path)
+    assert v.passed, v.details
+    assert v.data["findings"] == 1
+
+
 def test_module_names():
     assert module_name("pkg/mod.py") == "pkg.mod"
     assert module_name("src/pkg/__init__.py") == "pkg"

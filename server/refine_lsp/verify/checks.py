@@ -42,8 +42,10 @@ def ruff_findings(
         return None
 
 
-def _key(f: dict) -> tuple[str, str]:
-    return (f.get("code") or "", f.get("message") or "")
+def _key(f: dict) -> str:
+    # By rule, not message: inverting `if c: return False` changes SIM103's wording
+    # ("the negated condition") without adding a finding, and such a fix must not be refused.
+    return f.get("code") or f.get("message") or ""
 
 
 def ruff_verdict(
