@@ -113,12 +113,10 @@ def test_move_a_function_and_its_constant_and_the_program_runs_the_same(tmp_path
     assert "# the discount, capped\ndef bulk_discount(quantity):" in moved
     pricing = (tmp_path / "shop/pricing.py").read_text()
     assert "def bulk_discount" not in pricing and "RATE = 0.1" not in pricing
-    assert f"from shop.{Path(dest).stem} import bulk_discount\n" in pricing
+    assert f"from .{Path(dest).stem} import bulk_discount\n" in pricing  # its relative style
     assert '__all__ = ["unit_price"]' in pricing
     # what only the moved code used went with it
-    assert pricing.startswith(
-        f'"""Prices."""\nfrom shop.{Path(dest).stem} import bulk_discount\n\n'
-    )
+    assert pricing.startswith(f'"""Prices."""\nfrom .{Path(dest).stem} import bulk_discount\n\n')
     assert "import math" not in pricing and "clamp" not in pricing
     init = (tmp_path / "shop/__init__.py").read_text()
     assert f"from .{Path(dest).stem} import bulk_discount" in init

@@ -200,6 +200,21 @@ def _check_import_time_calls(src: MoveFile, stmts, files: Mapping[str, str]) -> 
                     )
 
 
+def _import_line(target: str, names: list[str], style: MoveFile, importer: str, pkg: bool) -> str:
+    """``from target import names`` for ``importer``: relative where ``style`` (the file it
+    goes in, or the source for a new module) imports relatively and both lie in one package."""
+    relative = any(
+        isinstance(small, cst.ImportFrom) and small.relative
+        for line in style.tree.body
+        if isinstance(line, cst.SimpleStatementLine)
+        for small in line.body
+    )
+    rel = relative_to(target, importer, pkg) if relative else None
+    if rel is not None and rel[0]:
+        return import_from_text(rel[0], rel[1], [(n, None) for n in names])
+    return import_from_text(target, 0, [(n, None) for n in names])
+
+
 def _type_checking_body(src: MoveFile) -> list:
     """The statements of the source's top-level ``if TYPE_CHECKING:`` blocks."""
     out = []
@@ -421,7 +436,7 @@ def move(
         n for n in dict.fromkeys(from_source) if dst is None or n not in dest_has(dst, n, src)
     ]
     if wanted:
-        header += import_from_text(src.module, 0, [(n, None) for n in wanted])
+        header += _import_line(src.module, wanted, dst or src, dest_module, dest_pkg)
     typed = sorted(set(guarded.values()))
     if dst is not None:
         skip = already_imported(src, dst, [], guarded)
@@ -448,7 +463,7 @@ def move(
     back = list(dict.fromkeys(remaining + (names if reexport else [])))
     if back:
         at = leading_block_end(src)
-        line = import_from_text(dest_module, 0, [(n, None) for n in back])
+        line = _import_line(dest_module, back, src, src.module, src.is_package)
         insert_import(src, at, line)
     if not reexport:
         edit_all(src, remove=set(names))

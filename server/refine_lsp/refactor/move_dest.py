@@ -121,7 +121,7 @@ def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code
         dst.insert_before_line(last + 1, "\n\n" + code)
         return
     block = header + ("\n\n" if header else "") + code
-    if at:
-        dst.insert_before_line(at + 1, "\n\n" + block)
+    if at:  # the new imports right under the others, the code two lines below
+        dst.insert_before_line(at + 1, block if header else "\n\n" + block)
     else:
         insert_import(dst, 0, block)

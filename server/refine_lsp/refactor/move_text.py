@@ -107,7 +107,8 @@ def edit_all(f: MoveFile, remove: set[str] = frozenset(), add: list[str] = ()) -
             and not isinstance(last_comma, cst.Comma)
         ):
             kept[-1] = kept[-1].with_changes(comma=cst.Comma())
-    f.replace_node(value, f.code(value.with_changes(elements=kept)))
+    # (the node's position leaves its parentheses out: so does the new code)
+    f.replace_node(value, f.code(value.with_changes(elements=kept, lpar=[], rpar=[])))
     return True
 
 
