@@ -376,6 +376,18 @@ KEEPS = {
         "extract.function",
         "f_step(y)",
     ),
+    "selected_def_returns_inside_itself": (  # was refused: "a `return` that would leave"
+        """
+        def f0(a):
+            ⟦def g(q):
+                return q + a
+            print(g(1))⟧
+            return g(3)
+        print(f0(1))
+        """,
+        "extract.function",
+        "g = compute_g(a)",
+    ),
 }
 
 

@@ -118,7 +118,9 @@ def _reads_first_param(view: SourceView, func, stmts) -> bool:
 def _ts_refusal(stmts, container, func=None) -> str | None:
     ends_with_return = exits.ts_always_exits(stmts) or exits.ts_at_tail(container, stmts)
     for st in stmts:
-        for node in [st, *walk(st, skip=_NESTED)]:
+        # A selected `def`/`class` may hold returns and declarations of its own.
+        inner = [] if st.type in _NESTED or st.type == "decorated_definition" else walk(st, _NESTED)
+        for node in [st, *inner]:
             t = node.type
             if t == "return_statement" and not ends_with_return:
                 return RETURN
