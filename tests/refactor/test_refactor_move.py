@@ -325,7 +325,35 @@ def test_names_imported_for_type_checking_stay_behind_the_guard(tmp_path):
     assert "if TYPE_CHECKING:\n    from t.kinds import Kind\n" in names
 
 
+def test_names_the_source_got_by_import_star_come_from_the_source(tmp_path):
+    files = build(
+        tmp_path,
+        {
+            "s/__init__.py": "",
+            "s/base.py": "def first(xs):\n    return xs[0]\n",
+            "s/a.py": "from s.base import *\n\n\ndef head(xs):\n    return first(xs)\n",
+            "main.py": "from s.a import head\n\nprint(head([3, 4]))\n",
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "s/a.py", "def head", "s/heads.py")
+    assert run(tmp_path) == before == "3\n"
+    assert (tmp_path / "s/heads.py").read_text().startswith("from s.a import first\n")
+
+
 REFUSALS = [
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n",
+            "m/b.py": "",
+            "main.py": "import m\nimport m.a as _a\n\nprint(m.a.f())\n",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "main.py:4 reaches `f` as m.a.f, a way the move cannot rewrite yet",
+    ),
     (
         {
             "m/__init__.py": "",

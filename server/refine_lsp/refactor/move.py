@@ -13,6 +13,7 @@ means something else by, ``import *`` of the source, and uses the rewrite cannot
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -333,6 +334,13 @@ def move(
     _check_import_time_calls(src, stmts, files)
     # What the moved code uses from the source's module scope.
     needed: dict[str, set[BaseAssignment]] = {}
+    starred = any(
+        isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+        for line in src.tree.body
+        if isinstance(line, cst.SimpleStatementLine)
+        for small in line.body
+    )
+    unresolved: set[str] = set()
     annotated = False
     for acc in src.accesses:
         if not inside(acc.node):
@@ -343,6 +351,8 @@ def move(
                 f"the moved code reads `{acc.node.value}` at {src.where(acc.node)}: its value "
                 "depends on the module"
             )
+        if not acc.referents and starred and isinstance(acc.node, cst.Name):
+            unresolved.add(acc.node.value)  # from the source's `import *`, it seems
         for r in acc.referents:
             if isinstance(r, BuiltinAssignment) or r.scope is not g or r in moved:
                 continue
@@ -371,6 +381,7 @@ def move(
             continue
         else:
             from_source.append(n.split(".")[0])
+    from_source += sorted(unresolved - set(from_source))  # they exist in its namespace
     own = [
         n for n in copies if origin(src, next(iter(needed[n]))) == f"from {dest_module} import {n}"
     ]
@@ -496,8 +507,29 @@ def move(
         if new_text != text:
             result.changes[other] = new_text
 
+    _check_leftovers(files, result, src.module, names)
     _check_result(files, result)
     return result
+
+
+def _check_leftovers(files: Mapping[str, str], result: MoveResult, source: str, names) -> None:
+    """``pkg.src.f`` still written somewhere (reached through ``import pkg``, say): after the
+    move it would not be there."""
+    if "." not in source:
+        return
+    pattern = re.compile(
+        r"(?<![\w.])" + re.escape(source) + r"\.(" + "|".join(map(re.escape, names)) + r")\b"
+    )
+    for path, text in files.items():
+        if path == result.source:
+            continue
+        text = result.changes.get(path, text)
+        for m in pattern.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            raise Refusal(
+                f"{Path(path).name}:{line} reaches `{m.group(1)}` as {source}.{m.group(1)}, a "
+                "way the move cannot rewrite yet"
+            )
 
 
 def _names(names: list[str]) -> str:
