@@ -144,7 +144,9 @@ class _Fixer:
                 break
             if s.out_of_budget(reserve_runs):
                 break
-            if self.fallback is not None:
+            # A fallback (it raises on generated inputs) waits for the rest of its own line's
+            # candidates, then FALLBACK_BATCHES more: a cleaner variant there is likelier right.
+            if self.fallback is not None and queue[0].line != self.fallback[0].line:
                 self.batches_since_fallback += 1
                 if self.batches_since_fallback > FALLBACK_BATCHES:
                     break
