@@ -267,3 +267,16 @@ def test_a_match_capture_outside_is_passed(marks):
     run = {}
     exec(compile(new + "print_ = a([5])()\n", "<new>", "exec"), run)
     assert run["print_"] == 5
+
+
+def test_an_edit_reaching_a_stub_line_is_redone_on_the_outer_function(marks):
+    from refine_lsp.refactor.chunk import ChunkTooNarrow
+
+    source, span = marks(CASES["nonlocal in between"])
+    chunk = parse_chunk(source, span, SourceView(source, chunking="inner"))
+    assert chunk.stubs == 2
+    moved = cst.parse_module("# a new first line\n" + chunk.text)
+    with pytest.raises(ChunkTooNarrow):
+        chunk.splice(moved)
+    unchanged = chunk.splice(chunk.module)
+    assert unchanged == source
