@@ -283,3 +283,24 @@ def test_same_edit_at_every_identical_site():
         assert middle("abc") == "b"
     """
     assert _fixed(buggy, tests, "same-edit") == textwrap.dedent(buggy).replace('" "', '""')
+
+
+def test_descriptions_name_the_changed_line_not_the_unchanged_first_one():
+    src = textwrap.dedent(
+        """\
+        def f(xs, n):
+            c = 0
+            o = 0
+            for x in xs:
+                if x > 0:
+                    c += 1
+            while n:
+                c += 1
+            return c
+        """
+    )
+    found = {m.description for m in mutants(src, find_target(src, 0))}
+    assert "line 5: add `else: o += 1`" in found
+    assert "line 5: `if x > 0:` -> `if x > 0 and n:`" in found
+    assert "line 7: add `n -= 1`" in found
+    assert "line 4: insert `c += 1` after `for x in xs:`" in found

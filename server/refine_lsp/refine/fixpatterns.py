@@ -147,8 +147,9 @@ def _rebuild(operands: list, like) -> cst.BaseExpression:
 class Block:
     """A replacement for a block's statement list (the transformer swaps ``body``)."""
 
-    def __init__(self, body: list):
+    def __init__(self, body: list, anchor=None):
         self.body = body
+        self.anchor = anchor  # the statement the insertion follows
 
 
 class FixPatterns(cst.CSTVisitor):
@@ -414,7 +415,7 @@ class FixPatterns(cst.CSTVisitor):
                 if at < len(stmts) and _is_jump(copy):
                     continue  # a return before other statements leaves them dead
                 new = [*stmts[:at], copy, *stmts[at:]]
-                self.sites.append((node, self._line(anchor), "insert-stmt", Block(new)))
+                self.sites.append((node, self._line(anchor), "insert-stmt", Block(new, anchor)))
 
     # -- shapes ----------------------------------------------------------------------------
     def visit_Return(self, node):

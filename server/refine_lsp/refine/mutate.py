@@ -184,8 +184,29 @@ def _describe(module: cst.Module, node, replacement) -> str:
         return f"`{short(node)}` <-> `{short(replacement.other)}`"
     if isinstance(replacement, Block):
         added = [s for s in replacement.body if not any(s is t for t in node.body)]
-        return f"insert `{short(added[0])}`" if added else "reorder statements"
+        if not added:
+            return "reorder statements"
+        where = f" after `{short(replacement.anchor)}`" if replacement.anchor is not None else ""
+        return f"insert `{short(added[0])}`{where}"
+    if isinstance(node, cst.BaseCompoundStatement) and isinstance(replacement, cst.CSTNode):
+        return _describe_block(module, node, replacement)
     return f"`{short(node)}` -> `{short(replacement)}`"
+
+
+def _describe_block(module: cst.Module, node, replacement) -> str:
+    """A compound statement's edit by its first changed line (`if c:` -> `if c and d:`,
+    add `else:`...), not by its unchanged first line."""
+    old = [ln.strip() for ln in module.code_for_node(node).strip().splitlines()]
+    new = [ln.strip() for ln in module.code_for_node(replacement).strip().splitlines()]
+    for i, line in enumerate(new):
+        if i >= len(old) or old[i] != line:
+            if len(new) > len(old) and (i >= len(old) or old[i] == new[i + len(new) - len(old)]):
+                added = new[i : i + len(new) - len(old)]
+                text = "".join(ln + (" " if ln.endswith(":") else "; ") for ln in added)
+                return "add `" + text.rstrip("; ")[:80] + "`"
+            was = old[i] if i < len(old) else ""
+            return f"`{was[:60]}` -> `{line[:60]}`"
+    return f"`{old[0][:60] if old else ''}` rewritten"
 
 
 def add_return_mutants(source: str, target: Target) -> list[Mutant]:
