@@ -1,13 +1,18 @@
 """Small deterministic runnable programs for differential testing of the refactorings.
 
 A grammar of our own driven by a seeded random.Random: functions with loops (break,
-continue, else), if/elif chains, try/except/else/finally, with, match (captures, guards,
-`as`, class and mapping patterns), comprehensions, generator expressions, lambdas and
-closures, global and nonlocal, generators (yield, yield from, send), async functions,
-walrus, del, augmented assignment, defaults, *args/**kwargs, methods using self, names
-bound on some paths only, %-format and str.format, `== None`, append loops and boolean
-returns. Every program ends in a driver that calls each function on fixed inputs and prints
-the results or the exception types; loops are bounded, so every program terminates.
+continue, else, `while True`), if/elif chains, try/except/else/finally (with a return or
+break leaving the body), with, match (captures, guards, `as`, class and mapping patterns),
+list/set/dict comprehensions (nested, with `:=`), generator expressions, lambdas (with
+defaults) and closures (reading names assigned after them), nested functions and classes,
+global and nonlocal, generators (yield, yield from a generator that returns, send), async
+functions run with asyncio.run (await, async with, async for), walrus, del (also on some
+paths), augmented assignment, star unpacking, assert, defaults, *args/**kwargs used in the
+body and passed, methods using self, names bound on some paths only, f-strings, %-format
+and str.format, `== None`, append loops and boolean returns; module-level code in a `try`
+sets globals the functions read. Every program ends in a driver that calls each function
+on fixed inputs and prints the results or the exception types; loops are bounded, so
+every program terminates.
 """
 
 from __future__ import annotations
