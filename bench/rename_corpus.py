@@ -1,22 +1,26 @@
-"""Rename on real packages, proven by their own test suites, beside rope on the same symbols.
+"""Rename on real packages through the running server, proven by their own test suites,
+beside rope on the same symbols.
 
     python bench/rename_corpus.py [--package NAME==VERSION ...] [--symbols 300] [--seed 1]
                                   [--batch 20] [--rope] [--no-tests]
 
 For each package (source distributions from PyPI, as bench/refactor_corpus.py fetches them):
 a fixed-seed sample of symbols of its non-test modules (module-level functions, classes and
-constants, function locals and parameters) is renamed one at a time, each rename applied to
-the files before the next is computed (every file must still parse), and the package's own
-test suite runs after each batch; a failing batch is bisected to the renames that broke it.
-With --rope, rope's Rename runs on the same symbols in a copy of its own. The last line is
-one JSON object: per tool and kind, tried, offered, refused (with reasons), parse failures,
-test-suite failures, rename ms median and p95; and per package the files searched.
+constants, function locals and parameters, methods) is renamed one at a time through
+`refine-lsp serve` (bench/stdio_client.py: didOpen, prepareRename, rename, the edit applied
+with incremental didChange, or written and announced with didChangeWatchedFiles), every
+changed file must still parse, and the package's whole test suite runs after each batch; a
+failing batch is bisected to the renames that broke it. With --rope, rope's Rename runs on
+the same symbols in a copy of its own. The last line is one JSON object: per tool and kind,
+tried, offered, offered_ok (offered, minus parse and test-suite failures), refused (with
+reasons), parse failures, test-suite failures, prepareRename and rename ms median and p95.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import random
 import shutil
@@ -30,9 +34,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from refactor_corpus import DEFAULT_PACKAGES, download, modules_of, run_tests  # noqa: E402
+from refactor_corpus import (  # noqa: E402
+    DEFAULT_PACKAGES,
+    download,
+    modules_of,
+    run_tests,
+    test_locations,
+)
+from stdio_client import StdioClient, _path, timed  # noqa: E402
 
-KINDS = ("function", "class", "constant", "local", "parameter")
+KINDS = ("function", "class", "constant", "local", "parameter", "method")
 
 
 @dataclass
@@ -53,19 +64,28 @@ class Tally:
     parse_failures: Counter = field(default_factory=Counter)
     test_failures: Counter = field(default_factory=Counter)
     ms: list[float] = field(default_factory=list)
+    prepare_ms: list[float] = field(default_factory=list)
+    left: Counter = field(default_factory=Counter)  # offered with unproven `x.name` left
 
     def to_json(self) -> dict:
         ordered = sorted(self.ms)
+        prep = sorted(self.prepare_ms)
         return {
             "tried": dict(self.tried),
             "offered": dict(self.offered),
-            "offered_ok": {k: self.offered[k] - self.test_failures[k] for k in self.offered},
+            "offered_ok": {
+                k: self.offered[k] - self.test_failures[k] - self.parse_failures[k]
+                for k in self.offered
+            },
             "refused": dict(self.refused),
             "refusal_reasons": dict(self.reasons.most_common(12)),
             "parse_failures": dict(self.parse_failures),
             "test_failures": dict(self.test_failures),
             "ms_median": round(statistics.median(ordered), 1) if ordered else None,
             "ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
+            "prepare_ms_median": round(statistics.median(prep), 1) if prep else None,
+            "prepare_ms_p95": round(prep[int(0.95 * (len(prep) - 1))], 1) if prep else None,
+            "offered_with_unproven_uses_left": dict(self.left),
         }
 
 
@@ -86,6 +106,11 @@ def symbols_of(root: Path, rel: str) -> list[Symbol]:
                             out.append(Symbol(rel, "local", t.id, node.name))
         elif isinstance(node, ast.ClassDef):
             out.append(Symbol(rel, "class", node.name, ""))
+            for n in node.body:
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not (
+                    n.name.startswith("__") and n.name.endswith("__")
+                ):
+                    out.append(Symbol(rel, "method", n.name, node.name))
         elif isinstance(node, ast.Assign):
             for t in node.targets:
                 if isinstance(t, ast.Name) and not t.id.startswith("__"):
@@ -115,6 +140,15 @@ def locate(text: str, sym: Symbol) -> tuple[int, int] | None:
         return (lineno - 1, m.start()) if m else None
 
     for node in tree.body:
+        if sym.kind == "method":
+            if isinstance(node, ast.ClassDef) and node.name == sym.scope:
+                for n in node.body:
+                    if (
+                        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and n.name == sym.name
+                    ):
+                        return col_of(n.lineno, sym.name, n.col_offset + 3)
+            continue
         if sym.scope:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == sym.scope:
                 if sym.kind == "parameter":
@@ -147,18 +181,55 @@ def compiles(text: str) -> bool:
 
 
 class Ours:
+    """refine-lsp through the running server, as an editor drives it: the file is opened,
+    prepareRename then rename, the edit applied with incremental didChange (open files) or
+    written and announced through didChangeWatchedFiles (the others)."""
+
     name = "refine-lsp"
 
-    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str) -> dict[str, str]:
-        from refine_lsp.index.workspace import workspace_texts
-        from refine_lsp.refactor.rename import prepare, rename
+    def __init__(self):
+        self.clients: dict[Path, StdioClient] = {}
 
-        path = str((work / rel).resolve())
-        text = Path(path).read_text(encoding="utf-8")
-        _, old = prepare(path, text, *pos)
-        files, _ = workspace_texts([work], {}, containing=old)
-        files[path] = text
-        return rename(files, path, pos[0], pos[1], new).changes
+    def client(self, work: Path) -> StdioClient:
+        c = self.clients.get(work)
+        if c is None:
+            c = self.clients[work] = StdioClient(work)
+        return c
+
+    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str, tally=None):
+        c = self.client(work)
+        uri = c.open(work / rel)
+        at = {"textDocument": {"uri": uri}, "position": {"line": pos[0], "character": pos[1]}}
+        shown = len(c.messages)
+        _, prep_ms = timed(c.request, "textDocument/prepareRename", at)
+        edit, ms = timed(c.request, "textDocument/rename", {**at, "newName": new})
+        if tally is not None:
+            tally.prepare_ms.append(prep_ms)
+            tally.ms.append(ms)
+        self.last_messages = c.messages[shown:]
+        if not edit:
+            return {}
+        befores = {}
+        for part in edit.get("documentChanges") or []:
+            if "textDocument" in part:
+                p = Path(_path(part["textDocument"]["uri"]))
+                befores[str(p)] = p.read_text(encoding="utf-8")
+        after = c.apply(edit)
+        return {p: (befores.get(p), t) for p, t in after.items()}
+
+    def reset(self, work: Path, paths) -> None:
+        """Files were put back behind the server's back: close them and say so."""
+        c = self.clients.get(work)
+        if c is not None:
+            c.close_all()
+            c.notify(
+                "workspace/didChangeWatchedFiles",
+                {"changes": [{"uri": Path(p).as_uri(), "type": 2} for p in paths]},
+            )
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            c.close()
 
 
 class Rope:
@@ -167,7 +238,7 @@ class Rope:
     def __init__(self):
         self.projects: dict[Path, object] = {}
 
-    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str) -> dict[str, str]:
+    def rename(self, work: Path, rel: str, pos: tuple[int, int], new: str, tally=None):
         from rope.base.project import Project
         from rope.refactor.rename import Rename
 
@@ -179,29 +250,37 @@ class Rope:
         text = resource.read()
         lines = text.splitlines(keepends=True)
         offset = sum(len(line) for line in lines[: pos[0]]) + pos[1]
+        t0 = time.perf_counter()
         changes = Rename(project, resource, offset).get_changes(new)
+        if tally is not None:
+            tally.ms.append((time.perf_counter() - t0) * 1000)
         out = {}
         for change in changes.changes:
-            out[str(work / change.resource.path)] = change.new_contents
+            path = work / change.resource.path
+            out[str(path)] = (path.read_text(encoding="utf-8"), change.new_contents)
+            path.write_text(change.new_contents, encoding="utf-8")
         return out
+
+    def reset(self, work: Path, paths) -> None:
+        pass
 
     def close(self) -> None:
         for project in self.projects.values():
             project.close()
 
 
-def run_tool(tool, package_root: Path, modules, symbols: list[Symbol], args, tally: Tally):
+def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally: Tally):
     work = Path(tempfile.mkdtemp(prefix=f"rename-{tool.name}-")) / package_root.name
     shutil.copytree(package_root, work)
-    module = modules[0]
     applied: list[tuple[Symbol, dict[str, str]]] = []  # (symbol, files before)
 
     def suite_ok() -> bool:
-        return args.no_tests or run_tests(module, work, args.test_timeout)
+        return args.no_tests or run_tests(suite, work, args.test_timeout)
 
     def restore(before: dict[str, str]) -> None:
         for p, t in before.items():
             Path(p).write_text(t, encoding="utf-8")
+        tool.reset(work, list(before))
 
     def flush() -> None:
         if not applied or suite_ok():
@@ -221,13 +300,10 @@ def run_tool(tool, package_root: Path, modules, symbols: list[Symbol], args, tal
                 changes = tool.rename(work, sym.file, pos, sym.new)
             except Exception:  # noqa: BLE001 - counted when first tried
                 continue
-            before = {p: Path(p).read_text(encoding="utf-8") for p in changes}
-            for p, t in changes.items():
-                Path(p).write_text(t, encoding="utf-8")
             if not suite_ok():
                 tally.test_failures[sym.kind] += 1
                 print(f"  {tool.name}: tests fail after renaming {sym}", file=sys.stderr)
-                restore(before)
+                restore({p: b for p, (b, _) in changes.items() if b is not None})
 
     for sym in symbols:
         path = work / sym.file
@@ -235,28 +311,28 @@ def run_tool(tool, package_root: Path, modules, symbols: list[Symbol], args, tal
         if pos is None:
             continue
         tally.tried[sym.kind] += 1
-        t0 = time.perf_counter()
         try:
-            changes = tool.rename(work, sym.file, pos, sym.new)
+            changes = tool.rename(work, sym.file, pos, sym.new, tally)
         except Exception as exc:  # noqa: BLE001 - a refusal (or a tool's crash) with its reason
             tally.refused[sym.kind] += 1
-            reason = str(exc).split(":")[0][:80] or type(exc).__name__
+            reason = str(exc).removeprefix("rename refused: ").removeprefix("cannot rename here: ")
+            reason = reason[:70] or type(exc).__name__
             tally.reasons[f"{type(exc).__name__}: {reason}"] += 1
             continue
-        tally.ms.append((time.perf_counter() - t0) * 1000)
         print(f"  {tool.name}: {sym.kind} {sym.name} -> {len(changes)} files", file=sys.stderr)
         if not changes:
             tally.refused[sym.kind] += 1
             tally.reasons["no change"] += 1
             continue
-        if not all(compiles(t) for t in changes.values()):
-            tally.parse_failures[sym.kind] += 1
-            tally.offered[sym.kind] += 1
-            continue
         tally.offered[sym.kind] += 1
-        before = {p: Path(p).read_text(encoding="utf-8") for p in changes}
-        for p, t in changes.items():
-            Path(p).write_text(t, encoding="utf-8")
+        if any("cannot be proven" in m for m in getattr(tool, "last_messages", [])):
+            tally.left[sym.kind] += 1
+        before = {p: b for p, (b, _) in changes.items() if b is not None}
+        if not all(compiles(t) for _, t in changes.values()):
+            tally.parse_failures[sym.kind] += 1
+            print(f"  {tool.name}: does not parse after renaming {sym}", file=sys.stderr)
+            restore(before)
+            continue
         applied.append((sym, before))
         if len(applied) >= args.batch:
             flush()
@@ -284,7 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     packages = {}
     for root in roots:
         modules = modules_of(root)
-        if not args.no_tests and not run_tests(modules[0], root, args.test_timeout):
+        src = root / "src" if (root / "src").is_dir() else root
+        suite = dataclasses.replace(  # the whole suite: a rename reaches every module
+            modules[0], tests=[str(t.relative_to(root)) for t in test_locations(root, src)]
+        )
+        if not args.no_tests and not run_tests(suite, root, args.test_timeout):
             packages[root.name] = {"skipped": "its test suite fails before any rename"}
             continue
         pool = [s for m in modules for s in symbols_of(root, str(m.path))]
@@ -304,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{root.name}: {len(sample)} symbols", file=sys.stderr)
         for tool in tools:
             t0 = time.perf_counter()
-            run_tool(tool, root, modules, sample, args, tallies[tool.name])
+            run_tool(tool, root, suite, sample, args, tallies[tool.name])
             packages[root.name][f"{tool.name}_s"] = round(time.perf_counter() - t0, 1)
     for tool in tools:
         if hasattr(tool, "close"):

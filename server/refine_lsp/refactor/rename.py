@@ -14,9 +14,13 @@ shadowing in any affected scope, builtins and names from outside the workspace, 
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +83,87 @@ def _binding_name(a: BaseAssignment) -> cst.Name | None:
     return None
 
 
+_CACHE_SIZE = 4  # prepareRename then rename on the same text parse it once
+_cache: OrderedDict[tuple[str, str], Future] = OrderedDict()
+_cache_lock = threading.Lock()
+_warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rename-parse")
+
+
 def _parse(path: str, text: str) -> _Parsed:
+    """The file parsed with its scopes: from the cache (fresh edits) or now."""
+    key = (path, text)
+    with _cache_lock:
+        future = _cache.get(key)
+        if future is None:
+            future = Future()
+            _cache[key] = future
+            mine = True
+        else:
+            _cache.move_to_end(key)
+            mine = False
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    if mine:
+        try:
+            future.set_result(_parse_now(path, text))
+        except BaseException as exc:
+            future.set_exception(exc)
+    return dataclasses.replace(future.result(), edits={})
+
+
+def warm(path: str, text: str) -> None:
+    """Parse the file in the background, so that the rename which follows finds it ready."""
+    with _cache_lock:
+        if (path, text) in _cache:
+            return
+    _warmer.submit(_quiet_parse, path, text)
+
+
+def _quiet_parse(path: str, text: str) -> None:
+    try:
+        _parse(path, text)
+    except Exception:  # noqa: BLE001 - the rename itself reports it
+        pass
+
+
+def is_parsed(path: str, text: str) -> bool:
+    with _cache_lock:
+        future = _cache.get((path, text))
+    return future is not None and future.done()
+
+
+def quick_prepare(
+    path: str, text: str, line: int, col: int
+) -> tuple[tuple[int, int, int, int], str]:
+    """prepare() when the file is parsed already; otherwise what tree-sitter tells at once
+    (a name, not a keyword) while the parse starts in the background: the rename that
+    follows checks the rest, with the reason."""
+    if is_parsed(path, text):
+        return prepare(path, text, line, col)
+    from refine_lsp.syntax.parser import parse as ts_parse
+
+    lines = text.split("\n")
+    if not 0 <= line < len(lines):
+        raise Refusal("no name to rename here")
+    row = lines[line]
+    data = text.encode("utf-8")
+    tree = ts_parse(data)
+    point = (line, len(row[:col].encode("utf-8")))
+    node = tree.root_node.named_descendant_for_point_range(point, point)
+    if node is not None and node.type != "identifier" and col > 0:
+        back = (line, len(row[: col - 1].encode("utf-8")))
+        node = tree.root_node.named_descendant_for_point_range(back, back)
+    if node is None or node.type != "identifier" or node.start_point[0] != line:
+        raise Refusal("no name to rename here")
+    word = node.text.decode("utf-8")
+    if keyword.iskeyword(word):
+        raise Refusal(f"`{word}` is a keyword")
+    start = len(row.encode("utf-8")[: node.start_point[1]].decode("utf-8", errors="replace"))
+    warm(path, text)
+    return (line, start, line, start + len(word)), word
+
+
+def _parse_now(path: str, text: str) -> _Parsed:
     try:
         wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
     except cst.ParserSyntaxError as exc:
@@ -121,17 +205,21 @@ class _Finder(cst.CSTVisitor):
         self._stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Name) and self.found is None:
-            r = self.positions.get(node)
+        self._stack.append(node)  # on_leave pops it, visited or skipped
+        if self.found is not None:
+            return False
+        r = self.positions.get(node)
+        if r is not None and not r.start.line <= self.line <= r.end.line:
+            return False  # the name is not in there: skip the subtree
+        if isinstance(node, cst.Name):
             if (
                 r is not None
                 and r.start.line == self.line
                 and r.start.column <= self.col <= r.end.column
             ):
                 self.found = node
-                self.parent = self._stack[-1] if self._stack else None
-                self.ancestors = list(self._stack)
-        self._stack.append(node)
+                self.parent = self._stack[-2] if len(self._stack) > 1 else None
+                self.ancestors = self._stack[:-1]
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

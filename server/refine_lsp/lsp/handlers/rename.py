@@ -33,11 +33,11 @@ def _target(ls: RefineServer, uri: str, position: lsp.Position):
 def prepare_rename(ls: RefineServer, params: lsp.PrepareRenameParams):
     if not ls.session.settings.rename.enabled:
         return None
-    from refine_lsp.refactor.rename import prepare
+    from refine_lsp.refactor.rename import quick_prepare
 
     doc, path, pos = _target(ls, params.text_document.uri, params.position)
-    try:
-        (l1, c1, l2, c2), name = prepare(path, doc.text, pos.line, pos.col)
+    try:  # at once: the full analysis starts in the background for the rename to come
+        (l1, c1, l2, c2), name = quick_prepare(path, doc.text, pos.line, pos.col)
     except Refused as exc:
         raise RequestFailed(f"cannot rename here: {exc}") from exc
     return lsp.PrepareRenamePlaceholder(
