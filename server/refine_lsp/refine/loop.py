@@ -53,6 +53,10 @@ MIN_MODEL_SECONDS = 5.0  # too little time left for a model answer to be worth w
 PICK_AMONG = 1
 PICK_EXTRA_CANDIDATES = 12
 PICK_EXTRA_SECONDS = 2.5
+# Two-site edits (a bug that needs a change at two lines, each alone fixing no test): the
+# likeliest PAIR_PER_LINE edits at each of the PAIR_LINES most suspicious lines, combined.
+PAIR_LINES = 3
+PAIR_PER_LINE = 6
 MAX_CANDIDATES = 600  # first-order candidates per search, most suspicious lines first
 
 
@@ -123,6 +127,30 @@ class _Fixer:
         return [Candidate(m.source, m.template, m.description, m.size, m.line) for m in ms][
             :MAX_CANDIDATES
         ]
+
+    def pairs(self, lines: list[int]) -> list[Candidate]:
+        """Edits at two different lines among ``lines``, likeliest combinations first."""
+        s = self.s
+        n_lines = len(s.source.splitlines())
+        firsts = {}
+        for line in lines:
+            cands = [
+                c
+                for c in self.first_order(s.source, [line])
+                if c.line == line and len(c.source.splitlines()) == n_lines
+            ]
+            firsts[line] = cands[:PAIR_PER_LINE]
+        ranked_pairs = []
+        for i, la in enumerate(lines):
+            for lb in lines[i + 1 :]:
+                for ra, a in enumerate(firsts[la]):
+                    s.check_cancel()
+                    seconds = [c for c in self.first_order(a.source, [lb]) if c.line == lb]
+                    for rb, b in enumerate(seconds[:PAIR_PER_LINE]):
+                        desc = f"{a.description}; {b.description}"
+                        pair = Candidate(b.source, b.template, desc, a.size + b.size, la)
+                        ranked_pairs.append((ra + rb, len(ranked_pairs), pair))
+        return [c for _, _, c in sorted(ranked_pairs, key=lambda t: (t[0], t[1]))]
 
     # -- evaluation ------------------------------------------------------------------------
     def search(self, cands: list[Candidate], reserve_runs: int = 0) -> Candidate | None:
@@ -296,6 +324,9 @@ def _fix(s: Session) -> LoopResult:
                 improved = improved or fix is not None or bool(f.near)
         if fix is None and not improved:
             break
+    if fix is None and f.fallback is None and not s.out_of_budget():
+        # No single edit and no near miss: two edits at two of the most suspicious lines.
+        fix = f.search(f.pairs(order[:PAIR_LINES]))
     if fix is None and f.fallback is not None:
         fix, verdicts = f.fallback
         warning = verdicts[-1]

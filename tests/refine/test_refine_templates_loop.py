@@ -1,0 +1,42 @@
+"""The further-reaching repair through the real loop and sandbox: what a user is offered."""
+
+from __future__ import annotations
+
+from refine_lsp.refine.loop import fix_failing_tests
+from refine_lsp.settings import Settings
+
+ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def test_two_site_fix_at_the_two_most_suspicious_lines(tmp_path):
+    # One failing test, and no single edit makes it pass: the loop pairs edits at two lines.
+    src = "def area(w, h):\n    w2 = w - 1\n    h2 = h + 2\n    return w2 * h2\n"
+    (tmp_path / "geo.py").write_text(src)
+    (tmp_path / "test_geo.py").write_text(
+        "from geo import area\n\n\ndef test_area():\n"
+        "    assert area(2, 3) == 6\n    assert area(3, 4) == 12\n"
+    )
+    res = fix_failing_tests(tmp_path, tmp_path / "geo.py", 0, Settings(), worker_env=ENV)
+    # Constants come before dropped operands (their prior is higher): `- 0` and `+ 0`.
+    assert res.new_source == src.replace("w - 1", "w - 0").replace("h + 2", "h + 0")
+    assert res.summary.message == "fixed: line 2: `1` -> `0`; line 3: `2` -> `0`"
+    assert res.summary.tests_passed == res.summary.tests_total == 1
+
+
+def test_inverted_predicate_is_fixed_by_swapping_the_returns(tmp_path):
+    src = "def increasing(xs):\n    if xs == sorted(xs):\n        return False\n    return True\n"
+    (tmp_path / "seq.py").write_text(src)
+    (tmp_path / "test_seq.py").write_text(
+        "from seq import increasing\n\n\ndef test_yes():\n    assert increasing([1, 2])\n\n\n"
+        "def test_no():\n    assert not increasing([2, 1])\n"
+    )
+    res = fix_failing_tests(tmp_path, tmp_path / "seq.py", 0, Settings(), worker_env=ENV)
+    assert res.new_source is not None, res.summary.message
+    # Either inversion is right; both read the same to a user (the original's SIM103 stays).
+    assert res.new_source in (
+        src.replace("return False", "@")
+        .replace("return True", "return False")
+        .replace("@", "return True"),
+        src.replace("if xs == sorted(xs):", "if xs != sorted(xs):"),
+        src.replace("if xs == sorted(xs):", "if not xs == sorted(xs):"),
+    )
