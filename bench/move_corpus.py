@@ -54,6 +54,7 @@ def candidates(work: Path, modules) -> list[tuple[str, str, int]]:
 def reason_key(text: str) -> str:
     for key in (
         "import cycle",
+        "while its module is imported",
         "already defines",
         "means something else",
         "imports *",
