@@ -131,7 +131,7 @@ class MoveFile:
 
 def parse(path: str, text: str) -> MoveFile:
     try:
-        wrapper = MetadataWrapper(cst.parse_module(text))
+        wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)  # ours alone
     except cst.ParserSyntaxError as exc:
         raise Refusal(
             f"{Path(path).name} does not parse (line {exc.raw_line}): fix it first"
