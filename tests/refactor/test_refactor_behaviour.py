@@ -730,6 +730,48 @@ REFUSES = {
         "inline.variable",
         ASSERT_MESSAGE,
     ),
+    "expression_reads_a_local_only_comprehension_elements_read": (  # fuzz seed 28
+        """
+        def f0(items):
+            z, *x = [1, ⟦len([q for q in items if q < x])⟧]
+        """,
+        "extract.function",
+        "`x` may be unassigned where the expression is evaluated: it cannot be passed",
+    ),
+    "module_loop_list_a_function_reads_after_the_loop_raises": (  # fuzz seed 28
+        """
+        def g():
+            return x
+        try:
+            x = []
+            for q in [1, 0]:
+                x.append(10 // q‸)
+        except ZeroDivisionError:
+            pass
+        print(g())
+        """,
+        "rewrite.comprehension",
+        rc.RAISES.format("x"),
+    ),
+    "inline_a_value_that_may_raise_past_a_call_that_may": (  # fuzz seed 28: TypeError first
+        """
+        def f0(items):
+            u3 = 2 - (y < 1)
+            print(max(*items, len(items)), u3‸ + 1)
+        """,
+        "inline.variable",
+        iv.MOVES_FAILING,
+    ),
+    "inline_a_name_read_before_its_assignment": (  # fuzz seed 28: NameError, not Unbound..
+        """
+        def f1(items):
+            print(z)
+            z = max(items, default=0)
+            print(z‸)
+        """,
+        "inline.variable",
+        iv.USED_BEFORE.format("z"),
+    ),
 }
 
 

@@ -254,15 +254,21 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode, moved=None) 
                 raise Refusal(ORDER)
     _check_failing_reads(chunk, stmt, header, ancestors_, start)
     if _may_fail(moved):
+        # An earlier copy of the same expression fails first in the same way.
+        same = {id(x) for part in header for n in _up(chunk, part) if n is not node
+                and n.deep_equals(moved) for x in _up(chunk, n)}  # fmt: skip
         for part in header:
             for n in _up(chunk, part):
                 if isinstance(n, _FAILING) and id(n) not in ancestors_ and n is not node:
+                    if id(n) in same:
+                        continue
                     if n in chunk.positions and chunk.end(n) <= start:
                         if _runs_first(chunk, n, stmt, ancestors_):
                             raise Refusal(RAISES_FIRST)
 
 
-_FAILING = (cst.BinaryOperation, cst.Subscript, cst.UnaryOperation)
+_FAILING = (cst.BinaryOperation, cst.Subscript, cst.UnaryOperation, cst.Comparison, cst.Call,
+            cst.Attribute)  # fmt: skip
 
 
 def _runs_first(chunk: Chunk, n, stmt, ancestors_) -> bool:

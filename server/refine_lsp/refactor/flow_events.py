@@ -47,7 +47,7 @@ def expr(node: cst.CSTNode | None, out: list[Event], cond: bool = False) -> None
     elif isinstance(node, cst.Lambda):
         _params(node.params, out)
         local = _param_names(node.params)
-        out.extend(("r", n) for n in free_reads(node.body) if n not in local)
+        _later(out, [("r", n) for n in free_reads(node.body) if n not in local])
     elif isinstance(node, _COMPS):
         _comprehension(node, out)
     else:
@@ -74,14 +74,24 @@ def _comprehension(node, out: list[Event]) -> None:
         local.update(target_names(f.target))
     parts = [x for f in fors[1:] for x in (f.iter,)] + [c.test for f in fors for c in f.ifs]
     parts += [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]
+    per_element: list[Event] = []  # run once per element, maybe never
     for part in parts:
         inner: list[Event] = []
         expr(part, inner, True)
         for kind, name in inner:
             if kind == "r" and name not in local:
-                out.append(("r", name))
+                per_element.append(("r", name))
             elif kind in ("w", "m"):  # a walrus in a comprehension binds in the enclosing scope
-                out.append(("m", name))
+                per_element.append(("m", name))
+    _later(out, per_element)
+
+
+def _later(out: list[Event], events: list[Event]) -> None:
+    """Events that may happen later or never (a lambda's body, a comprehension's elements):
+    after them nothing counts as evaluated first."""
+    if events:
+        out.append(BRANCH)
+        out.extend(events)
 
 
 def _params(params: cst.Parameters, out: list[Event]) -> None:
@@ -256,7 +266,7 @@ def definition(node: cst.FunctionDef | cst.ClassDef, out: list[Event]) -> None:
     if isinstance(node, cst.FunctionDef):
         _params(node.params, out)
         local = _param_names(node.params)
-        out.extend(("r", n) for n in free_reads(node.body) if n not in local)
+        _later(out, [("r", n) for n in free_reads(node.body) if n not in local])
     else:
         for a in [*node.bases, *node.keywords]:
             expr(a.value, out)

@@ -7,7 +7,7 @@ from libcst.metadata import FunctionScope
 
 from ..text import Span
 from .chunk import Chunk, parse_chunk
-from .expressions import PURE_CALLS, check_order, side_effects, statement_of
+from .expressions import PURE_CALLS, _may_fail, check_order, side_effects, statement_of
 from .extract_variable import _mutated_base, _walk
 from .model import Offer, Refusal, offer
 from .precedence import wrap
@@ -25,6 +25,10 @@ USED_BEFORE = "`{}` is used before its assignment"
 CONDITIONAL = "`{}` is used where its assignment may not have run"
 MULTI_EVAL = "`{}` is used {} times: the expression would be evaluated {} times"
 MOVES_CALL = "Inlining would move the call past other code"
+MOVES_FAILING = (
+    "The value may raise, and code that would run before it may raise or have effects: "
+    "which comes first would change"
+)
 REBOUND = "`{}` is reassigned before `{}` is used"
 MUTATED = "`{}` may be modified before `{}` is used"
 FSTRING = "The value cannot be placed inside this f-string"
@@ -149,6 +153,8 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         raise Refusal(NESTED.format(n))
     if any(chunk.start(r) < chunk.end(stmt) for r in refs):
         raise Refusal(USED_BEFORE.format(n))
+    if len(scope.accesses[n]) > len(refs):  # a read libcst links to no assignment (it
+        raise Refusal(USED_BEFORE.format(n))  # comes first) would turn into a global
     owner = chunk.parents[stmt]
     index = [id(x) for x in owner.body].index(id(stmt))
     tops = [_top_in(chunk, owner, r) for r in refs]
@@ -171,6 +177,15 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         except Refusal:
             raise Refusal(MOVES_CALL) from None
     _check_unchanged(chunk, scope, stmt, value, refs, n)
+    if not effects and _may_fail(value):  # its error would come after what runs before the use
+        use_stmt = statement_of(chunk, refs[0])
+        between = owner.body[index + 1 : body_ids.index(id(tops[0]))]
+        if use_stmt is not tops[0] or not all(_harmless(s) for s in between):
+            raise Refusal(MOVES_FAILING)
+        try:
+            check_order(chunk, use_stmt, refs[0], moved=value)
+        except Refusal:
+            raise Refusal(MOVES_FAILING) from None
     return _apply(chunk, owner, stmt, small, value, refs)
 
 
@@ -226,6 +241,20 @@ def _top_in(chunk: Chunk, owner, node):
             return node
         node = parent
     return None
+
+
+def _harmless(stmt) -> bool:
+    """A statement that cannot raise or have effects (assignments of names and literals)."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    for small in stmt.body:
+        if isinstance(small, cst.Pass):
+            continue
+        if not isinstance(small, cst.Assign) or _may_fail(small.value):
+            return False
+        if not all(isinstance(t.target, cst.Name) for t in small.targets):
+            return False
+    return True
 
 
 def _plain(value) -> bool:

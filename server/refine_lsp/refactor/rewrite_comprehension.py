@@ -14,7 +14,7 @@ from ..text import Span
 from . import flow_events, selection_flow
 from .chunk import parse_chunk
 from .model import Offer, Refusal, offer
-from .tsview import SourceView, ancestors
+from .tsview import SourceView, ancestors, enclosing_function
 from .usage import block_statements, bound_names, names_in, usage_of
 
 NOT_HERE = "Put the cursor on a `for` loop that only appends to a list created just before it"
@@ -79,7 +79,9 @@ def _append_of(stmt, target: str):
 def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     view = view or SourceView(source)
     trimmed = view.trimmed(span)
-    chunk = parse_chunk(source, trimmed, view)
+    at = view.node_at(trimmed)
+    # At module level functions anywhere may read the list: the whole module is needed.
+    chunk = parse_chunk(source, trimmed, view, whole=at is not None and not enclosing_function(at))
     s = chunk.cpos(trimmed.start)
     loops = []
 
@@ -134,7 +136,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
             raise Refusal(LEAKS.format(name))
         if name in use.nested_reads:
             raise Refusal(LEAKS.format(name))
-    _check_flow(chunk, loop, init, value, cond, target)
+    _check_flow(chunk, loop, init, value, cond, target, set(use.nested_reads))
     comp = cst.ListComp(
         elt=value,
         for_in=cst.CompFor(
@@ -150,9 +152,10 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     return chunk.splice(tree)
 
 
-def _check_flow(chunk, loop, init, value, cond, target: str) -> None:
+def _check_flow(chunk, loop, init, value, cond, target: str, nested_reads=frozenset()) -> None:
     """The loop variables dead after the loop, the values read assigned, the list not
-    needed by an `except` when the loop raises half way."""
+    needed by an `except` (or, for a global, a function called after it) when the loop
+    raises half way."""
     func = chunk.parents.get(loop)
     while func is not None and not isinstance(func, cst.FunctionDef):
         func = chunk.parents.get(func)
@@ -162,7 +165,9 @@ def _check_flow(chunk, loop, init, value, cond, target: str) -> None:
     for name in sorted(targets):
         if name in fl.live_after or (name not in fl.bound_outside and name in fl.read_outside):
             raise Refusal(LEAKS.format(name))
-    if fl.catches_outside and target in fl.live_on_raise:
+    if fl.catches_outside and (
+        target in fl.live_on_raise or (func is None and target in nested_reads)
+    ):
         raise Refusal(RAISES.format(target))
     events: list = []
     for part in (value, cond):
