@@ -212,3 +212,16 @@ def test_prepare_gives_the_range_and_refuses_what_rename_would():
     assert prepare("m.py", source, 1, 12) == ((1, 11, 1, 16), "width")
     with pytest.raises(Refusal, match="builtin"):
         prepare("m.py", "print(1)\n", 0, 2)
+
+
+def test_parameter_passed_by_keyword_through_partial_is_refused(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "lib.py": "from functools import partial\n\ndef row(cells, sep):\n"
+            "    return sep.join(cells)\n\ncsv = partial(row, sep=',')\n",
+        },
+    )
+    lib = str(tmp_path / "lib.py")
+    with pytest.raises(Refusal, match=r"`row` is passed with `sep=` at lib.py:6 \(functools"):
+        rename(files, lib, *at(files, lib, "sep)"), "joiner")

@@ -296,3 +296,19 @@ def test_a_module_from_outside_the_workspace_is_refused(tmp_path):
     main = str(tmp_path / "main.py")
     with pytest.raises(Refusal, match="the module `json` is not in the workspace"):
         rename(files, main, *at(files, main, "json"), "jason")
+
+
+def test_method_of_a_subclass_of_a_builtin_is_renamed(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "main.py": "class Html(str):\n    def wrap(self):\n        return '<p>' + self + '</p>'\n"
+            "\nprint(Html('x').wrap())\n",
+        },
+    )
+    before = run(tmp_path)
+    main = str(tmp_path / "main.py")
+    result = rename(files, main, *at(files, main, "wrap"), "paragraph")
+    apply(tmp_path, files, result)
+    assert "print(Html('x').paragraph())" in files[main]
+    assert run(tmp_path) == before == "<p>x</p>\n"

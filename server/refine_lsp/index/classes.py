@@ -207,8 +207,8 @@ class ClassIndex:
         if head in info.classes:
             return f"{module}.{head}" + (f".{rest}" if rest else "")
         target = info.imports.get(head)
-        if target is None:
-            return None if head in info.names else f"{module}.{head}" if not rest else None
+        if target is None:  # a function or variable of the module, or unknown (a builtin)
+            return f"{module}.{head}" if head in info.names and not rest else None
         if rest:
             target = f"{target}.{rest}"
         return self.canonical(target, _depth + 1)

@@ -472,6 +472,18 @@ def _keyword_call_sites(p: _Parsed, fn_assignments: set[BaseAssignment], old: st
         callee = node.func
         acc = p.accessed.get(id(callee)) if isinstance(callee, cst.Name) else None
         if acc is None or not set(acc.referents) & fn_assignments:
+            passed = [
+                a.value
+                for a in node.args
+                if a.keyword is None
+                and isinstance(a.value, cst.Name)
+                and set(getattr(p.accessed.get(id(a.value)), "referents", ())) & fn_assignments
+            ]
+            if passed and any(a.keyword is not None and a.keyword.value == old for a in node.args):
+                raise Refusal(
+                    f"`{passed[0].value}` is passed with `{old}=` at {p.where(node)} "
+                    "(functools.partial or similar): the keyword cannot be proven to be its own"
+                )
             continue
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == old:
