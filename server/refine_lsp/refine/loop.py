@@ -288,7 +288,14 @@ def _fix(s: Session) -> LoopResult:
     has_model = model_configured(s.settings)
     reserve = 3 * s.settings.refine.max_model_calls if has_model else 0
 
-    fix = f.search(f.first_order(s.source, order), reserve)
+    # Lines of equal suspiciousness at a time: mutants of a long function cost seconds to
+    # build, and a fix at the likeliest lines should not wait for those of the others.
+    fix = None
+    for lines in _score_groups(order, f.scores) or [[]]:
+        fix = f.search(f.first_order(s.source, lines), reserve)
+        stale = f.fallback is not None and f.batches_since_fallback > FALLBACK_BATCHES
+        if fix is not None or stale or s.out_of_budget(reserve):
+            break
     rounds = 0
     best_near = 0
     while fix is None and f.fallback is None and not s.out_of_budget():
@@ -349,6 +356,17 @@ def _fix(s: Session) -> LoopResult:
     if f.chosen_note:
         s.summary.message += f" ({f.chosen_note})"
     return s.result(fix.source, fix.description)
+
+
+def _score_groups(order: list[int], scores: dict[int, float]) -> list[list[int]]:
+    """``order`` (most suspicious first) cut where the score changes."""
+    groups: list[list[int]] = []
+    for line in order:
+        if groups and abs(scores[groups[-1][0]] - scores[line]) < 1e-9:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
 
 
 def _model_round(s: Session, f: _Fixer, order: list[int]) -> Candidate | None:
