@@ -225,3 +225,23 @@ def test_parameter_passed_by_keyword_through_partial_is_refused(tmp_path):
     lib = str(tmp_path / "lib.py")
     with pytest.raises(Refusal, match=r"`row` is passed with `sep=` at lib.py:6 \(functools"):
         rename(files, lib, *at(files, lib, "sep)"), "joiner")
+
+
+def test_local_analysed_in_its_function_alone_still_sees_the_globals_it_uses(tmp_path):
+    source = (
+        "import os\n\n\ndef helper():\n    return 1\n\n\n"
+        "def f():\n    x = helper()\n    return x + len(os.sep)\n\n\n"
+        "x = 5\nprint(f(), x)\n"
+    )
+    files = make(tmp_path, {"main.py": source})
+    main = str(tmp_path / "main.py")
+    before = run(tmp_path)
+    for taken in ("helper", "os"):
+        with pytest.raises(Refusal, match=f"`{taken}` used at main.py:.* would then mean"):
+            rename(files, main, *at(files, main, "x = helper"), taken)
+    result = rename(files, main, *at(files, main, "x = helper"), "y")
+    assert result.changes[main] == source.replace(
+        "x = helper()\n    return x", ("y = helper()\n    return y")
+    )
+    apply(files, result.changes)
+    assert run(tmp_path) == before == "2 5\n"

@@ -20,7 +20,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,9 +69,11 @@ class _Parsed:
     is_package: bool
     edits: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
 
+    line_offset: int = 0  # a chunk of the file (one top-level definition): its first line
+
     def where(self, node: cst.CSTNode) -> str:
         p = self.positions[node].start
-        return f"{Path(self.path).name}:{p.line}"
+        return f"{Path(self.path).name}:{p.line + self.line_offset}"
 
 
 def _binding_name(a: BaseAssignment) -> cst.Name | None:
@@ -86,7 +88,6 @@ def _binding_name(a: BaseAssignment) -> cst.Name | None:
 _CACHE_SIZE = 4  # prepareRename then rename on the same text parse it once
 _cache: OrderedDict[tuple[str, str], Future] = OrderedDict()
 _cache_lock = threading.Lock()
-_warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rename-parse")
 
 
 def _parse(path: str, text: str) -> _Parsed:
@@ -111,21 +112,6 @@ def _parse(path: str, text: str) -> _Parsed:
     return dataclasses.replace(future.result(), edits={})
 
 
-def warm(path: str, text: str) -> None:
-    """Parse the file in the background, so that the rename which follows finds it ready."""
-    with _cache_lock:
-        if (path, text) in _cache:
-            return
-    _warmer.submit(_quiet_parse, path, text)
-
-
-def _quiet_parse(path: str, text: str) -> None:
-    try:
-        _parse(path, text)
-    except Exception:  # noqa: BLE001 - the rename itself reports it
-        pass
-
-
 def is_parsed(path: str, text: str) -> bool:
     with _cache_lock:
         future = _cache.get((path, text))
@@ -136,8 +122,9 @@ def quick_prepare(
     path: str, text: str, line: int, col: int
 ) -> tuple[tuple[int, int, int, int], str]:
     """prepare() when the file is parsed already; otherwise what tree-sitter tells at once
-    (a name, not a keyword) while the parse starts in the background: the rename that
-    follows checks the rest, with the reason."""
+    (a name, not a keyword): the rename that follows checks the rest, with the reason. (No
+    parse in the background: libcst's parser holds the interpreter lock, and would stall
+    the server's loop as long.)"""
     if is_parsed(path, text):
         return prepare(path, text, line, col)
     from refine_lsp.syntax.parser import parse as ts_parse
@@ -159,7 +146,6 @@ def quick_prepare(
     if keyword.iskeyword(word):
         raise Refusal(f"`{word}` is a keyword")
     start = len(row.encode("utf-8")[: node.start_point[1]].decode("utf-8", errors="replace"))
-    warm(path, text)
     return (line, start, line, start + len(word)), word
 
 
@@ -430,7 +416,7 @@ def _rename_variable(
 
 def _edit(p: _Parsed, name: cst.CSTNode, new: str) -> None:
     r = p.positions[name]
-    p.edits[(r.start.line, r.start.column)] = (r.end.column, new)
+    p.edits[(r.start.line + p.line_offset, r.start.column)] = (r.end.column, new)
 
 
 def _all_entries(p: _Parsed, old: str, new: str) -> None:
@@ -457,8 +443,13 @@ def _all_entries(p: _Parsed, old: str, new: str) -> None:
                     )
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as the parsers count them (a form feed or U+2028 inside one is no line end)."""
+    return re.split(r"(?<=\n)", text)
+
+
 def _apply(p: _Parsed) -> str:
-    lines = p.text.splitlines(keepends=True)
+    lines = _lines(p.text)
     for (line, col), (end_col, new) in sorted(p.edits.items(), reverse=True):
         text = lines[line - 1]
         lines[line - 1] = text[:col] + new + text[end_col:]
@@ -511,6 +502,9 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
         raise Refusal(f"`{new}` is not a Python identifier")
     if keyword.iskeyword(new) or keyword.issoftkeyword(new):
         raise Refusal(f"`{new}` is a keyword")
+    local = _rename_local(files, path, line, col, new)
+    if local is not None:
+        return local
     p = _parse(path, files[path])
     finder = _find(p, line, col)
     name, parent = finder.found, finder.parent
@@ -547,6 +541,76 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
         if q.edits:
             result.changes[q.path] = _apply(q)
             result.occurrences += len(q.edits)
+    return result
+
+
+class _WholeFile(Exception):
+    """The chunk cannot decide: analyse the whole file."""
+
+
+_TOP = ("function_definition", "decorated_definition", "class_definition")
+
+
+def _top_level_span(text: str, line: int) -> tuple[int, int, str] | None:
+    """(first line, last line, node type) of the top-level definition holding the line."""
+    from refine_lsp.syntax.parser import parse as ts_parse
+
+    tree = ts_parse(text.encode("utf-8"))
+    for child in tree.root_node.children:
+        if child.start_point[0] <= line <= child.end_point[0]:
+            if child.type in _TOP and not child.has_error:
+                kind = child.type
+                if kind == "decorated_definition":
+                    inner = child.child_by_field_name("definition")
+                    kind = inner.type if inner is not None else kind
+                return child.start_point[0], child.end_point[0], kind
+            return None
+    return None
+
+
+def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResult | None:
+    """A local or a parameter, analysed in its top-level definition alone (a big module
+    takes seconds to analyse whole); None: not one, or the chunk cannot tell."""
+    text = files[path]
+    span = _top_level_span(text, line)
+    if span is None:
+        return None
+    first, last, _ = span
+    lines = _lines(text)
+    if last >= len(lines) or (first and lines[first - 1].rstrip().endswith("\\")):
+        return None
+    chunk = "".join(lines[first : last + 1])
+    try:
+        q = dataclasses.replace(_parse(path, chunk), text=text, line_offset=first)
+        name, parent = _name_at(q, line - first, col)
+        from .rename_members import is_member
+
+        if is_member(q, name, parent) or isinstance(parent, (cst.ImportAlias, cst.Attribute)):
+            return None
+        scope, assignments = _variable(q, name, parent)
+    except Refusal:
+        return None  # say it from the whole file, where globals are known
+    if not isinstance(scope, FunctionScope):
+        return None
+    old = name.value
+    result = RenameResult(old, new)
+    if old == new:
+        return result
+    dyn = _check_dynamic(q, old, new, result)
+    _rename_variable(q, scope, assignments, old, new)
+    if any(isinstance(getattr(a, "node", None), cst.Param) for a in assignments):
+        fn_node = scope.node
+        if not isinstance(fn_node, cst.Lambda):
+            rest = "".join(lines[:first] + lines[last + 1 :])
+            fn = re.escape(fn_node.name.value)
+            if re.search(rf"\b{fn}\b[\s\S]*?\b{re.escape(old)}\s*=", rest):
+                return None  # may be called with the keyword elsewhere in the file
+        _rename_keywords(files, {path: q}, q, fn_node, old, new, result)
+    for st in dyn.strings:
+        result.warnings.append(f"the string '{old}' at {q.where(st)} was left as it is")
+    if q.edits:
+        result.changes[path] = _apply(q)
+        result.occurrences = len(q.edits)
     return result
 
 
