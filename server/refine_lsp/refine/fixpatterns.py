@@ -41,6 +41,21 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+# The templates that reach further than one token: the loop tries them after the one-token
+# templates have had their turn at every suspicious line (bitwise-op is one token).
+FURTHER = frozenset(
+    {
+        "insert-stmt",
+        "add-else",
+        "add-cond",
+        "bool-chain",
+        "replace-operand",
+        "drop-term",
+        "wrap",
+        "swap-branches",
+        "same-edit",
+    }
+)
 BITWISE = [cst.BitAnd, cst.BitOr, cst.BitXor]
 SHIFT = [cst.LeftShift, cst.RightShift]
 BITWISE_AUG = [cst.BitAndAssign, cst.BitOrAssign, cst.BitXorAssign]

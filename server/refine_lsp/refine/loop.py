@@ -18,6 +18,7 @@ from refine_lsp.verify.pytest_runner import TestRun
 from refine_lsp.verify.sandbox import Cancelled, SandboxError
 
 from . import critic
+from .fixpatterns import FURTHER
 from .localise import ochiai, ranked
 from .mutate import Mutant, add_return_mutants, mutants
 from .proposals import model_configured, propose
@@ -95,6 +96,7 @@ class _Fixer:
         self.fallback: tuple[Candidate, list] | None = None
         self.batches_since_fallback = 0
         self.chosen_note = ""
+        self._mutants: dict[tuple, list[Mutant]] = {}
         coverage = {n: baseline.outcomes[n].lines for n in related if n in baseline.outcomes}
         self.scores = ochiai(coverage, self.failing, s.target.lines)
         # Lines on a failing test's traceback are a little more suspicious still.
@@ -109,14 +111,26 @@ class _Fixer:
         ]
 
     # -- candidates ----------------------------------------------------------------------
-    def first_order(self, source: str, lines: list[int]) -> list[Candidate]:
+    def first_order(
+        self, source: str, lines: list[int], tier: int | None = None
+    ) -> list[Candidate]:
+        """Single edits of ``source`` at ``lines``, likeliest first; ``tier`` 0: the one-token
+        templates only, 1: only those that reach further (FURTHER), None: both."""
         s = self.s
-        ms: list[Mutant] = []
-        for line in lines:
-            s.check_cancel()
-            ms.extend(mutants(source, s.target, [line]))
-        if source == s.source:
-            ms.extend(add_return_mutants(source, s.target))
+        key = (source, tuple(lines))
+        if key not in self._mutants:
+            ms: list[Mutant] = []
+            for line in lines:
+                s.check_cancel()
+                ms.extend(mutants(source, s.target, [line]))
+            if source == s.source:
+                ms.extend(add_return_mutants(source, s.target))
+            if source != s.source:  # kept for the original's groups only (asked per tier)
+                self._mutants = {k: v for k, v in self._mutants.items() if k[0] == s.source}
+            self._mutants[key] = ms
+        ms = list(self._mutants[key])
+        if tier is not None:
+            ms = [m for m in ms if (m.template in FURTHER) == bool(tier)]
         ms.sort(
             key=lambda m: (
                 -self.scores.get(m.line, 0.0),
@@ -290,9 +304,13 @@ def _fix(s: Session) -> LoopResult:
 
     # Lines of equal suspiciousness at a time: mutants of a long function cost seconds to
     # build, and a fix at the likeliest lines should not wait for those of the others.
+    # The one-token templates everywhere first, then those that reach further: one-token
+    # slips are the commoner bugs, and a further edit at the top line must not pre-empt a
+    # plain fix one line down (tests that pass for the wrong reason come easier to them).
     fix = None
-    for lines in _score_groups(order, f.scores) or [[]]:
-        fix = f.search(f.first_order(s.source, lines), reserve)
+    groups = _score_groups(order, f.scores) or [[]]
+    for tier, lines in [(t, g) for t in (0, 1) for g in groups]:
+        fix = f.search(f.first_order(s.source, lines, tier), reserve)
         stale = f.fallback is not None and f.batches_since_fallback > FALLBACK_BATCHES
         if fix is not None or stale or s.out_of_budget(reserve):
             break
