@@ -1,6 +1,9 @@
 """Deterministic repair: libcst mutation templates applied inside one function.
 
-Each template (see ``templates``) turns one node into a nearby alternative. The function is
+Each template turns one node (or block) into a nearby alternative: ``templates`` the
+one-token slips, ``fixpatterns`` the edits that reach further, and ``same-edit`` here (one
+edit repeated at every identical copy of its node: a literal or operator wrong in each place
+it was pasted). Pairs of edits at two lines are built by the loop. The function is
 cut out of the file, mutated as its own small module and spliced back, so the rest of the
 file stays byte-identical and large files stay cheap. Every mutant compiles; whether it is a
 fix is for the verifiers to say.
