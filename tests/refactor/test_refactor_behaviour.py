@@ -772,6 +772,24 @@ REFUSES = {
         "inline.variable",
         iv.USED_BEFORE.format("z"),
     ),
+    "hoist_past_a_global_no_code_binds": (  # fuzz seed 29: h printed before the NameError
+        """
+        try:
+            print("%s-%s" % ([z, z], ⟦h(5)⟧ + h(b)))
+        except Exception as exc:
+            print(type(exc).__name__)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("z"),
+    ),
+    "hoist_in_a_function_past_a_global_no_code_binds": (
+        """
+        def f0():
+            print([z, len], ⟦h(5)⟧)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("z"),
+    ),
 }
 
 

@@ -62,11 +62,13 @@ CASES = [
         "multiline_expression_keeps_parentheses",
         "extract.variable",
         """
+        from lib import g
         def f(a, b):
             return g(⟦a +
                      b⟧)
         """,
         """
+        from lib import g
         def f(a, b):
             value = (a +
                      b)

@@ -69,11 +69,13 @@ CASES = [
     (
         "no_parens_needed",
         """
+        from lib import g
         def f(a, b):
             c‸ = a * b
             return g(c, k=c), [c], c + 1
         """,
         """
+        from lib import g
         def f(a, b):
             return g(a * b, k=a * b), [a * b], a * b + 1
         """,

@@ -6,6 +6,8 @@ once, unconditionally, and after nothing with side effects in its statement.
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 import tree_sitter
 from libcst.metadata import ClassScope
@@ -14,7 +16,7 @@ from ..text import Span
 from .chunk import Chunk
 from .model import Refusal
 from .statements import text_between
-from .tsview import SourceView, ancestors
+from .tsview import SourceView, ancestors, walk
 
 IN_LOOP_EXPR = "The expression is inside a {}: it would be evaluated once instead of each time"
 SHORT_CIRCUIT = "The expression is only evaluated when the `{}` does not short-circuit"
@@ -352,6 +354,56 @@ def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
     for name in before:
         if name in local and name not in must:
             raise Refusal(UNBOUND_FIRST.format(name))
+    unknown = [n for n in before if n not in local and n not in _BUILTINS]
+    if unknown:
+        defined = _module_names(chunk.source)
+        for name in unknown:
+            if defined is not None and name not in defined:
+                raise Refusal(UNBOUND_FIRST.format(name))  # a NameError comes first
+
+
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__",
+                                        "__loader__", "__package__", "__builtins__"}  # fmt: skip
+
+
+_BINDS = {"assignment": "left", "augmented_assignment": "left", "for_statement": "left",
+          "for_in_clause": "left", "named_expression": "name"}  # fmt: skip
+
+
+def _target_words(node) -> set[str]:
+    """Identifiers a target binds (not the object of an attribute or subscript); for imports
+    and `as` every identifier, an over-approximation."""
+    if node.type == "identifier":
+        return {node.text.decode()}
+    if node.type in ("attribute", "subscript"):
+        return set()
+    out: set[str] = set()
+    for c in node.named_children:
+        out |= _target_words(c)
+    return out
+
+
+def _module_names(source: str) -> set[str] | None:
+    """Every name the module's top-level code may bind or a `global` statement declares
+    (an over-approximation); None when a star import may bind anything."""
+    root = SourceView(source).tree.root_node
+    names: set[str] = set()
+    for node in walk(root, skip={"function_definition", "class_definition", "lambda"}):
+        if node.type in ("function_definition", "class_definition"):
+            names.add(node.child_by_field_name("name").text.decode())
+            continue
+        field = _BINDS.get(node.type)
+        bound = node.child_by_field_name(field) if field else None
+        if node.type in ("import_statement", "import_from_statement", "as_pattern", "case_pattern"):
+            bound = node
+        if bound is not None:
+            names.update(_target_words(bound))
+    for node in walk(root):
+        if node.type == "global_statement":
+            names.update(c.text.decode() for c in node.named_children)
+        elif node.type == "wildcard_import":
+            return None
+    return names
 
 
 def _constant(node: cst.CSTNode) -> bool:
