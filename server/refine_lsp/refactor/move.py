@@ -38,6 +38,7 @@ from .move_dest import (
 )
 from .move_file import (
     MoveFile,
+    _is_docstring,
     has_future_annotations,
     import_from_text,
     leading_block_end,
@@ -199,6 +200,28 @@ def _check_import_time_calls(src: MoveFile, stmts, files: Mapping[str, str]) -> 
                         "module is imported: moved, that would happen when the destination is "
                         "imported instead (maybe never)"
                     )
+
+
+def _add_future(dst: MoveFile, header: str) -> str:
+    """``from __future__ import annotations`` at the destination's top (after its
+    docstring); returns the header to insert with its imports (it goes first there when the
+    two places are one)."""
+    line = "from __future__ import annotations\n"
+    body = dst.tree.body
+    doc_end = dst.lines(body[0])[1] if body and _is_docstring(body[0]) else 0
+    if leading_block_end(dst) == doc_end or not body:
+        return line + header
+    if doc_end:
+        dst.insert_before_line(doc_end + 1, line)
+    else:
+        first = body[0]
+        comments = 0
+        for empty in reversed(first.leading_lines):
+            if empty.comment is None:
+                break
+            comments += 1
+        dst.insert_before_line(dst.lines(first)[0] - comments, line)
+    return header
 
 
 def _import_line(target: str, names: list[str], style: MoveFile, importer: str, pkg: bool) -> str:
@@ -388,6 +411,11 @@ def move(
     for n in own:  # the destination's own names: nothing to import there
         del copies[n]
         needed.pop(n)
+    for n in [
+        n for n in guarded if origin(src, next(iter(needed[n]))) == f"from {dest_module} import {n}"
+    ]:
+        del guarded[n]  # (for annotations only: nothing to order)
+        needed.pop(n)
     remaining = sorted(
         {
             r.name
@@ -415,6 +443,7 @@ def move(
     exists = dest_path in files
     dst = parse(dest_path, files[dest_path]) if exists else None
     future = has_future_annotations(src) and annotated
+    future_top = False
     if dst is not None:
         check_destination(src, dst, names, {**copies, **guarded}, from_source, needed)
         if future and not has_future_annotations(dst):
@@ -423,8 +452,8 @@ def move(
                     f"{src.name} has `from __future__ import annotations` and {dst.name} does "
                     "not: the moved annotations would be evaluated there"
                 )
-        else:
-            future = False
+            future_top = future
+        future = False  # an existing destination gets it at its top, not with the imports
     listed = all_node(src)
     if listed is not None:
         public = {getattr(el.value, "evaluated_value", None) for el in listed.elements}
@@ -464,6 +493,8 @@ def move(
         result.changes[dest_path] = new_text
     else:
         rewrite_importer(dst, target, is_dest=True)
+        if future_top:
+            header = _add_future(dst, header)
         place_in_destination(dst, names, own, header, code)
         edit_all(dst, add=names)
         result.changes[dest_path] = dst.apply().lstrip("\n")  # its leading imports may go

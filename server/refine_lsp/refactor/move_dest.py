@@ -10,7 +10,7 @@ from libcst.metadata import BaseAssignment, BuiltinAssignment, FunctionScope, Im
 from refine_lsp.index.modules import dotted, imported_module
 
 from .model import Refusal
-from .move_file import MoveFile, leading_block_end
+from .move_file import MoveFile, has_future_annotations, leading_block_end
 from .move_importers import module_bound
 from .move_text import insert_import
 
@@ -101,6 +101,7 @@ def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code
     it is imported, and the moved code needs nothing of it. Where it does use names the
     destination defines (``own``), after the last of those definitions."""
     at = leading_block_end(dst)
+    lazy = has_future_annotations(dst) or "from __future__ import annotations" in header
     if own:
         last = 0
         for stmt in dst.tree.body:
@@ -110,6 +111,8 @@ def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code
                     last = max(last, b)
         for acc in dst.accesses:
             node = acc.node
+            if acc.is_annotation and lazy:
+                continue
             if isinstance(node, cst.Name) and node.value in names and import_time(acc.scope):
                 if dst.line_of(node) <= last:
                     raise Refusal(

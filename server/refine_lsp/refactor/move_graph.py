@@ -52,23 +52,22 @@ def absolute(module: str | None, level: int, importer: str, is_package: bool) ->
 
 
 @lru_cache(maxsize=4096)
-def imports_at_import_time(text: str, module: str, is_package: bool) -> frozenset[str]:
-    """Modules (and ``pkg.name`` candidates for submodules) the text imports at import time."""
+def imports_at_import_time(text: str, module: str, is_package: bool) -> tuple:
+    """What the text imports at import time: (module, None) for ``import module``,
+    (module, names) for ``from module import names``."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return frozenset()
-    out: set[str] = set()
+        return ()
+    out = []
     for stmt in _import_time(tree.body):
         if isinstance(stmt, ast.Import):
-            out.update(a.name for a in stmt.names)
+            out.extend((a.name, None) for a in stmt.names)
         elif isinstance(stmt, ast.ImportFrom):
             base = absolute(stmt.module, stmt.level, module, is_package)
-            if base is None:
-                continue
-            out.add(base)
-            out.update(f"{base}.{a.name}" for a in stmt.names if a.name != "*")
-    return frozenset(out)
+            if base is not None:
+                out.append((base, tuple(a.name for a in stmt.names)))
+    return tuple(out)
 
 
 def modules_of(files: Iterable[str]) -> dict[str, str]:
@@ -87,8 +86,14 @@ def import_graph(files: Mapping[str, str]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in known.items():
         _, is_package = module_name(Path(path))
-        found = imports_at_import_time(files[path], name, is_package)
-        graph[name] = {m for m in found if m in known and m != name}
+        edges = set()
+        for base, imported in imports_at_import_time(files[path], name, is_package):
+            subs = {f"{base}.{n}" for n in imported or ()} & known.keys()
+            edges |= subs
+            # ``from pkg import sub`` of submodules only needs pkg begun, not finished
+            if imported is None or len(subs) < len(imported):
+                edges.add(base)
+        graph[name] = {m for m in edges if m in known and m != name}
     return graph
 
 

@@ -227,7 +227,7 @@ def _split_from(f: MoveFile, t: Target, node: cst.ImportFrom, line, is_dest: boo
         indent = f.indent(first)
         parts = [p for p in (kept_code, new_part) if p]
         if not parts:
-            f.replace_lines(first, last, "")
+            _remove_line(f, line)
         else:
             text = "".join(indent + p + "\n" for p in parts)
             comment = line.trailing_whitespace.comment
@@ -287,6 +287,16 @@ def _module_uses(
     return True
 
 
+def _remove_line(f: MoveFile, line: cst.SimpleStatementLine) -> None:
+    """The statement's lines go; ``pass`` stays where it was a block's only statement."""
+    first, last = f.lines(line)
+    block = f.parents.get(line)
+    if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
+        f.replace_lines(first, last, f.indent(first) + "pass\n")
+    else:
+        f.replace_lines(first, last, "")
+
+
 def _drop_alias(f: MoveFile, node, line, bound: str) -> None:
     """The destination's import of the source, once nothing uses it there."""
 
@@ -300,6 +310,6 @@ def _drop_alias(f: MoveFile, node, line, bound: str) -> None:
         kept = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
         f.replace_node(node, f.code(node.with_changes(names=kept)))
     elif isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
-        f.replace_lines(*f.lines(line), "")
+        _remove_line(f, line)
     else:
         f.replace_node(node, "pass")
