@@ -203,6 +203,15 @@ CASES = {
                 return z
             return b
     """,
+    # The enclosing function reads `q` first: the whole file orders the parameters (q, p).
+    "closure parameters in the enclosing function's order": """
+        def a(p, q):
+            print(q, p)
+            def b():
+                ⟦r = p + q⟧
+                return r
+            return b
+    """,
     "tabs": "def a():\n\tv = 1\n\tdef b():\n\t\t⟦w = v⟧\n\t\treturn w\n\treturn b\n",
 }
 

@@ -201,7 +201,7 @@ def _compute(source, span, offer_id, tree, name, chunking=None) -> str:
     try:
         return entry.compute(source, span, SourceView(source, tree, chunking), name=name)
     except ChunkTooNarrow:
-        if chunking in ("function", "module"):
+        if chunking in ("outer", "function", "module"):
             raise
-        # The edit reaches past the innermost function: the outermost one holds it.
-        return entry.compute(source, span, SourceView(source, tree, "function"), name=name)
+        # The edit reaches past the innermost function: the top-level statement holds it.
+        return entry.compute(source, span, SourceView(source, tree, "outer"), name=name)

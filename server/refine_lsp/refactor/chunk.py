@@ -15,10 +15,13 @@ per refactoring in the registration table:
   function (inline variable needs the binding and all its uses in the chunk).
 - ``"inner-module"``: the same in a function, the whole file outside one (extract variable
   of all occurrences at module level looks for them in the whole module).
-- ``"function"``: the outermost function (dedented), else the top-level statement.
+- ``"outer"``: the top-level statement holding the span, every enclosing function and
+  class with it (what ``ChunkTooNarrow`` falls back to).
+- ``"function"``: the outermost function below any class (dedented), else the top-level
+  statement (the default of a view that does not say).
 - ``"module"``: the whole file (what the others must agree with; the tests compare).
 
-Whatever a narrower chunk cannot decide falls back to ``"function"``, with the reason in a
+Whatever a narrower chunk cannot decide falls back to ``"outer"``, with the reason in a
 comment where it is decided.
 """
 
@@ -38,12 +41,12 @@ from ..text import Pos, Span
 from .model import Refusal
 from .tsview import SourceView, ancestors, top_level_rows, walk
 
-CHUNKINGS = ("inner", "inner-bound", "inner-module", "function", "module")
+CHUNKINGS = ("inner", "inner-bound", "inner-module", "outer", "function", "module")
 
 
 class ChunkTooNarrow(Exception):
     """The refactoring needs more of the file than the chunk holds: compute it again with
-    ``"function"`` chunking (refactor/__init__.py does)."""
+    ``"outer"`` chunking (refactor/__init__.py does)."""
 
 
 @dataclass
@@ -55,7 +58,8 @@ class Chunk:
     wrapper: MetadataWrapper
     indent: str = ""  # removed from every line of the chunk to parse it
     function: object = None  # the tree-sitter function the chunk is, if it is one
-    stubs: int = 0  # lines at the top that stand for the enclosing functions and classes
+    stubs: int = 0  # lines at the top that stand for what is around the chunk
+    narrow: bool = False  # the stubs stand for enclosing functions and classes
 
     @property
     def module(self) -> cst.Module:
@@ -104,6 +108,11 @@ def parse_chunk(source: str, span: Span, view: SourceView | None = None, whole=F
     view = view or SourceView(source)
     chunking = "module" if whole else view.chunking
     trimmed = view.trimmed(span)
+    if chunking == "outer":
+        found = _top_level(view, trimmed)
+        if found is not None:
+            return _parse(source, view, *found)
+        chunking = "module"
     if chunking in ("inner", "inner-bound", "inner-module"):
         found = inner_function(view, trimmed, bound_inside=chunking == "inner-bound")
         if found is not None:
@@ -137,7 +146,10 @@ def _parse(source, view, first, last, stubs, indent="", function=None) -> Chunk:
     if not text.endswith("\n"):
         text += "\n"
     wrapper, metadata = _analysed(text, _config(view))
-    chunk = Chunk(source, first - len(stubs), last, text, wrapper, indent, function, len(stubs))
+    narrow = bool(stubs) and function is not None  # not the `pass` before a statement
+    chunk = Chunk(
+        source, first - len(stubs), last, text, wrapper, indent, function, len(stubs), narrow
+    )
     chunk.positions, chunk.parents, chunk.scopes = metadata
     return chunk
 
