@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from . import selection_flow
-from .chunk import descendants
+from .chunk import ChunkTooNarrow, descendants
 from .model import Refusal
 from .usage import block_statements
 
@@ -98,6 +98,10 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
         rebound = nonlocal_names(func) & set(params)
         if rebound:
             raise Refusal(REBOUND.format(sorted(rebound)[0]))
+    if chunk.narrow and len(params) > 1 and any(n in use.outer for n in params):
+        # Parameters go in the order of their first read, and an enclosing function's
+        # variable may be read in that function before this one: only it knows the order.
+        raise ChunkTooNarrow("the parameters' order depends on the enclosing functions")
     far = (1 << 30, 0)
     params.sort(key=lambda n: min(use.reads.get(n) or [far]))
     outputs.sort(key=lambda n: min([p for p in use.binds.get(n, []) if inside(p)] or [far]))
