@@ -245,3 +245,17 @@ def test_local_analysed_in_its_function_alone_still_sees_the_globals_it_uses(tmp
     )
     apply(files, result.changes)
     assert run(tmp_path) == before == "2 5\n"
+
+
+def test_parameter_of_a_function_used_as_a_value_is_refused(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "lib.py": "def cache(size, typed=False):\n    return size, typed\n",
+            "test_lib.py": "import lib\n\n\nclass T:\n    make = staticmethod(lib.cache)\n\n"
+            "    def test(self):\n        assert self.make(1, typed=True)\n",
+        },
+    )
+    lib = str(tmp_path / "lib.py")
+    with pytest.raises(Refusal, match=r"`cache` is used as a value at test_lib.py:5"):
+        rename(files, lib, *at(files, lib, "typed"), "exact")

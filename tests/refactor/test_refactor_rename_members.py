@@ -312,3 +312,16 @@ def test_method_of_a_subclass_of_a_builtin_is_renamed(tmp_path):
     apply(tmp_path, files, result)
     assert "print(Html('x').paragraph())" in files[main]
     assert run(tmp_path) == before == "<p>x</p>\n"
+
+
+def test_method_a_base_outside_the_workspace_defines_higher_up_is_refused(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "main.py": "from collections.abc import MutableMapping\n\n\nclass Cache(MutableMapping):\n"
+            "    pass\n\n\nclass LRU(Cache):\n    def popitem(self):\n        return 1\n",
+        },
+    )
+    main = str(tmp_path / "main.py")
+    with pytest.raises(Refusal, match=r"`MutableMapping` \(a base of `Cache`\) defines `popitem`"):
+        rename(files, main, *at(files, main, "popitem"), "evict")

@@ -639,6 +639,13 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
             "instances cannot be proven, so renaming it is not supported yet"
         )
     _keyword_call_sites(p, fn_assignments, old, new)
+    for other, text in files.items():
+        line = _value_use(text, fn_node.name.value) if fn_node.name.value in text else None
+        if line is not None:
+            raise Refusal(
+                f"`{fn_node.name.value}` is used as a value at {Path(other).name}:{line} (stored "
+                f"or passed): calls through it may pass `{old}=`, and cannot be followed"
+            )
     pattern = re.compile(rf"\b{re.escape(fn_node.name.value)}\b[\s\S]*?\b{re.escape(old)}\s*=")
     left = []
     for other, text in files.items():
@@ -650,6 +657,28 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
             f"`{fn_node.name.value}` may be called with `{old}=` in {', '.join(sorted(left))}: "
             "renaming parameters across files is not supported yet"
         )
+
+
+def _value_use(text: str, fn: str) -> int | None:
+    """The first line where ``fn`` is read other than to be called, defined, imported,
+    named in a string or applied as a decorator (read off the text: a refusal, never an
+    edit, rests on it)."""
+    for m in re.finditer(rf"(?<![\w'\"]){re.escape(fn)}\b", text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end
+        line, before, after = text[start:end], text[start : m.start()], text[m.end() : end]
+        head = line.lstrip()
+        if re.match(r"\s*\(", after) or re.search(r"\b(def|class)\s+$", before):
+            continue  # a call, or the definition
+        if head.startswith(("import ", "from ", "#", "@")) or "#" in before:
+            continue  # an import, a comment, a decorator
+        if after[:1] in ("'", '"') or '"""' in line or "'''" in line:
+            continue  # in a string or a docstring, most likely
+        if before.count('"') % 2 or before.count("'") % 2:
+            continue
+        return text.count("\n", 0, m.start()) + 1
+    return None
 
 
 def _rename_importers(files, parsed, p: _Parsed, old: str, new: str, result, seen) -> None:

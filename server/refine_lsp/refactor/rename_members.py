@@ -333,6 +333,9 @@ def _check_family(index: ClassIndex, family: set[str], old: str, new: str) -> No
                 f"`{old}` is a field of the decorated class `{short}` (a dataclass or "
                 "similar): it is also a keyword of its constructor"
             )
+    above = {a for q in family for a in index.ancestors(q)} - family
+    for q in sorted(family | above):  # a base outside the workspace, anywhere up the classes
+        short = q.rsplit(".", 1)[-1]
         for written, resolved in index.bases_of(q):
             if resolved in index.classes:
                 continue
