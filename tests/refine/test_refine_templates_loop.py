@@ -40,3 +40,28 @@ def test_inverted_predicate_is_fixed_by_swapping_the_returns(tmp_path):
         src.replace("if xs == sorted(xs):", "if xs != sorted(xs):"),
         src.replace("if xs == sorted(xs):", "if not xs == sorted(xs):"),
     )
+
+
+def test_choosing_among_verified_fixes_by_least_change(tmp_path, monkeypatch):
+    # Off by default (on HumanEvalFix it preferred weakened conditions to inverted ones);
+    # when on, the verified candidates at the first one's line are compared on generated
+    # inputs and the one that changes the original's results least is offered.
+    from refine_lsp.refine import loop
+
+    monkeypatch.setattr(loop, "PICK_AMONG", 3)
+    src = "def below(ops: list[int]) -> bool:\n    total = 0\n    for op in ops:\n"
+    src += (
+        "        total += op\n        if total == 0:\n            return True\n    return False\n"
+    )
+    (tmp_path / "bank.py").write_text(src)
+    (tmp_path / "test_bank.py").write_text(
+        "from bank import below\n\n\ndef test_negative():\n    assert below([1, -2])\n\n\n"
+        "def test_positive():\n    assert not below([1, 2])\n"
+    )
+    res = fix_failing_tests(tmp_path, tmp_path / "bank.py", 0, Settings(), worker_env=ENV)
+    assert res.new_source is not None, res.summary.message
+    assert "verified fixes, the one that changes the original's results least" in (
+        res.summary.message
+    )
+    # `total <= 0` keeps every answer of the original where the total touches 0.
+    assert res.new_source == src.replace("total == 0", "total <= 0")
