@@ -790,6 +790,18 @@ REFUSES = {
         "extract.variable",
         UNBOUND_FIRST.format("z"),
     ),
+    "hoist_past_a_global_bound_only_on_some_paths": (  # fuzz seed 32
+        """
+        try:
+            x = int("a")
+        except ValueError:
+            pass
+        def f0(t):
+            print(x < ⟦h(t)⟧)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("x"),
+    ),
 }
 
 

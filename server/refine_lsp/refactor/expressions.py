@@ -359,20 +359,16 @@ def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
         defined = _module_names(chunk.source)
         for name in unknown:
             if defined is not None and name not in defined:
-                raise Refusal(UNBOUND_FIRST.format(name))  # a NameError comes first
+                raise Refusal(UNBOUND_FIRST.format(name))  # a NameError may come first
 
 
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__",
                                         "__loader__", "__package__", "__builtins__"}  # fmt: skip
 
 
-_BINDS = {"assignment": "left", "augmented_assignment": "left", "for_statement": "left",
-          "for_in_clause": "left", "named_expression": "name"}  # fmt: skip
-
-
 def _target_words(node) -> set[str]:
     """Identifiers a target binds (not the object of an attribute or subscript); for imports
-    and `as` every identifier, an over-approximation."""
+    every identifier, an over-approximation."""
     if node.type == "identifier":
         return {node.text.decode()}
     if node.type in ("attribute", "subscript"):
@@ -384,20 +380,23 @@ def _target_words(node) -> set[str]:
 
 
 def _module_names(source: str) -> set[str] | None:
-    """Every name the module's top-level code may bind or a `global` statement declares
-    (an over-approximation); None when a star import may bind anything."""
+    """Names the module binds unconditionally at top level (a def, class, import or
+    assignment that is not inside an `if`, `try`, loop...) or that a `global` statement
+    declares; None when a star import may bind anything."""
     root = SourceView(source).tree.root_node
     names: set[str] = set()
-    for node in walk(root, skip={"function_definition", "class_definition", "lambda"}):
+    for node in root.named_children:
+        if node.type == "decorated_definition":
+            node = node.child_by_field_name("definition")
         if node.type in ("function_definition", "class_definition"):
             names.add(node.child_by_field_name("name").text.decode())
-            continue
-        field = _BINDS.get(node.type)
-        bound = node.child_by_field_name(field) if field else None
-        if node.type in ("import_statement", "import_from_statement", "as_pattern", "case_pattern"):
-            bound = node
-        if bound is not None:
-            names.update(_target_words(bound))
+        elif node.type in ("import_statement", "import_from_statement"):
+            names |= _target_words(node)
+        elif node.type == "expression_statement":
+            for c in node.named_children:
+                while c is not None and c.type in ("assignment", "augmented_assignment"):
+                    names |= _target_words(c.child_by_field_name("left"))
+                    c = c.child_by_field_name("right")
     for node in walk(root):
         if node.type == "global_statement":
             names.update(c.text.decode() for c in node.named_children)
