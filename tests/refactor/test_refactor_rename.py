@@ -259,3 +259,18 @@ def test_parameter_of_a_function_used_as_a_value_is_refused(tmp_path):
     lib = str(tmp_path / "lib.py")
     with pytest.raises(Refusal, match=r"`cache` is used as a value at test_lib.py:5"):
         rename(files, lib, *at(files, lib, "typed"), "exact")
+
+
+def test_local_declared_nonlocal_in_a_nested_function_is_renamed_there_too(tmp_path):
+    source = (
+        "def counter():\n    hits = 0\n\n    def hit():\n        nonlocal hits\n"
+        "        hits += 1\n        return hits\n\n    hit()\n    return hit() + hits\n\n\n"
+        "print(counter())\n"
+    )
+    files = make(tmp_path, {"main.py": source})
+    main = str(tmp_path / "main.py")
+    before = run(tmp_path)
+    result = rename(files, main, *at(files, main, "hits += 1"), "count")
+    assert result.changes[main] == source.replace("hits", "count")
+    apply(files, result.changes)
+    assert run(tmp_path) == before == "4\n"

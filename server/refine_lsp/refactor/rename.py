@@ -305,6 +305,8 @@ class _Dynamic(cst.CSTVisitor):
     def __init__(self, names: set[str]):
         self.names = names
         self.declared: list[cst.CSTNode] = []
+        self.nonlocal_items: list[cst.NameItem] = []
+        self.nonlocal_stmt: dict[int, cst.Nonlocal] = {}
         self.captured: list[cst.CSTNode] = []
         self.strings: list[cst.CSTNode] = []
         self.star_from: list[cst.ImportFrom] = []
@@ -313,7 +315,9 @@ class _Dynamic(cst.CSTVisitor):
         self.declared += [n for n in node.names if n.name.value in self.names]
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.declared += [n for n in node.names if n.name.value in self.names]
+        items = [n for n in node.names if n.name.value in self.names]
+        self.nonlocal_items += items
+        self.nonlocal_stmt.update({id(n): node for n in items})
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None and node.name.value in self.names:
@@ -336,9 +340,27 @@ class _Dynamic(cst.CSTVisitor):
             self.strings.append(node)
 
 
-def _check_dynamic(p: _Parsed, old: str, new: str, result: RenameResult) -> _Dynamic:
+def _check_dynamic(
+    p: _Parsed, old: str, new: str, result: RenameResult, scope: Scope | None = None
+) -> _Dynamic:
+    """Refusals for what scopes cannot see; ``nonlocal old`` in a function nested in the
+    renamed variable's scope is kept in ``dyn.nonlocal_names`` to be renamed with it."""
     dyn = _Dynamic({old, new})
     p.wrapper.module.visit(dyn)
+    dyn.nonlocal_names = []
+    for item in dyn.nonlocal_items:
+        inner = p.scopes.get(dyn.nonlocal_stmt[id(item)])
+        if (
+            scope is not None
+            and isinstance(scope, FunctionScope)
+            and item.name.value == old
+            and inner is not None
+            and inner is not scope
+            and _descends(inner, scope)
+        ):
+            dyn.nonlocal_names.append(item.name)
+        else:
+            dyn.declared.append(item)
     for node in dyn.declared:
         raise Refusal(
             f"`{node.name.value}` is declared global or nonlocal at {p.where(node)}: "
@@ -524,8 +546,10 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     if is_member(p, name, parent):
         return rename_member(files, p, name, parent, new)
     scope, assignments = _variable(p, name, parent)
-    dyn = _check_dynamic(p, old, new, result)
+    dyn = _check_dynamic(p, old, new, result, scope)
     _rename_variable(p, scope, assignments, old, new)
+    for n in dyn.nonlocal_names:
+        _edit(p, n, new)
     params = [a for a in assignments if isinstance(getattr(a, "node", None), cst.Param)]
     parsed = {path: p}
     if params:
@@ -596,8 +620,10 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
     result = RenameResult(old, new)
     if old == new:
         return result
-    dyn = _check_dynamic(q, old, new, result)
+    dyn = _check_dynamic(q, old, new, result, scope)
     _rename_variable(q, scope, assignments, old, new)
+    for n in dyn.nonlocal_names:
+        _edit(q, n, new)
     if any(isinstance(getattr(a, "node", None), cst.Param) for a in assignments):
         fn_node = scope.node
         if not isinstance(fn_node, cst.Lambda):
