@@ -60,10 +60,45 @@ class Chunk:
     function: object = None  # the tree-sitter function the chunk is, if it is one
     stubs: int = 0  # lines at the top that stand for what is around the chunk
     narrow: bool = False  # the stubs stand for enclosing functions and classes
+    view: SourceView | None = None
 
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
+
+    def read_before(self, names) -> set[str]:
+        """Those of ``names`` that may be read in the enclosing functions before the chunk
+        (any use but a parameter or a def/class name counts): where the whole file sees a
+        read the chunk cannot."""
+        if not self.narrow or self.view is None or self.function is None:
+            return set()
+        names = set(names)
+        func = self.function
+        top = func
+        while top.parent is not None and top.parent.type != "module":
+            top = top.parent
+        start = (func.parent if func.parent.type == "decorated_definition" else func).start_point
+        found = set()
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            if node.start_point >= start:
+                continue  # the chunk itself, and what follows it
+            stack.extend(node.named_children)
+            if node.type == "identifier" and self.view.text(node) in names:
+                parent = node.parent
+                declared = parent is not None and (
+                    parent.type in ("parameters", "lambda_parameters")
+                    or (
+                        parent.type in ("default_parameter", "typed_parameter",
+                                        "typed_default_parameter", "function_definition",
+                                        "class_definition")
+                        and parent.child_by_field_name("name") == node
+                    )
+                )  # fmt: skip
+                if not declared:
+                    found.add(self.view.text(node))
+        return found
 
     def cpos(self, pos: Pos) -> tuple[int, int]:
         """A file position as a (1-based line, column) comparable with libcst positions."""
@@ -148,8 +183,9 @@ def _parse(source, view, first, last, stubs, indent="", function=None) -> Chunk:
     wrapper, metadata = _analysed(text, _config(view))
     narrow = bool(stubs) and function is not None  # not the `pass` before a statement
     chunk = Chunk(
-        source, first - len(stubs), last, text, wrapper, indent, function, len(stubs), narrow
-    )
+        source, first - len(stubs), last, text, wrapper, indent, function, len(stubs), narrow,
+        view,
+    )  # fmt: skip
     chunk.positions, chunk.parents, chunk.scopes = metadata
     return chunk
 
