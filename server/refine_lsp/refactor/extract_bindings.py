@@ -98,9 +98,9 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
         rebound = nonlocal_names(func) & set(params)
         if rebound:
             raise Refusal(REBOUND.format(sorted(rebound)[0]))
-    if chunk.narrow and len(params) > 1 and any(n in use.outer for n in params):
+    if chunk.narrow and len(params) > 1 and chunk.read_before(n for n in params if n in use.outer):
         # Parameters go in the order of their first read, and an enclosing function's
-        # variable may be read in that function before this one: only it knows the order.
+        # variable read in that function before this one comes first: only it knows.
         raise ChunkTooNarrow("the parameters' order depends on the enclosing functions")
     far = (1 << 30, 0)
     params.sort(key=lambda n: min(use.reads.get(n) or [far]))
