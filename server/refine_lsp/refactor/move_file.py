@@ -136,8 +136,8 @@ def parse(path: str, text: str) -> MoveFile:
         raise Refusal(
             f"{Path(path).name} does not parse (line {exc.raw_line}): fix it first"
         ) from None
-    scopes = wrapper.resolve(ScopeProvider)
-    positions = wrapper.resolve(PositionProvider)
+    resolved = wrapper.resolve_many([ScopeProvider, PositionProvider])  # one visit where it can
+    scopes, positions = resolved[ScopeProvider], resolved[PositionProvider]
     accesses: list[Access] = []
     seen: set[int] = set()
     for scope in scopes.values():
