@@ -287,6 +287,10 @@ def _family(index: ClassIndex, start: str, old: str) -> set[str]:
         family = grown
 
 
+# standard modules whose import does something (a browser, a window, a print)
+_NOT_IMPORTED = {"antigravity", "this", "turtle", "turtledemo", "tkinter", "idlelib", "__main__"}
+
+
 def _external(written: str, resolved: str | None):
     """The object an outside base stands for, when it can be known without running user
     code: builtins and the standard library; None otherwise."""
@@ -295,7 +299,7 @@ def _external(written: str, resolved: str | None):
     if resolved is None:
         return None
     parts = resolved.split(".")
-    if parts[0] not in sys.stdlib_module_names:
+    if parts[0] not in sys.stdlib_module_names or parts[0] in _NOT_IMPORTED:
         return None
     for cut in range(len(parts) - 1, 0, -1):
         try:
