@@ -802,6 +802,16 @@ REFUSES = {
         "extract.variable",
         UNBOUND_FIRST.format("x"),
     ),
+    "inline_a_maybe_unbound_name_past_an_operation_that_may_raise": (  # fuzz seed 33
+        """
+        def f1(b):
+            u3 = x
+            print(b < z, u3‸ + 1)
+            x = 1
+        """,
+        "inline.variable",
+        iv.MOVES_FAILING,
+    ),
 }
 
 

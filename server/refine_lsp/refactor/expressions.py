@@ -232,10 +232,13 @@ def side_effects(node: cst.CSTNode) -> list[cst.CSTNode]:
     ]
 
 
-def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode, moved=None) -> None:
+def check_order(
+    chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode, moved=None, fails: bool = False
+) -> None:
     """Refuse when anything with side effects runs before ``node`` in its statement.
 
-    ``moved`` is the code that will run where ``node`` is evaluated (inline's value)."""
+    ``moved`` is the code that will run where ``node`` is evaluated (inline's value);
+    ``fails`` says it may raise although it looks harmless (a name maybe unbound)."""
     moved = node if moved is None else moved
     if any(isinstance(n, cst.NamedExpr) for n in _up(chunk, node)):
         raise Refusal(WALRUS)
@@ -255,7 +258,7 @@ def check_order(chunk: Chunk, stmt: cst.CSTNode, node: cst.CSTNode, moved=None) 
             if n in chunk.positions and chunk.end(n) <= start:
                 raise Refusal(ORDER)
     _check_failing_reads(chunk, stmt, header, ancestors_, start)
-    if _may_fail(moved):
+    if fails or _may_fail(moved):
         # An earlier copy of the same expression fails first in the same way.
         same = {id(x) for part in header for n in _up(chunk, part) if n is not node
                 and n.deep_equals(moved) for x in _up(chunk, n)}  # fmt: skip
@@ -333,8 +336,15 @@ def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
             if n in chunk.positions and chunk.end(n) <= start and id(n) not in ancestors_:
                 if _runs_first(chunk, n, stmt, ancestors_):
                     before.append(n.value)
-    if not before:
-        return
+    for name in maybe_unbound(chunk, stmt, before):
+        raise Refusal(UNBOUND_FIRST.format(name))
+
+
+def maybe_unbound(chunk: Chunk, stmt, names) -> list[str]:
+    """Of ``names`` read in ``stmt``, those that may be unbound there: a local not assigned
+    on every path to it, a global the module does not bind unconditionally (NameError)."""
+    if not names:
+        return []
     from .flow import Graph
     from .selection_flow import param_names
     from .usage import block_statements
@@ -346,20 +356,17 @@ def _check_failing_reads(chunk: Chunk, stmt, header, ancestors_, start) -> None:
               param_names(func))  # fmt: skip
     entry = g.stmt_entry.get(id(stmt))
     if entry is None:
-        return
+        return []
     must = g.assigned(must=True)[entry]
     if must is None:
-        return  # unreachable
+        return []  # unreachable
     local = set(param_names(func)) | {n for b in g.blocks for k, n in b.events if k in "wmd"}
-    for name in before:
-        if name in local and name not in must:
-            raise Refusal(UNBOUND_FIRST.format(name))
-    unknown = [n for n in before if n not in local and n not in _BUILTINS]
+    out = [n for n in names if n in local and n not in must]
+    unknown = [n for n in names if n not in local and n not in _BUILTINS]
     if unknown:
         defined = _module_names(chunk.source)
-        for name in unknown:
-            if defined is not None and name not in defined:
-                raise Refusal(UNBOUND_FIRST.format(name))  # a NameError may come first
+        out += [n for n in unknown if defined is not None and n not in defined]
+    return out
 
 
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__",

@@ -7,7 +7,14 @@ from libcst.metadata import FunctionScope
 
 from ..text import Span
 from .chunk import Chunk, parse_chunk
-from .expressions import PURE_CALLS, _may_fail, check_order, side_effects, statement_of
+from .expressions import (
+    PURE_CALLS,
+    _may_fail,
+    check_order,
+    maybe_unbound,
+    side_effects,
+    statement_of,
+)
 from .extract_variable import _mutated_base, _walk
 from .model import Offer, Refusal, offer
 from .precedence import wrap
@@ -177,13 +184,14 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         except Refusal:
             raise Refusal(MOVES_CALL) from None
     _check_unchanged(chunk, scope, stmt, value, refs, n)
-    if not effects and _may_fail(value):  # its error would come after what runs before the use
+    failing = _may_fail(value) or maybe_unbound(chunk, stmt, names_in(value))
+    if not effects and failing:  # its error would come after what runs before the use
         use_stmt = statement_of(chunk, refs[0])
         between = owner.body[index + 1 : body_ids.index(id(tops[0]))]
         if use_stmt is not tops[0] or not all(_harmless(s) for s in between):
             raise Refusal(MOVES_FAILING)
         try:
-            check_order(chunk, use_stmt, refs[0], moved=value)
+            check_order(chunk, use_stmt, refs[0], moved=value, fails=True)
         except Refusal:
             raise Refusal(MOVES_FAILING) from None
     return _apply(chunk, owner, stmt, small, value, refs)
