@@ -7,7 +7,8 @@ reach the Problems panel, a quick fix chosen with Ctrl+. changes the file, a sav
 `source.fixAll.refine`, an inline suggestion from the scripted model server
 (refine_lsp.llm.fake_server, on 127.0.0.1, no API key) is accepted with Tab and another dismissed
 with Escape (the events store records each), and a killed server process is replaced by a new
-one; no error notification shows up in any of it.
+one while the language status says it is restarting, then running again; no error
+notification shows up in any of it.
 
 Set-up: ../shared/tools/vscode-web/setup.sh (code-server 4.100.3 in
 ~/.cache/refine-lsp-vscode-web, or REFINE_VSCODE_WEB_DIR), `pip install playwright` (its
@@ -476,13 +477,87 @@ def _servers(ancestor: int) -> list[int]:
     return found
 
 
-def test_a_killed_server_is_replaced_without_an_error(workbench: dict) -> None:
+# The `{}` next to "Python" in the status bar: VS Code's language status entry. Clicking it
+# opens its hover, one row per status item of the file's language.
+_LANG_STATUS = '[id="status.languageStatus"]'
+
+# The Refine row of that hover as it is on screen ("" while the hover is shut). The first time
+# the row shows, it starts recording each text the row takes, in order (window.__refineStatus):
+# VS Code renders the rows into one element that it keeps, and updates, while the hover is shut
+# too, so a state that lasts less than a poll (the restart on a quiet machine) is still seen.
+_STATUS_ROW_JS = """() => {
+    const find = root => [...root.querySelectorAll('.hover-language-status')]
+        .find(r => r.textContent.includes('Refine:'));
+    // The label, " - " where VS Code draws its separator, the detail.
+    const text = r => [...r.querySelector('.element .left').childNodes]
+        .map(n => n.classList && n.classList.contains('separator') ? ' - ' : n.textContent)
+        .join('').replace(/\\u00a0/g, ' ').replace(/\\s+/g, ' ').trim();
+    const row = find(document);
+    if (row && !window.__refineStatus) {
+        const hover = row.parentElement;
+        window.__refineStatus = [text(row)];
+        new MutationObserver(() => {
+            const r = find(hover);
+            const seen = window.__refineStatus;
+            if (r && text(r) !== seen[seen.length - 1]) seen.push(text(r));
+        }).observe(hover, {childList: true, subtree: true, characterData: true});
+    }
+    return row && row.getClientRects().length ? text(row) : '';
+}"""
+
+RUNNING = "Refine: openai/fake"  # the model in use: what the row says while the server runs
+
+
+def _status_row(page) -> str:
+    """The Refine row of the language status hover, opening the hover when it is shut."""
+    row = page.evaluate(_STATUS_ROW_JS)
+    if not row:
+        page.click(_LANG_STATUS)
+        row = page.evaluate(_STATUS_ROW_JS)
+    return row
+
+
+def test_a_killed_server_is_restarted_and_the_status_follows(workbench: dict) -> None:
     page, root = workbench["page"], workbench["pid"]
+    _open(page, "shop/stats.py")
+    # Before: the language status of the Python file (its hover, opened with a click on the
+    # `{}`) says the server runs with the model.
+    before = _wait(
+        "the running status",
+        lambda: (row := _status_row(page)) and RUNNING in row and row,
+        workbench,
+    )
+    assert "restarting" not in before and "not running" not in before, before
     [old] = _servers(root)
     os.kill(old, 9)
+    # The status says it is restarting, and why.
+    seen = lambda: page.evaluate("() => window.__refineStatus")  # noqa: E731
+    restarting = _wait(
+        "the status to say restarting",
+        lambda: next((t for t in seen() if "Refine: restarting" in t), None),
+        workbench,
+    )
+    # "Refine: restarting - the server stopped · process N was killed (SIGKILL); restart 1 of 5
+    # in 250 ms · refineLsp.server.path: ..."
+    assert restarting.startswith("Refine: restarting - the server stopped · "), restarting
+    assert f"process {old} was killed (SIGKILL); restart 1 of 5 in" in restarting, restarting
     _wait("a new server process", lambda: [p for p in _servers(root) if p != old], workbench)
+    # Then running again, on the row on screen: "Refine: openai/fake - running · ..." (or the
+    # hints hidden, once the new server reports them).
+    after = _wait(
+        "the status to say running again",
+        lambda: (row := _status_row(page)) and RUNNING in row and "restarting" not in row and row,
+        workbench,
+    )
+    _shot(workbench, "status-after-restart")
+    history = seen()
+    # What the row said, in order, next to the screenshots (for a failure report).
+    (workbench["base"] / "status-history.json").write_text(json.dumps(history, indent=1))
+    first = next(i for i, t in enumerate(history) if "Refine: restarting" in t)
+    assert any(RUNNING in t for t in history[first + 1 :]), history
+    assert _error_toasts(page) == [], _toasts(page)
+    page.keyboard.press("Escape")
     # The new server answers: an unused import added to a file is reported again.
-    _open(page, "shop/stats.py")
     page.click(".editor-instance .view-lines")
     page.keyboard.press("Control+Home")
     page.keyboard.type("import base64\n")
@@ -491,4 +566,5 @@ def test_a_killed_server_is_replaced_without_an_error(workbench: dict) -> None:
         page.wait_for_selector('.markers-panel .monaco-list-row:has-text("base64")')
     finally:
         _shot(workbench, "after-restart")
-    assert _error_toasts(page) == []
+    assert after.startswith(f"{RUNNING} - "), after
+    assert _error_toasts(page) == [], _toasts(page)
