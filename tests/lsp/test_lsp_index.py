@@ -31,12 +31,7 @@ async def client(request, lsp_client: LanguageClient, tmp_path):
         (tmp_path / rel).write_text(text)
     lsp_client.root = tmp_path
     lsp_client.profile = request.param
-    lsp_client.registrations = []
-
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def register(params: lsp.RegistrationParams):
-        lsp_client.registrations.extend(params.registrations)
-
+    lsp_client.registrations = []  # filled by the test client (tests/conftest.py)
     yield
     await lsp_client.shutdown_session()
 

@@ -59,10 +59,6 @@ async def client(request, lsp_client: LanguageClient, tmp_path):
     lsp_client.root = tmp_path
     lsp_client.profile = request.param
 
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def _register(params):  # the server may watch files; nothing to do for this test
-        return None
-
     yield
     await lsp_client.shutdown_session()
 

@@ -42,10 +42,6 @@ async def client(request, lsp_client: LanguageClient, tmp_path):
     lsp_client.root = tmp_path
     lsp_client.profile = request.param
 
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def _register(params):  # the server may watch files; nothing to do for these tests
-        return None
-
     yield
     await lsp_client.shutdown_session()
 
@@ -184,10 +180,6 @@ async def plain_client(lsp_client: LanguageClient, tmp_path):
         (tmp_path / rel).write_text(textwrap.dedent(text).lstrip())
     lsp_client.root = tmp_path
     lsp_client.profile = "visual_studio_code"
-
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def _register(params):
-        return None
 
     yield
     await lsp_client.shutdown_session()
