@@ -80,6 +80,19 @@ KEEPS = {
         "extract.function",
         "f_step(items, total)",
     ),
+    "a_closure_reads_what_a_selection_without_calls_assigns": (
+        """
+        def f(items):
+            def get():
+                return t
+            ⟦t = 3
+            u = t⟧
+            print(get(), u)
+        f([1, 2])
+        """,
+        "extract.function",
+        "t, u = compute_t()",
+    ),
     "reassigned_before_any_read_is_not_returned": (
         """
         def f(n):
@@ -801,6 +814,30 @@ REFUSES = {
         """,
         "extract.variable",
         UNBOUND_FIRST.format("x"),
+    ),
+    "a_call_in_the_selection_may_run_a_closure_reading_what_it_assigns": (  # fuzz seed 23
+        """
+        def f(items):
+            def get():
+                return t
+            ⟦t = sum(items)
+            print(get())⟧
+        f([1, 2])
+        """,
+        "extract.function",
+        ef.SHARED_CELL.format("t"),
+    ),
+    "a_default_closure_reads_the_cell_the_selection_assigns": (  # fuzz seed 23, shrunk
+        """
+        def f0(a, items=(1, 2)):
+            def get(q=max(items)):
+                return q + a
+            ⟦a = len(items) > 1
+            print(get())⟧
+        f0(4)
+        """,
+        "extract.function",
+        ef.SHARED_CELL.format("a"),
     ),
     "inline_a_maybe_unbound_name_past_an_operation_that_may_raise": (  # fuzz seed 33
         """

@@ -32,6 +32,10 @@ SHARED_GLOBAL = (
     "`{}` is a global that a function uses: a call the selection makes would see it "
     "before the new function returns it"
 )
+SHARED_CELL = (
+    "`{}` is read by a nested function defined outside the selection, which a call in the "
+    "selection may run: it would see the value before the new function returns it"
+)
 RAISE_LOSES = (
     "`{}` is assigned in the selection and read where an exception from it is caught: "
     "the assignment would be lost when it raises"
@@ -84,6 +88,12 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
         shared = (set(use.nested_reads) | global_everywhere(chunk)) & fl.may_def & local
         if shared:
             raise Refusal(SHARED_GLOBAL.format(sorted(shared)[0]))
+    if not module_level and fl.effects:
+        # A closure of the enclosing function reads the cell; assigned in the new function's
+        # own local instead, a call made in the selection would find it unset or stale.
+        shared = nested_after & fl.may_def & local
+        if shared:
+            raise Refusal(SHARED_CELL.format(sorted(shared)[0]))
     lost = fl.may_def & (fl.live_on_raise | (fl.may_def if module_level else set())) & local
     if fl.catches_outside and lost:
         raise Refusal(RAISE_LOSES.format(sorted(lost)[0]))

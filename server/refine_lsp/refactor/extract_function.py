@@ -26,6 +26,7 @@ from .extract_bindings import (  # noqa: F401 - the reasons are part of this mod
     PARAM_UNBOUND,
     RAISE_LOSES,
     REBOUND,
+    SHARED_CELL,
     SHARED_GLOBAL,
     bindings,
     declared_globals,
