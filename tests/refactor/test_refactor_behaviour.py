@@ -849,6 +849,15 @@ REFUSES = {
         "inline.variable",
         iv.MOVES_FAILING,
     ),
+    "hoist_past_a_lambda_default_that_may_raise": (  # fuzz seed 22: h printed first
+        """
+        def f0(a):
+            if (lambda q, k=y: q * k)(⟦h(0)⟧):
+                print(a)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("y"),
+    ),
 }
 
 

@@ -279,14 +279,14 @@ _FAILING = (cst.BinaryOperation, cst.Subscript, cst.UnaryOperation, cst.Comparis
 def _runs_first(chunk: Chunk, n, stmt, ancestors_) -> bool:
     """``n`` comes first in the text; is it evaluated first? Not in a lambda body, nor in a
     comprehension whose first iterable holds the expression (that runs before the rest)."""
-    p = chunk.parents.get(n)
+    child, p = n, chunk.parents.get(n)
     while p is not None and p is not stmt:
-        if isinstance(p, cst.Lambda):
-            return False
+        if isinstance(p, cst.Lambda) and child is not p.params:
+            return False  # its body runs later; its defaults run where it is created
         if isinstance(p, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
             if id(p) in ancestors_:
                 return False
-        p = chunk.parents.get(p)
+        child, p = p, chunk.parents.get(p)
     return True
 
 
@@ -307,7 +307,13 @@ def _loads(node):
     if isinstance(node, cst.Name):
         yield node
         return
-    if isinstance(node, (cst.AssignTarget, cst.Lambda, cst.Annotation, cst.BaseSuite)):
+    if isinstance(node, cst.Lambda):  # the defaults are evaluated where it is created
+        params = node.params
+        for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
+            if p.default is not None:
+                yield from _loads(p.default)
+        return
+    if isinstance(node, (cst.AssignTarget, cst.Annotation, cst.BaseSuite)):
         return
     if isinstance(node, cst.Attribute):
         yield from _loads(node.value)
