@@ -11,9 +11,9 @@ import pytest
 from refine_lsp.acceptance.cli import main
 from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints, is_refinement
 from refine_lsp.acceptance.store import default_db_path, read_only
+from refine_lsp.acceptance.suggestions import Suggestions
 from refine_lsp.review.ruff import RuffReviewer
 from refine_lsp.settings import parse_settings
-from refine_lsp.acceptance.suggestions import Suggestions
 from refine_lsp.text import Severity
 from refine_lsp.text.document import DocumentSnapshot
 

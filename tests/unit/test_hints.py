@@ -2,8 +2,8 @@
 that does not take the fix. Closing a file, a wholesale change or a headless run teach nothing."""
 
 from refine_lsp.acceptance.hints import HintLedger, close_ledger, gate_hints
-from refine_lsp.settings import parse_settings
 from refine_lsp.acceptance.suggestions import Suggestions
+from refine_lsp.settings import parse_settings
 from refine_lsp.text import Finding, Pos, Severity, Span, TextEdit
 
 URI = "file:///a.py"
