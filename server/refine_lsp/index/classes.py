@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .modules import module_name
+from .modules import absolute_module, module_name
 
 
 @dataclass
@@ -52,18 +52,6 @@ def _dotted(node: ast.expr) -> str | None:
     if isinstance(node, ast.Call):  # namedtuple("P", ...), with_metaclass(...)
         return None
     return None
-
-
-def _absolute(level: int, name: str | None, importer: str, is_package: bool) -> str | None:
-    if level == 0:
-        return name or ""
-    base = importer.split(".") if importer else []
-    if not is_package:
-        base = base[:-1]
-    if level - 1 > len(base):
-        return None
-    base = base[: len(base) - (level - 1)]
-    return ".".join([*base, name] if name else base)
 
 
 def _class_info(node: ast.ClassDef, path: str, module: str) -> ClassInfo:
@@ -143,7 +131,7 @@ def file_info(path: str, text: str) -> FileInfo:
                         info.imports[head] = head
                         info.names.add(head)
             elif isinstance(s, ast.ImportFrom):
-                source = _absolute(s.level, s.module, module, is_package)
+                source = absolute_module(s.level, s.module or "", module, is_package)
                 for a in s.names:
                     if a.name == "*" or source is None:
                         continue

@@ -37,10 +37,15 @@ def dotted(node: cst.BaseExpression | None) -> str | None:
 
 def imported_module(node: cst.ImportFrom, importer: str, is_package: bool) -> str | None:
     """The absolute module a ``from ... import`` statement reads from (None: beyond the top)."""
-    level = len(node.relative)
     name = dotted(node.module) if node.module is not None else ""
     if name is None:
         return None
+    return absolute_module(len(node.relative), name, importer, is_package)
+
+
+def absolute_module(level: int, name: str, importer: str, is_package: bool) -> str | None:
+    """The module ``from <level dots><name> import`` reads from, in the module ``importer``
+    (a package's ``__init__`` when ``is_package``); None when the dots go above the top."""
     if level == 0:
         return name
     base = importer.split(".") if importer else []

@@ -14,9 +14,10 @@ from lsprotocol import types as lsp
 from refine_lsp.actions import Refused
 from refine_lsp.index.workspace import workspace_texts
 from refine_lsp.text import diff_edits
-from refine_lsp.text.document import Document, DocumentSnapshot, uri_to_path
+from refine_lsp.text.document import Document, DocumentSnapshot
 
 from .convert import lsp_range
+from .indexing import open_texts as editor_texts
 from .resolve import ActionRefused, ActionStale, RequestFailed
 
 if TYPE_CHECKING:
@@ -33,15 +34,6 @@ def can_create_files(ls: RefineServer) -> bool:
     )
 
 
-def _open_texts(ls: RefineServer) -> dict[str, str]:
-    out = {}
-    for d in ls.session.documents:
-        p = uri_to_path(d.uri)
-        if p is not None:
-            out[str(p.resolve())] = d.text
-    return out
-
-
 async def with_workspace_edit(
     ls: RefineServer, action: lsp.CodeAction, snapshot: DocumentSnapshot, provider: str, args: dict
 ) -> lsp.CodeAction:
@@ -54,12 +46,17 @@ async def with_workspace_edit(
             f"lacks documentChanges with resourceOperations 'create'): create "
             f"{Path(args.get('dest', '')).name} first, then move to it"
         )
-    open_texts = _open_texts(ls)
+    open_texts = editor_texts(ls)
     folders = s.workspace_folders or [snapshot.path.parent]
     settings = s.settings
 
+    index = s.index
+
     def plan():
-        files, _ = workspace_texts(folders, open_texts)
+        if index is not None:  # the same texts, from memory and checked against the disk
+            files, _ = index.texts(open_texts)
+        else:
+            files, _ = workspace_texts(folders, open_texts)
         return s.registry.providers[provider].resolve_workspace(
             snapshot, settings, args, files
         ), files
@@ -71,7 +68,7 @@ async def with_workspace_edit(
     doc = s.documents.get(snapshot.uri)
     if doc is None or doc.revision != snapshot.revision:
         raise ActionStale("document changed while the edit was computed")
-    now = _open_texts(ls)
+    now = editor_texts(ls)
     for path in result.changes:
         if path in open_texts and now.get(path) != open_texts[path]:
             raise ActionStale(f"{Path(path).name} changed while the edit was computed")
@@ -103,20 +100,27 @@ def _edit(ls: RefineServer, changes: dict[str, str], created: set[str], files: d
                 )
             )
             continue
-        doc = s.documents.get(uri)
-        version = doc.version if doc is not None else None
-        if doc is None:
-            doc = Document(uri, files.get(path, ""), 0, s.documents.encoding)
-        edits = [
-            lsp.TextEdit(lsp_range(doc, e.span), e.new_text) for e in diff_edits(doc.text, new_text)
-        ]
-        plain[uri] = edits
-        document_changes.append(
-            lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=edits,
-            )
-        )
+        change = file_edit(ls, path, new_text, files)
+        plain[uri] = change.edits
+        document_changes.append(change)
     if created or s.client.versioned_edits:
         return lsp.WorkspaceEdit(document_changes=document_changes)
     return lsp.WorkspaceEdit(changes=plain)
+
+
+def file_edit(ls: RefineServer, path: str, new_text: str, files: dict[str, str]):
+    """The TextDocumentEdit turning one file into ``new_text``: at the version the editor has
+    for an open document (its text is the one edited), unversioned from ``files`` otherwise."""
+    s = ls.session
+    uri = Path(path).as_uri()
+    doc = s.documents.get(uri)
+    version = doc.version if doc is not None else None
+    if doc is None:
+        doc = Document(uri, files.get(path, ""), 0, s.documents.encoding)
+    edits = [
+        lsp.TextEdit(lsp_range(doc, e.span), e.new_text) for e in diff_edits(doc.text, new_text)
+    ]
+    return lsp.TextDocumentEdit(
+        text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+        edits=edits,
+    )

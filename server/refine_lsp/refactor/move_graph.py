@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from refine_lsp.index.modules import module_name
+from refine_lsp.index.modules import absolute_module, module_name
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -40,15 +40,7 @@ def _import_time(body: Iterable[ast.stmt]):
 
 def absolute(module: str | None, level: int, importer: str, is_package: bool) -> str | None:
     """The absolute name ``from <level dots><module> import`` reads from (None: beyond the top)."""
-    if level == 0:
-        return module or None
-    base = importer.split(".") if importer else []
-    if not is_package:
-        base = base[:-1]
-    if level - 1 > len(base):
-        return None
-    base = base[: len(base) - (level - 1)]
-    return ".".join([*base, module] if module else base) or None
+    return absolute_module(level, module or "", importer, is_package) or None
 
 
 @lru_cache(maxsize=4096)

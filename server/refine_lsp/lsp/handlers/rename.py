@@ -11,12 +11,14 @@ from pygls.exceptions import JsonRpcContentModified
 
 from refine_lsp.actions import Refused
 from refine_lsp.index.workspace import workspace_texts
-from refine_lsp.text import Pos, Span, diff_edits
-from refine_lsp.text.document import Document, uri_to_path
+from refine_lsp.text import Pos, Span
+from refine_lsp.text.document import uri_to_path
 
 from ..convert import lsp_range
+from ..indexing import open_texts as editor_texts
 from ..resolve import RequestFailed
 from ..server import RefineServer
+from ..workspace_edit import file_edit
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +78,7 @@ async def rename(ls: RefineServer, params: lsp.RenameParams):
         raise RequestFailed("rename is turned off (refineLsp.rename.enabled)")
     doc, path, pos = _target(ls, params.text_document.uri, params.position)
     version = doc.version
-    open_texts = {}
-    for d in s.documents:
-        p = uri_to_path(d.uri)
-        if p is not None:
-            open_texts[str(p.resolve())] = d.text
+    open_texts = editor_texts(ls)
     folders = s.workspace_folders or [Path(path).parent]
     try:
         result, files, skipped = await asyncio.to_thread(
@@ -121,21 +119,9 @@ def _workspace_edit(
     text_edits: list[lsp.TextDocumentEdit] = []
     plain: dict[str, list[lsp.TextEdit]] = {}
     for path, new_text in sorted(changes.items()):
-        uri = Path(path).as_uri()
-        doc = s.documents.get(uri)
-        version = doc.version if doc is not None else None
-        if doc is None:
-            doc = Document(uri, files[path], 0, s.documents.encoding)
-        edits = [
-            lsp.TextEdit(lsp_range(doc, e.span), e.new_text) for e in diff_edits(doc.text, new_text)
-        ]
-        plain[uri] = edits
-        text_edits.append(
-            lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=edits,
-            )
-        )
+        change = file_edit(ls, path, new_text, files)
+        plain[change.text_document.uri] = change.edits
+        text_edits.append(change)
     if file_renames:  # the text edits first, on the files' present names; then the renames
         renames = [
             lsp.RenameFile(old_uri=Path(a).as_uri(), new_uri=Path(b).as_uri())
