@@ -815,6 +815,18 @@ REFUSES = {
         "extract.variable",
         UNBOUND_FIRST.format("x"),
     ),
+    "a_global_that_may_be_unbound_is_read_before_a_maybe_unassigned_parameter": (  # seed 25
+        """
+        def f0():
+            def nested():
+                ⟦print(z, t)⟧
+                t = 1
+            nested()
+        f0()
+        """,
+        "extract.function",
+        ef.PARAM_UNBOUND.format("t"),
+    ),
     "a_call_in_the_selection_may_run_a_closure_reading_what_it_assigns": (  # fuzz seed 23
         """
         def f(items):

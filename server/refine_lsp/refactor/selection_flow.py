@@ -8,6 +8,7 @@ raises may be caught outside it, and which names are assigned when it starts.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -63,10 +64,6 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
                 out.may_def.add(name)
             if kind == "d":
                 out.deletes.add(name)
-    for kind, name in g.blocks[entry].events:
-        if kind != "r":
-            break
-        out.read_first.add(name)
     for k, blk in enumerate(g.blocks):
         if k not in inside:
             out.read_outside |= {n for kind, n in blk.events if kind == "r"}
@@ -74,6 +71,13 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
     out.local = set(params) | {
         n for blk in g.blocks for kind, n in blk.events if kind in ("w", "m", "d")
     }
+    for kind, name in g.blocks[entry].events:
+        if kind != "r":
+            break
+        out.read_first.add(name)
+        if name not in out.local and not hasattr(builtins, name):
+            break  # a global (or an enclosing function's name) may be unbound: it fails first
+
     out.upward = g.liveness(inside)[entry]
     live = g.liveness()
     exits = [(k, s) for k in inside for s in g.blocks[k].succ if s not in inside]
