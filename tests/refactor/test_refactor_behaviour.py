@@ -827,6 +827,19 @@ REFUSES = {
         "extract.function",
         ef.PARAM_UNBOUND.format("t"),
     ),
+    "a_local_of_the_nested_function_shadowing_the_enclosing_ones": (  # fuzz seed 25
+        """
+        def f0():
+            t = []
+            def nested():
+                ⟦print(z, t)⟧
+                t = 1
+            nested()
+        f0()
+        """,
+        "extract.function",
+        ef.PARAM_UNBOUND.format("t"),
+    ),
     "a_call_in_the_selection_may_run_a_closure_reading_what_it_assigns": (  # fuzz seed 23
         """
         def f(items):

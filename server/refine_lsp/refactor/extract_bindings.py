@@ -51,7 +51,7 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
     nested_in = {n for n, ps in use.nested_reads.items() if any(inside(p) for p in ps)}
     params: list[str] = []
     for n in fl.order:
-        if n in use.outer and n not in fl.may_def:
+        if n in use.outer and n not in fl.may_def and n not in local:
             params.append(n)  # a variable of an enclosing function: the new one cannot see it
         elif n in fl.upward and n in local:
             if module_level and n not in fl.may_def:
