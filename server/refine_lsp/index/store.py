@@ -9,8 +9,9 @@ version (its words always follow the text, so a search for a name never misses i
 loop's sandbox skips are skipped here too, and so is any file over the size limit, with its
 reason.
 
-Rename asks it which files can mention a name (``texts_containing``), instead of reading
-every file of the workspace on each request.
+Rename and Move ask it for every file's text (``texts``): from memory, each file checked against
+the disk, instead of reading the whole workspace on each request. The word, definition and
+import queries are not used by them yet.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ class WorkspaceIndex:
 
     def __init__(self, folders: Iterable[Path], max_bytes: int = 1024 * 1024) -> None:
         self.folders = [Path(f) for f in folders]
+        self._roots = [f.resolve() for f in self.folders]
+        # didChange marks the same file on every keystroke: resolve its path once
+        self._keys: dict[str, str] = {}
         self.max_bytes = max_bytes
         self.entries: dict[str, Entry] = {}
         self.skipped: dict[str, str] = {}  # path -> why it is not indexed
@@ -190,7 +194,9 @@ class WorkspaceIndex:
 
     def mark_dirty(self, path: str | Path) -> None:
         """The file changed (in the editor or on disk): re-read at the next query."""
-        key = str(Path(path).resolve())
+        key = self._keys.get(str(path))
+        if key is None:
+            key = self._keys[str(path)] = str(Path(path).resolve())
         if self._inside(key):
             with self._lock:
                 self._dirty.add(key)
@@ -206,7 +212,7 @@ class WorkspaceIndex:
         if not key.endswith(".py"):
             return False
         p = Path(key)
-        return any(p.is_relative_to(f.resolve()) for f in self.folders)
+        return any(p.is_relative_to(root) for root in self._roots)
 
     def refresh_dirty(self, open_texts: Mapping[str, str]) -> int:
         """Bring every dirty file up to date; returns how many were re-read."""
