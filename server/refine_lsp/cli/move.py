@@ -14,6 +14,9 @@ from pathlib import Path
 from refine_lsp.actions import Refused
 from refine_lsp.index.workspace import workspace_texts
 from refine_lsp.paths import find_project_root
+from refine_lsp.text.files import read_source
+
+from .rename import shown
 
 
 def configure(p: argparse.ArgumentParser, verb: str) -> None:
@@ -55,16 +58,12 @@ def destination(dest: str, source: Path, files: dict[str, str]) -> Path:
     return (package_root(source) / Path(*dest.split("."))).with_suffix(".py")
 
 
-def _show(path: str, root: Path) -> str:
-    return str(Path(path).relative_to(root)) if path.startswith(str(root)) else path
-
-
 def run(a: argparse.Namespace) -> int:
     from refine_lsp.refactor.move import move
 
     try:
         file, first, last = parse_location(a.location)
-        text = file.read_text(encoding="utf-8")
+        text = read_source(file)  # a clear reason for binary, huge or non-UTF-8 files
     except (ValueError, OSError) as exc:
         print(f"refine-lsp: {exc}", file=sys.stderr)
         return 2
@@ -79,7 +78,7 @@ def run(a: argparse.Namespace) -> int:
         print(f"refine-lsp: move refused: {exc}", file=sys.stderr)
         return 1
     for changed, new in sorted(result.changes.items()):
-        name = _show(changed, root)
+        name = shown(changed, root)
         old = [] if changed in result.created else files[changed].splitlines(keepends=True)
         sys.stdout.writelines(
             difflib.unified_diff(

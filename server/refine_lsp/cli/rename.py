@@ -12,6 +12,7 @@ from pathlib import Path
 from refine_lsp.actions import Refused
 from refine_lsp.index.workspace import workspace_texts
 from refine_lsp.paths import find_project_root
+from refine_lsp.text.files import read_source
 
 
 def configure(p: argparse.ArgumentParser, verb: str) -> None:
@@ -31,8 +32,10 @@ def parse_location(text: str) -> tuple[Path, int, int]:
     return Path(parts[0]), line - 1, col - 1
 
 
-def _rel(path: str, root: Path) -> str:
-    return str(Path(path).relative_to(root)) if path.startswith(str(root)) else path
+def shown(path: str, root: Path) -> str:
+    """``path`` as the diff names it: relative to the workspace root where it lies inside."""
+    p = Path(path)
+    return str(p.relative_to(root)) if p.is_relative_to(root) else path
 
 
 def run(a: argparse.Namespace) -> int:
@@ -40,7 +43,7 @@ def run(a: argparse.Namespace) -> int:
 
     try:
         file, line, col = parse_location(a.location)
-        text = file.read_text(encoding="utf-8")
+        text = read_source(file)  # a clear reason for binary, huge or non-UTF-8 files
     except (ValueError, OSError) as exc:
         print(f"refine-lsp: {exc}", file=sys.stderr)
         return 2
@@ -54,7 +57,7 @@ def run(a: argparse.Namespace) -> int:
         print(f"refine-lsp: rename refused: {exc}", file=sys.stderr)
         return 1
     for changed, new in sorted(result.changes.items()):
-        name = _rel(changed, root)
+        name = shown(changed, root)
         sys.stdout.writelines(
             difflib.unified_diff(
                 files[changed].splitlines(keepends=True),
@@ -64,7 +67,7 @@ def run(a: argparse.Namespace) -> int:
             )
         )
     for a_, b_ in result.file_renames:
-        print(f"rename {_rel(a_, root)} -> {_rel(b_, root)}")
+        print(f"rename {shown(a_, root)} -> {shown(b_, root)}")
     for note in result.warnings + [f"not searched: {s}" for s in skipped]:
         print(f"warning: {note}", file=sys.stderr)
     print(
