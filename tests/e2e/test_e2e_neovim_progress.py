@@ -47,9 +47,13 @@ DRIVER = r"""
     answer = { err = err and err.code or vim.NIL, result = result or vim.NIL }
   end, buf)
   local progress = require("refine_lsp.progress")
+  -- The loop's own progress (the workspace index may be reporting too, from the start).
+  local prefix = action.title:match("^[^:]*")
   local function working()
     for _, works in pairs(progress.active) do
-      if next(works) then return true end
+      for _, work in pairs(works) do
+        if (work.title or ""):sub(1, #prefix) == prefix then return true end
+      end
     end
   end
   assert(wait_for(working, 120000), "no progress began")

@@ -29,7 +29,7 @@ MODES = [
 
 # Reaches the function under repair, so the loop runs it with every candidate.
 HOSTILE = """
-import os, sys
+import os, sys, time
 from shop.pricing import bulk_discount
 
 MARK = {mark!r}
@@ -65,6 +65,9 @@ def test_reaches_and_leaks():
     _try_write(os.path.expanduser("~/.leak"))
     _try_write({real_home!r} + "/.leak")
     _try_write({real_ws!r} + "/shop/pricing.py")
+    # Lingers, as a hostile suite may: where the kernel ends every process with the run
+    # (unshare), the sleepers are visible for this long, not for a few milliseconds.
+    time.sleep(1.5)
 """
 
 
