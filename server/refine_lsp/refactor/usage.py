@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import ComprehensionScope, FunctionScope, GlobalScope, Scope
+from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from .chunk import Chunk, descendants
 
@@ -88,6 +88,14 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
         if target is scope:
             use.binds[name.value].append(_bound_at(chunk, name))
             walrus_here.add(name.value)
+    # Bindings libcst does not record (`case` captures, a comprehension's `:=`), per scope:
+    # a read of them from an inner function resolves past them.
+    hidden: dict[Scope, set[str]] = defaultdict(set)
+    if outers:
+        for name in captures:
+            hidden[chunk.scopes.get(name)].add(name.value)
+        for name, target in comprehension_walrus(chunk):
+            hidden[target].add(name.value)
     seen = set()
     for s in {sc for sc in chunk.scopes.values() if sc is not None}:
         for acc in s.accesses:
@@ -105,7 +113,7 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
                 use.reads[name].append(pos)
                 if s is not scope:
                     use.nested_reads[name].append(pos)
-            elif any(o in scopes for o in outers):
+            elif any(o in scopes for o in outers) or _bound_around(s, scope, name, hidden):
                 use.reads[name].append(pos)
                 use.outer.add(name)
     for name, node in _aug_and_declared(chunk, scope):
@@ -114,6 +122,24 @@ def usage_of(chunk: Chunk, scope: Scope) -> Usage:
         elif name in use.binds:
             use.reads[name].append(chunk.start(node))
     return use
+
+
+def _bound_around(s: Scope, scope: Scope, name: str, hidden) -> bool:
+    """A read in ``s`` (within ``scope``) of a name an enclosing function of ``scope`` binds
+    where libcst does not see it (``hidden``); False where a nearer scope binds it."""
+    if not hidden:
+        return False
+    inside = True
+    while s is not None and not isinstance(s, GlobalScope):
+        if not inside and isinstance(s, ClassScope):
+            s = s.parent  # a class body's names are not seen from its functions
+            continue
+        if name in s.assignments or name in hidden.get(s, ()):
+            return not inside and isinstance(s, FunctionScope)
+        if s is scope:
+            inside = False
+        s = s.parent
+    return False
 
 
 def _bound_at(chunk: Chunk, node: cst.CSTNode) -> tuple[int, int]:
