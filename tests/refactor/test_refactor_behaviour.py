@@ -14,6 +14,7 @@ import pytest
 from conftest import split_marks
 from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
 from refine_lsp.refactor import extract_function as ef
+from refine_lsp.refactor import extract_outer as eo
 from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
@@ -400,6 +401,67 @@ KEEPS = {
         """,
         "extract.function",
         "g = compute_g(a)",
+    ),
+    "an_enclosing_functions_variable_maybe_deleted_is_passed_where_read_first": (
+        """
+        def f0(c):
+            z = 0
+            if c:
+                del z
+            def nested():
+                ⟦print(z)⟧
+                print("after")
+            nested()
+        f0(0)
+        f0(1)
+        """,
+        "extract.function",
+        "nested_step(z)",
+    ),
+    "a_nested_function_calling_itself_is_passed": (  # bound once its `def` has run
+        """
+        def f0(n):
+            def walk(k):
+                x = k - 1
+                ⟦if k:
+                    print(k)
+                    walk(x)⟧
+            walk(n)
+        f0(3)
+        """,
+        "extract.function",
+        "walk_step(k, walk, x)",
+    ),
+    "a_loop_variable_of_the_enclosing_function_read_first": (
+        """
+        def f0():
+            fs = []
+            for i in range(3):
+                def g():
+                    ⟦print(i)⟧
+                fs.append(g)
+            for g in fs:
+                g()
+        f0()
+        """,
+        "extract.function",
+        "g_step(i)",
+    ),
+    "an_enclosing_variable_never_rebound_is_passed_to_a_closure_in_the_selection": (
+        """
+        def f0(items):
+            z = len(items)
+            def nested():
+                ⟦def inner(q):
+                    return q + z
+                print("made")⟧
+                return inner
+            g = nested()
+            print(g(1))
+        f0([1, 2])
+        """,
+        "extract.function",
+        "inner = compute_inner(z)",
     ),
 }
 
@@ -883,6 +945,81 @@ REFUSES = {
         "extract.variable",
         UNBOUND_FIRST.format("y"),
     ),
+    "an_enclosing_variable_deleted_and_read_only_by_a_closure_in_the_selection": (  # seed 25
+        """
+        def f0():
+            z = 0
+            del z
+            def nested():
+                ⟦def inner(q):
+                    return q != z
+                print(1)⟧
+            nested()
+        f0()
+        """,
+        "extract.function",
+        eo.OUTER_UNBOUND.format("z"),
+    ),
+    "an_enclosing_variable_bound_on_some_paths_read_under_a_condition": (
+        """
+        def f0(c):
+            if c:
+                z = 1
+            def nested():
+                ⟦print(c and z)⟧
+            nested()
+        f0(1)
+        f0(0)
+        """,
+        "extract.function",
+        eo.OUTER_UNBOUND.format("z"),
+    ),
+    "an_expression_reading_an_enclosing_variable_bound_on_some_paths": (
+        """
+        def f0(c):
+            if c:
+                z = 1
+            def nested():
+                print(⟦c and z + 1⟧)
+            nested()
+        f0(0)
+        """,
+        "extract.function",
+        eo.OUTER_UNBOUND.format("z"),
+    ),
+    "an_enclosing_variable_rebound_later_read_by_a_closure_in_the_selection": (
+        """
+        def f():
+            z = 0
+            def nested():
+                ⟦def inner():
+                    return z
+                return inner⟧
+            g = nested()
+            z = 5
+            print(g())
+        f()
+        """,
+        "extract.function",
+        eo.OUTER_STALE.format("z"),
+    ),
+    "an_enclosing_variable_a_call_in_the_selection_rebinds_with_nonlocal": (
+        """
+        def f0():
+            z = 1
+            def bump():
+                nonlocal z
+                z += 1
+            def nested():
+                ⟦print(z)
+                bump()
+                print(z)⟧
+            nested()
+        f0()
+        """,
+        "extract.function",
+        eo.OUTER_REBOUND.format("z"),
+    ),
 }
 
 
@@ -890,6 +1027,37 @@ REFUSES = {
 def test_refactoring_refuses_where_behaviour_would_change(name):
     marked, offer_id, reason = REFUSES[name]
     assert refused(marked, offer_id) == reason
+
+
+def test_an_enclosing_variable_passed_eagerly_would_raise_at_the_call():
+    """Why the seed-25 selection is refused: the variable the closure reads, passed as an
+    argument (what extract function did), raises NameError where the program printed."""
+    before = (
+        "def f0():\n"
+        "    z = 0\n"
+        "    del z\n"
+        "    def nested():\n"
+        "        def inner(q):\n"
+        "            return q != z\n"
+        "        print(1)\n"
+        "    nested()\n"
+        "f0()\n"
+    )
+    eager = (
+        "def f0():\n"
+        "    z = 0\n"
+        "    del z\n"
+        "    def nested():\n"
+        "        nested_step(z)\n"
+        "    nested()\n"
+        "def nested_step(z):\n"
+        "    def inner(q):\n"
+        "        return q != z\n"
+        "    print(1)\n"
+        "f0()\n"
+    )
+    assert run(before) == ("1\n", "")
+    assert run(eager) == ("ENDED NameError\n", "")
 
 
 def test_inline_resolve_refuses_a_name_a_pattern_binds():

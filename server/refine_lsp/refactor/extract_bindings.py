@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from . import selection_flow
+from . import extract_outer, selection_flow
 from .chunk import ChunkTooNarrow, descendants
 from .model import Refusal
 from .usage import block_statements
@@ -50,9 +50,11 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
     nested_after = {n for n, ps in use.nested_reads.items() if any(not inside(p) for p in ps)}
     nested_in = {n for n, ps in use.nested_reads.items() if any(inside(p) for p in ps)}
     params: list[str] = []
+    outer: list[str] = []
     for n in fl.order:
         if n in use.outer and n not in fl.may_def and n not in local:
-            params.append(n)  # a variable of an enclosing function: the new one cannot see it
+            outer.append(n)  # a variable of an enclosing function: the new one cannot see it
+            params.append(n)
         elif n in fl.upward and n in local:
             if module_level and n not in fl.may_def:
                 continue  # a global the new function reads as it is
@@ -63,6 +65,8 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
             if n not in fl.assigned_entry and n not in fl.read_first:
                 raise Refusal(PARAM_UNBOUND.format(n))
             params.append(n)
+    scope = chunk.scopes[selected[0]]
+    extract_outer.check(chunk, selected, scope, outer, fl.read_first, fl.effects, fl.reads)
     for n in sorted(nested_in & local):
         rebound = [
             p for p in use.binds.get(n, []) if not inside(p) and p > chunk.start(selected[0])

@@ -11,10 +11,13 @@ a lambda or a lazy generator in it would read a copy of a variable; it uses `sup
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope
 
 from ..text import Span
+from . import extract_outer
 from . import flow_events as fe
 from . import names as naming
 from .chunk import parse_chunk
@@ -68,6 +71,7 @@ def compute(source: str, span: Span, view: SourceView, name: str | None = None) 
     _check_contents(expr)
     bound_by = _params(chunk, expr, scope, events)
     params = list(bound_by)
+    _check_outer(chunk, expr, scope, bound_by, events)
     func = _function_of(chunk, expr)
     if func is not None:
         own = [n for n in params if bound_by[n] is chunk.scopes.get(func.body)]
@@ -162,6 +166,23 @@ def _params(chunk, expr, scope, events) -> dict[str, object]:
             out[n] = bound[n]
     _check_lazy(expr, set(out))
     return out
+
+
+def _check_outer(chunk, expr, scope, bound_by, events) -> None:
+    """Variables of enclosing functions must be assigned and unchanged at the call."""
+    first: set[str] = set()
+    reads: dict[str, int] = {}
+    for kind, n in events:
+        if kind == "r":
+            reads[n] = reads.get(n, 0) + 1
+    for kind, n in events:
+        if kind != "r":
+            break
+        first.add(n)
+        if n not in bound_by and not hasattr(builtins, n):
+            break  # a global may be unbound: it fails first
+    effects = any(kind == "x" for kind, _ in events)
+    extract_outer.check(chunk, [expr], scope, list(bound_by), first, effects, reads)
 
 
 def _deleted_names(chunk) -> list[cst.Name]:

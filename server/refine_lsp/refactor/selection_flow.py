@@ -35,6 +35,7 @@ class SelectionFlow:
     bound_outside: set[str] = field(default_factory=set)
     read_first: set[str] = field(default_factory=set)  # read before anything else can happen
     effects: bool = False  # the selection may run other code (a call, an operator)
+    reads: dict[str, int] = field(default_factory=dict)  # read events inside, per name
 
 
 def param_names(func: cst.FunctionDef | None) -> frozenset:
@@ -60,6 +61,8 @@ def analyse(body, params: frozenset, selected) -> SelectionFlow:
             if name not in seen:
                 seen.add(name)
                 out.order.append(name)
+            if kind == "r":
+                out.reads[name] = out.reads.get(name, 0) + 1
             if kind in ("w", "m", "d"):
                 out.may_def.add(name)
             if kind == "d":
