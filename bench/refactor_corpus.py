@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Stats:
     failures: list[dict] = field(default_factory=list)
     refusals: dict = field(default_factory=dict)
     timeouts: int = 0
+    skipped_ranges: int = 0  # in modules not started before --max-seconds
     cases: dict = field(default_factory=dict)  # (module, start, end) -> what happened there
 
     def summary(self) -> dict:
@@ -91,6 +93,8 @@ class Stats:
         }
         if self.timeouts:
             out["timeouts"] = self.timeouts
+        if self.skipped_ranges:
+            out["skipped_ranges"] = self.skipped_ranges
         if self.list_ms:
             out["list_ms_median"] = med(self.list_ms)
             out["list_ms_p95"] = round(sorted(self.list_ms)[int(0.95 * len(self.list_ms))], 2)
@@ -745,13 +749,29 @@ def run_tool(name: str, tool, roots, modules, tmp: Path, args) -> Stats:
             print(f"{root.name}: baseline test suite fails; skipping", file=sys.stderr)
             continue
         for m in mods:
-            if m.ranges:
+            if m.ranges and not admitted(args, m):
+                stats.skipped_ranges += len(m.ranges)
+                print(f"{name} {m.path}: past --max-seconds, skipped", file=sys.stderr)
+            elif m.ranges:
                 t0 = time.perf_counter()
                 run_module(tool, m, work, stats, args)
                 print(f"{name} {m.path}: {len(m.ranges)} ranges in "
                       f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)  # fmt: skip
     tool.close()
     return stats
+
+
+_ADMIT = threading.Lock()
+
+
+def admitted(args, m: Module) -> bool:
+    """Whether a module is run: decided once for every tool by the first to reach it (before
+    the deadline of --max-seconds), so that the tools are compared on the same ranges."""
+    key = (str(m.root), str(m.path))
+    with _ADMIT:
+        if key not in args.admitted:
+            args.admitted[key] = not args.deadline or time.time() < args.deadline
+        return args.admitted[key]
 
 
 def report(name: str, stats: Stats, args) -> None:
@@ -800,7 +820,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--serial", action="store_true", help="run the tools one after the other")
     ap.add_argument("--speed", help="only time listing and fixAll on this file, then exit")
+    ap.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0,
+        help="start no module after this many seconds (the same modules for every tool; "
+        "one started is finished)",
+    )
     args = ap.parse_args(argv)
+    args.deadline = time.time() + args.max_seconds if args.max_seconds else 0
+    args.admitted = {}
     if args.speed:
         print(json.dumps(speed(Path(args.speed), args.seed)))
         return 0
