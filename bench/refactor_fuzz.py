@@ -307,8 +307,8 @@ def _job(args) -> Stats:
 
 
 def run(programs: int, seed: int, jobs: int = 1, ranges: int = 40, shrink: bool = True,
-        max_seconds: float = 0, sink: Path | None = None) -> dict:  # fmt: skip
-    seeds = [seed * 100_000 + k for k in range(programs)]
+        max_seconds: float = 0, sink: Path | None = None, first: int = 0) -> dict:  # fmt: skip
+    seeds = [seed * 100_000 + k for k in range(first, first + programs)]
     t0 = time.perf_counter()
     deadline = time.time() + max_seconds if max_seconds else 0
     if jobs <= 1:
@@ -325,6 +325,7 @@ def run(programs: int, seed: int, jobs: int = 1, ranges: int = 40, shrink: bool 
     return {
         "programs": stats.programs,
         "seed": seed,
+        "first": first,
         "offers_listed": stats.offers_listed,
         "offers_enabled": stats.offers_enabled,
         "edits_applied": stats.edits_applied,
@@ -348,9 +349,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-shrink", action="store_true")
     ap.add_argument("--failures-dir", type=Path, help="write each shrunk failure here")
     ap.add_argument("--max-seconds", type=float, default=0, help="start no program after this")
+    ap.add_argument("--first", type=int, default=0,
+                    help="index of the first program of the seed (resume a run)")  # fmt: skip
     args = ap.parse_args(argv)
     report = run(args.programs, args.seed, args.jobs, args.ranges, not args.no_shrink,
-                 args.max_seconds, args.failures_dir)  # fmt: skip
+                 args.max_seconds, args.failures_dir, args.first)  # fmt: skip
     print(json.dumps(report))
     return 0
 
