@@ -274,3 +274,61 @@ def test_local_declared_nonlocal_in_a_nested_function_is_renamed_there_too(tmp_p
     assert result.changes[main] == source.replace("hits", "count")
     apply(files, result.changes)
     assert run(tmp_path) == before == "4\n"
+
+
+STAR = {
+    "lib/__init__.py": """
+        from .more import *  # noqa
+        from .recipes import *  # noqa
+    """,
+    "lib/more.py": """
+        __all__ = ["chunked", "_hidden"]
+
+        def chunked(xs, n):
+            return [xs[i : i + n] for i in range(0, len(xs), n)]
+
+        def _hidden():
+            return 1
+    """,
+    "lib/recipes.py": """
+        def take(n, xs):
+            return xs[:n]
+    """,
+    "main.py": """
+        import lib as li
+        from lib import chunked
+
+        print(li.chunked([1, 2, 3], 2), chunked([4], 1), li.take(1, [9]))
+    """,
+}
+
+
+def test_name_re_exported_by_a_star_import_is_renamed_where_the_package_is_used(tmp_path):
+    files = make(tmp_path, STAR)
+    before = run(tmp_path)
+    more = str(tmp_path / "lib/more.py")
+    result = rename(files, more, *at(files, more, "chunked(xs"), "batched")
+    assert sorted(Path(p).name for p in result.changes) == ["main.py", "more.py"]
+    apply(files, result.changes)
+    after = run(tmp_path)
+    assert after == before and "Traceback" not in after, after
+    main = files[str(tmp_path / "main.py")]
+    assert "from lib import batched" in main and "li.batched([1, 2, 3], 2)" in main
+    assert '__all__ = ["batched", "_hidden"]' in files[more]
+
+
+def test_star_re_export_refuses_a_name_another_star_import_may_define(tmp_path):
+    files = make(tmp_path, STAR)
+    more = str(tmp_path / "lib/more.py")
+    with pytest.raises(Refusal, match=r"also imports \* from lib.recipes, which may define `take`"):
+        rename(files, more, *at(files, more, "chunked(xs"), "take")
+    assert run(tmp_path).startswith("[[1, 2], [3]]")  # nothing written
+
+
+def test_star_re_export_without_all_refuses_a_private_new_name(tmp_path):
+    star = dict(STAR)
+    star["lib/recipes.py"] = "def take(n, xs):\n    return xs[:n]\n"
+    files = make(tmp_path, star)
+    recipes = str(tmp_path / "lib/recipes.py")
+    with pytest.raises(Refusal, match="would not bind `_take`"):
+        rename(files, recipes, *at(files, recipes, "take"), "_take")

@@ -70,6 +70,7 @@ class _Parsed:
     edits: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
 
     line_offset: int = 0  # a chunk of the file (one top-level definition): its first line
+    reduced: bool = False  # only the statements naming the renamed names (see ``reduced``)
 
     def where(self, node: cst.CSTNode) -> str:
         p = self.positions[node].start
@@ -110,6 +111,75 @@ def _parse(path: str, text: str) -> _Parsed:
         except BaseException as exc:
             future.set_exception(exc)
     return dataclasses.replace(future.result(), edits={})
+
+
+# Top-level statements kept whatever they mention: they bind names (a star import binds
+# names no scope records) and are cheap to analyse.
+_KEEP_ALWAYS = ("import_statement", "import_from_statement", "future_import_statement")
+REDUCE = True  # the tests compare every result with the whole file's (REDUCE = False)
+
+
+def reduced(text: str, words: set[str]) -> str | None:
+    """The text with every top-level statement that mentions none of ``words`` (as a word:
+    in code, a string or a comment) left out: a run of such lines becomes one string
+    statement spanning them (an empty line where it is one line); None where tree-sitter sees an
+    error (the whole file is analysed then, and refused with libcst's reason).
+
+    Renaming ``old`` to ``new`` asks the scope analysis only about those two names, and
+    every node naming either (a binding, a use, ``global``, ``del``, a string, an
+    ``__all__`` entry, an attribute, a keyword argument) lies in a statement kept here,
+    whole, with its scopes; lines and columns are unchanged, so positions and edits apply
+    to the real text. A big module then costs what its statements using the name cost."""
+    words = {w for w in words if w}
+    if not words or not REDUCE:
+        return None
+    from refine_lsp.syntax.parser import parse as ts_parse
+
+    data = text.encode("utf-8")
+    root = ts_parse(data).root_node
+    if root.has_error:
+        return None
+    lines = _lines(text)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(words))) + r")(?!\w)")
+    drop = [False] * len(lines)
+    keep = [False] * len(lines)
+    for child in root.children:
+        first, last = child.start_point[0], child.end_point[0]
+        if last >= len(lines):
+            return None
+        segment = data[child.start_byte : child.end_byte].decode("utf-8", errors="replace")
+        mark = keep if child.type in _KEEP_ALWAYS or pattern.search(segment) else drop
+        for i in range(first, last + 1):
+            mark[i] = True
+    gone = [(drop[i] or not line.strip()) and not keep[i] for i, line in enumerate(lines)]
+    out = []
+    i = 0
+    while i < len(lines):
+        if not gone[i]:
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and gone[j + 1]:
+            j += 1
+        ends = [line[len(line.rstrip("\r\n")) :] for line in lines[i : j + 1]]
+        if j == i:
+            out.append(ends[0])
+        else:  # one string statement holds the run's line ends: one node, not one per line
+            out.append('"""' + ends[0])
+            out += ends[1:-1]
+            out.append('"""' + ends[-1])
+        i = j + 1
+    return "".join(out)
+
+
+def _parse_for(path: str, text: str, words: set[str]) -> _Parsed:
+    """The file parsed for a rename between ``words``: reduced to the statements that
+    mention them where it can be (see ``reduced``), with the real text to edit."""
+    small = reduced(text, words)
+    if small is None or small == text:
+        return _parse(path, text)
+    return dataclasses.replace(_parse(path, small), text=text, reduced=True)
 
 
 def is_parsed(path: str, text: str) -> bool:
@@ -527,20 +597,32 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     local = _rename_local(files, path, line, col, new)
     if local is not None:
         return local
-    p = _parse(path, files[path])
-    finder = _find(p, line, col)
-    name, parent = finder.found, finder.parent
-    old = name.value
-    result = RenameResult(old, new)
-    if old == new:
-        return result
     from refine_lsp.index.classes import ClassIndex
 
     from .rename_members import is_member, rename_member  # they import this module
     from .rename_modules import module_at, rename_module
 
-    index = ClassIndex(files)
-    module = module_at(p, name, finder.ancestors, index)
+    word = word_at(files[path], line, col)
+    p = _parse_for(path, files[path], {word, new})
+    finder = _find(p, line, col)
+    name, parent = finder.found, finder.parent
+    # The workspace's modules and classes (every file read by ast): for a name in an import
+    # statement only, where it may stand for a module.
+    in_import = any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in finder.ancestors)
+    index = ClassIndex(files) if in_import else None
+    if p.reduced and (
+        name.value != word
+        or is_member(p, name, parent)
+        or (in_import and module_at(p, name, finder.ancestors, index) is not None)
+    ):  # members and modules are analysed on whole files
+        p = _parse(path, files[path])
+        finder = _find(p, line, col)
+        name, parent = finder.found, finder.parent
+    old = name.value
+    result = RenameResult(old, new)
+    if old == new:
+        return result
+    module = module_at(p, name, finder.ancestors, index) if in_import else None
     if module is not None:
         return rename_module(files, p, module, new, index)
     if is_member(p, name, parent):
@@ -712,14 +794,78 @@ def _rename_importers(files, parsed, p: _Parsed, old: str, new: str, result, see
     seen.add(p.path)
     target = p.module
     for other, text in files.items():
-        if other in seen or old not in text:
+        if other in seen:
             continue
-        q = parsed.get(other) or _parse(other, text)
+        if old not in text:
+            if _STAR.search(text):  # `from target import *` re-exports it unnamed
+                q = parsed.get(other) or _parse_for(other, text, {old, new})
+                if _star_reexport(files, q, p, old, new):
+                    _rename_importers(files, parsed, q, old, new, result, seen)
+            continue
+        q = parsed.get(other) or _parse_for(other, text, {old, new})
         touched = _rename_in_importer(q, target, old, new, result)
         if touched:
             parsed[other] = q
             if touched == "re-export":
                 _rename_importers(files, parsed, q, old, new, result, seen)
+
+
+_STAR = re.compile(r"\bimport\s*\*")
+
+
+def _word(name: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+def _listed(p: _Parsed, name: str) -> bool:
+    """Whether an ``__all__`` entry of ``p``'s module names ``name``."""
+    probe = dataclasses.replace(p, edits={})
+    _all_entries(probe, name, name)
+    return bool(probe.edits)
+
+
+def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
+    """``q`` does ``from <p's module> import *`` and never names ``old``: it re-exports the
+    renamed name (a package's ``__init__`` most often), so the importers of ``q``'s module
+    follow. Refused where ``new`` would then mean something else there."""
+    target = p.module
+    stars = _star_imports(q.wrapper.module)
+    sources = [imported_module(s, q.module, q.is_package) for s in stars]
+    if target not in sources:
+        return False
+    quoted = f"`{old}`"
+    has_all = re.search(r"^__all__\b", p.text, re.MULTILINE) is not None
+    if not (_listed(p, old) if has_all else not old.startswith("_")):
+        return False  # `import *` does not bind it: nothing goes through q
+    name = Path(q.path).name
+    if not has_all and new.startswith("_"):  # with __all__, its entry is renamed too
+        raise Refusal(
+            f"{name} re-exports {quoted} with `from {target} import *`, which would not bind "
+            f"`{new}` (a private name)"
+        )
+    if _word(new).search(q.text):
+        raise Refusal(f"{name} re-exports {quoted} with `import *` and also names `{new}`")
+    for source in sources:
+        if source == target:
+            continue
+        path = _module_file(files, source) if source else None
+        if path is None or _word(new).search(files[path]):
+            raise Refusal(
+                f"{name} re-exports {quoted} with `import *`, and also imports * from "
+                f"{source or 'a relative module'}, which may define `{new}`"
+            )
+    return True
+
+
+def _module_file(files, module: str) -> str | None:
+    last = module.rsplit(".", 1)[-1]
+    for path in files:
+        pp = Path(path)
+        if (pp.stem == last or (pp.name == "__init__.py" and pp.parent.name == last)) and (
+            module_name(pp)[0] == module
+        ):
+            return path
+    return None
 
 
 def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:

@@ -1,0 +1,184 @@
+"""Rename analyses a big module on the top-level statements that name the renamed names
+(refactor/rename.py ``reduced``). Differential: for every identifier of a workspace full of
+what could tell the two apart (star imports, ``global``, ``del``, ``__all__``, strings,
+class bodies, ``nonlocal``, ``match``, decorators, ``;``, CRLF, backslashes, aliases,
+importers), to a fresh name and to a name that collides, the reduced analysis gives exactly
+the whole file's result: the same edits, warnings and left uses, or the same refusal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from refine_lsp.refactor import rename as R
+from refine_lsp.refactor.model import Refusal
+
+PKG = {
+    "pkg/__init__.py": 'from .core import *\nfrom .core import helper as _helper\n__all__ = ["helper", "Widget"]\n',
+    "pkg/core.py": '''"""Core: helper, Widget, LIMIT."""
+import os, sys
+from typing import NamedTuple
+
+LIMIT = 10; OTHER = 2
+counter = 0
+__all__ = ["helper", "Widget", "LIMIT", "make"]
+
+
+def decorate(fn):
+    return fn
+
+
+@decorate
+def helper(value, *, scale=1):
+    """Uses LIMIT and counter."""
+    global counter
+    counter += 1
+    total = value * scale
+    if total > LIMIT:
+        total = LIMIT
+    return total
+
+
+def outer(items):
+    seen = 0
+
+    def inner(x):
+        nonlocal seen
+        seen += x
+        return helper(x, scale=2)
+
+    for item in items:
+        inner(item)
+    return seen
+
+
+class Widget:
+    size = LIMIT
+
+    def __init__(self, name):
+        self.name = name
+
+    def grow(self, by=1):
+        self.size = self.size + by
+        return helper(self.size)
+
+
+def classify(point):
+    match point:
+        case (x, 0):
+            return x
+        case {"k": value, **rest}:
+            return value
+        case _:
+            return None
+
+
+def make(name: "Widget") -> Widget:
+    w = Widget(name)
+    return w
+
+
+def dyn():
+    return getattr(sys.modules[__name__], "helper")
+
+
+tmp = 1
+del tmp
+long = 1 + \\
+    LIMIT
+if os.environ.get("X"):
+    def maybe():
+        return OTHER
+else:
+    maybe = None
+''',
+    "pkg/use.py": """from pkg.core import helper, LIMIT as CAP, Widget
+from pkg import core
+import pkg.core
+
+
+def run(n):
+    w = Widget("a")
+    return helper(n) + CAP + core.helper(1) + pkg.core.LIMIT + w.grow()
+
+
+def other(helper_x):
+    return helper_x
+
+
+class Sub(Widget):
+    def grow(self, by=2):
+        return super().grow(by)
+""",
+    "pkg/crlf.py": "from pkg.core import helper\r\n\r\nvalue = helper(3)\r\n\r\ndef twice():\r\n    return helper(value) * 2\r\n",
+    "pkg/star.py": "from pkg.core import *\n\n\ndef f():\n    return helper(LIMIT)\n",
+}
+
+
+def _workspace(tmp_path: Path) -> dict[str, str]:
+    files = {}
+    for rel, text in PKG.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(text.encode())
+        files[str(p)] = text
+    return files
+
+
+def _outcome(files, path, line, col, new):
+    R._cache.clear()
+    try:
+        r = R.rename(files, path, line, col, new)
+    except Refusal as exc:
+        return ("refused", str(exc))
+    return ("renamed", r.old, dict(r.changes), r.occurrences, r.warnings, r.left, r.file_renames)
+
+
+def _positions(text: str):
+    """Every identifier occurrence of the text (zero-based line, column)."""
+    for i, line in enumerate(text.split("\n")):
+        for m in re.finditer(r"[A-Za-z_]\w*", line):
+            yield i, m.start(), m.group()
+
+
+@pytest.mark.parametrize("rel", sorted(PKG))
+def test_reduced_analysis_gives_the_whole_files_result(tmp_path, monkeypatch, rel):
+    files = _workspace(tmp_path)
+    path = str(tmp_path / rel)
+    names = sorted({w for _, _, w in _positions(files[path])})
+    compared = reduced_used = 0
+    seen_words = set()
+    for line, col, word in _positions(files[path]):
+        if word in seen_words and word not in ("helper", "LIMIT", "value", "Widget", "grow"):
+            continue  # one occurrence per name, all of the interesting ones
+        seen_words.add(word)
+        collide = names[(names.index(word) + 1) % len(names)]
+        for new in (word + "_renamed", collide):
+            monkeypatch.setattr(R, "REDUCE", False)
+            whole = _outcome(files, path, line, col, new)
+            monkeypatch.setattr(R, "REDUCE", True)
+            part = _outcome(files, path, line, col, new)
+            assert part == whole, (rel, line, col, word, new)
+            compared += 1
+            text = files[path]
+            small = R.reduced(text, {word, new})
+            reduced_used += small is not None and small != text
+    assert compared >= 2 * len(names)
+    if rel == "pkg/core.py":
+        assert reduced_used > 10  # the reduction did happen, and changed nothing
+
+
+def test_reduced_keeps_lines_and_columns():
+    text = PKG["pkg/core.py"]
+    small = R.reduced(text, {"helper", "helper_x"})
+    assert small is not None and small != text
+    assert small.count("\n") == text.count("\n")
+    for a, b in zip(text.split("\n"), small.split("\n"), strict=True):
+        assert b in ("", a, '"""')
+    assert "def helper(" in small and "class Widget" in small  # Widget.grow calls helper
+    assert "def classify" not in small and "import os, sys" in small
+
+
+def test_no_reduction_where_tree_sitter_sees_an_error():
+    assert R.reduced("def f(:\n    pass\nx = 1\n", {"x"}) is None
