@@ -6,8 +6,11 @@ this user actually keeps is estimated: accepted suggestions shown, against the e
 number of accepted among those hidden (the sum of their predicted probabilities). The
 estimate starts at the target (pseudo-counts worth `PRIOR_WEIGHT` accepted suggestions),
 so a new user gets the prior's thresholds and the hand-over to the user's own evidence is
-gradual. The gate then aims at ``2 * keep - estimate``: a user kept short gets thresholds
-that keep more, one kept over gets thresholds that hide more, within `MAX_SHIFT`.
+gradual. The gate then aims at ``keep + margin + gain * (keep - estimate)``: a user kept
+short gets thresholds that keep more, one kept over gets thresholds that hide more, within
+`MAX_SHIFT`. ``margin`` is how much less than asked the prior's thresholds keep on users
+they were not read off (measured on its training users' inner folds). The weight, the gain
+and the margin ship with the prior (`gate.Rates`), chosen on its training users.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Weight of the starting estimate, in accepted suggestions: the user's own evidence
-# outweighs it after about this many accepted.
+# outweighs it after about this many accepted (a prior's own choice overrides it).
 PRIOR_WEIGHT = 20.0
+# How far the aim moves per point the estimate is off.
+GAIN = 1.0
+# Largest margin a prior may ask for.
+MAX_MARGIN = 0.03
 # Largest change of the aimed-at kept share, either way.
 MAX_SHIFT = 0.08
 # Aimed-at shares are rounded to this step, so thresholds are re-derived rarely.
@@ -29,6 +36,9 @@ class KeepCalibration:
     keep: float
     accepted_shown: float = 0.0
     accepted_hidden: float = 0.0  # expected: sum of predicted probabilities of hidden ones
+    prior_weight: float = PRIOR_WEIGHT
+    gain: float = GAIN
+    margin: float = 0.0
 
     def hidden(self, probability: float) -> None:
         self.accepted_hidden += min(max(probability, 0.0), 1.0)
@@ -38,12 +48,13 @@ class KeepCalibration:
 
     def estimate(self) -> float:
         """This user's kept share of accepted suggestions, shrunk toward the target."""
-        a = self.accepted_shown + self.keep * PRIOR_WEIGHT
-        return a / (self.accepted_shown + self.accepted_hidden + PRIOR_WEIGHT)
+        a = self.accepted_shown + self.keep * self.prior_weight
+        return a / (self.accepted_shown + self.accepted_hidden + self.prior_weight)
 
     def aim(self) -> float:
         """The kept share the thresholds should be derived for."""
-        target = 2.0 * self.keep - self.estimate()
+        margin = min(max(self.margin, 0.0), MAX_MARGIN)
+        target = self.keep + margin + self.gain * (self.keep - self.estimate())
         target = min(self.keep + MAX_SHIFT, max(self.keep - MAX_SHIFT, target))
         return min(1.0, max(0.01, round(target / STEP) * STEP))
 

@@ -9,7 +9,9 @@ rejected suggestions shown, in seconds of the user's time), stage 2 the rest.
 
 The gate adapts online to its user: each decision nudges a per-user bias (recalibration)
 and, more slowly, the weights, by stochastic gradient steps pulled back toward the prior so
-that a few odd decisions cannot wreck it.
+that a few odd decisions cannot wreck it. How fast, how hard the pull, and how much weight
+the per-user calibration gives the prior (`Rates`) ship with the prior: they are chosen on
+its training users (offline/evaluate.py), never on the users it is measured on.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from refine_lsp.acceptance.calibration import KeepCalibration
+from refine_lsp.acceptance.calibration import GAIN, PRIOR_WEIGHT, KeepCalibration
 from refine_lsp.acceptance.logistic import LogisticModel, sigmoid
 
-# Online learning rates: the bias moves fast (a user's overall taste), the weights slowly.
+# Online learning rates of a prior that names none: the bias moves fast (a user's overall
+# taste), the weights slowly.
 BIAS_RATE = 0.1
 WEIGHT_RATE = 0.01
 # Pull of the weights back toward the prior per update (L2 toward the prior).
@@ -103,11 +106,48 @@ def thresholds_for_keep(
     return best[1], best[2]
 
 
+@dataclass(frozen=True)
+class Rates:
+    """How the gate adapts to one user: SGD rates of the per-user bias and of the weights,
+    the pull of the weights back toward the prior, and the calibration's prior weight (in
+    accepted suggestions), gain and margin (calibration.py)."""
+
+    bias: float = BIAS_RATE
+    weight: float = WEIGHT_RATE
+    pull: float = PRIOR_PULL
+    calibration_weight: float = PRIOR_WEIGHT
+    calibration_gain: float = GAIN
+    calibration_margin: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "bias": self.bias,
+            "weight": self.weight,
+            "pull": self.pull,
+            "calibration_weight": self.calibration_weight,
+            "calibration_gain": self.calibration_gain,
+            "calibration_margin": self.calibration_margin,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Rates:
+        """The rates in ``data``; a missing or invalid one keeps its default."""
+        if not isinstance(data, Mapping):
+            return cls()
+        values = {}
+        for name, default in cls().to_json().items():
+            value = data.get(name, default)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            values[name] = float(value) if ok and 0.0 <= value < 1e6 else default
+        return cls(**values)
+
+
 class OnlineLogistic:
     """A prior `LogisticModel` plus this user's online corrections."""
 
-    def __init__(self, prior: LogisticModel) -> None:
+    def __init__(self, prior: LogisticModel, rates: Rates | None = None) -> None:
         self.prior = prior
+        self.rates = rates or Rates()
         self.model = LogisticModel(
             list(prior.names), list(prior.mean), list(prior.scale), list(prior.weights), prior.bias
         )
@@ -121,12 +161,14 @@ class OnlineLogistic:
         """One SGD step on the log-loss of this decision."""
         y = 1.0 if accepted else 0.0
         error = y - sigmoid(self.logit(features))
-        self.user_bias = max(-MAX_BIAS, min(MAX_BIAS, self.user_bias + BIAS_RATE * error))
-        x = self.model.standardized(features)
-        w, w0 = self.model.weights, self.prior.weights
-        for i, xi in enumerate(x):
-            w[i] += WEIGHT_RATE * (error * xi - PRIOR_PULL * (w[i] - w0[i]))
-        self.model.refold()
+        rates = self.rates
+        self.user_bias = max(-MAX_BIAS, min(MAX_BIAS, self.user_bias + rates.bias * error))
+        if rates.weight:
+            x = self.model.standardized(features)
+            w, w0 = self.model.weights, self.prior.weights
+            for i, xi in enumerate(x):
+                w[i] += rates.weight * (error * xi - rates.pull * (w[i] - w0[i]))
+            self.model.refold()
         self.updates += 1
 
     def state(self) -> dict:
@@ -166,6 +208,8 @@ class AcceptancePrior:
     # The same for rejected training decisions: what stage 1's expected utility needs.
     rejected_logits: list[tuple[float, float]] = field(default_factory=list)
     rejected_logits_plain: list[tuple[float, float]] = field(default_factory=list)
+    # How a gate on this prior adapts (chosen with it, on its training users).
+    rates: Rates = field(default_factory=Rates)
 
     def to_json(self) -> dict:
         def pairs(values: list[tuple[float, float]]) -> list[list[float]]:
@@ -181,6 +225,7 @@ class AcceptancePrior:
             "accepted_logits_plain": pairs(self.accepted_logits_plain),
             "rejected_logits": pairs(self.rejected_logits),
             "rejected_logits_plain": pairs(self.rejected_logits_plain),
+            "rates": self.rates.to_json(),
         }
 
     @classmethod
@@ -197,6 +242,7 @@ class AcceptancePrior:
                 dict(data.get("info") or {}),
                 [(float(a), float(b)) for a, b in data.get("rejected_logits", ())],
                 [(float(a), float(b)) for a, b in data.get("rejected_logits_plain", ())],
+                Rates.from_json(data.get("rates")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"acceptance prior: invalid ({exc})") from exc
@@ -214,12 +260,18 @@ class AcceptanceGate:
         calibrate: bool = True,
     ) -> None:
         self.prior = prior
-        self.stage1_model = OnlineLogistic(prior.stage1)
-        self.stage2_model = OnlineLogistic(prior.stage2)
-        self.stage2_plain_model = OnlineLogistic(prior.stage2_plain)
+        rates = prior.rates
+        self.stage1_model = OnlineLogistic(prior.stage1, rates)
+        self.stage2_model = OnlineLogistic(prior.stage2, rates)
+        self.stage2_plain_model = OnlineLogistic(prior.stage2_plain, rates)
         self.call_cost, self.rejected_cost = call_cost, rejected_cost
         self.calibrate = calibrate
-        self.calibration = KeepCalibration(keep_accepted)
+        self.calibration = KeepCalibration(
+            keep_accepted,
+            prior_weight=rates.calibration_weight,
+            gain=rates.calibration_gain,
+            margin=rates.calibration_margin,
+        )
         self.set_keep(keep_accepted)
 
     def set_keep(

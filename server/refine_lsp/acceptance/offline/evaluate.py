@@ -9,10 +9,14 @@ examples the model was fitted on. The baseline is Copilot's contextual filter (s
 baseline.py), refitted on the same data, with its threshold chosen the same way; it runs
 before the model call, so everything it hides is a saved call.
 
-Rates chosen here (gate.py), leave-one-user-out on events-dev.jsonl at keep 0.95, AUC of
-the online stage-2 scores: bias/weight/pull 0.1/0.01/0.1 0.791 (kept 94.0%); no
-adaptation 0.770; bias 0.05 0.791; bias 0.2 0.790; weights frozen 0.786; weight rate 0.03
-0.781; pull 0.5 0.790.
+Adaptation rates and the calibration's shrinkage are chosen inside `fit_prior`, on the
+training users' inner folds only (nested: in leave-one-user-out the user a fold is measured
+on takes no part): the rates of least progressive log-loss (`RATE_GRID`), then the
+calibration weight and gain whose kept share on inner held-out users comes closest to
+0.85/0.90/0.95 (`CALIBRATION_GRID`), with the shortfall left as margin. Before they were
+chosen that way, one set of rates picked on the leave-one-user-out of the whole file
+(bias/weight/pull 0.1/0.01/0.1, AUC 0.800 there) served every fold; the nested choice
+picks the same rates in 13 of 15 folds.
 
 Features added after that (LOUO on events-dev.jsonl, AUC; the first figure from a quick
 static-prior-plus-bias replica, the last from this module): stage 1 learns how the cursor
@@ -30,10 +34,12 @@ hidden and no closer to the kept share on the users it falls short on).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior
+from refine_lsp.acceptance.calibration import MAX_MARGIN
+from refine_lsp.acceptance.gate import AcceptanceGate, AcceptancePrior, Rates
 from refine_lsp.acceptance.logistic import LogisticModel, fit_logistic
 from refine_lsp.acceptance.offline.baseline import baseline_names
 from refine_lsp.acceptance.offline.cups import Decision
@@ -157,8 +163,16 @@ def _fit_models(
     return AcceptancePrior(stage1, stage2, plain, [], [], {})
 
 
-def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> AcceptancePrior:
-    """Fit all models on ``decisions`` and calibrate the thresholds out of fold."""
+def fit_prior(
+    decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS, select: bool = True
+) -> AcceptancePrior:
+    """Fit all models on ``decisions``, choose how a gate on them adapts, and calibrate the
+    thresholds, out of fold (users split into groups).
+
+    Nested: the adaptation rates and the calibration's shrinkage are chosen on these
+    decisions' users alone (`select_rates`, `select_calibration`), so in leave-one-user-out
+    the user a fold is measured on takes no part in choosing them. ``select`` False keeps
+    the default `Rates`."""
     if not decisions:
         raise ValueError("no decisions to fit on")
     labels = _labels(decisions)
@@ -172,80 +186,145 @@ def fit_prior(decisions: Sequence[Decision], inner_folds: int = INNER_FOLDS) -> 
     )
     prior = _fit_models(decisions, names)
     groups = _user_groups(decisions, inner_folds)
+    rates = Rates()
     if len(groups) < 2:  # a single user: in-sample calibration is all there is
-        groups, fitted = [list(decisions)], [prior]
+        pairs = [_group_logits(prior, list(decisions), None)]
     else:
         fitted = []
         for held in groups:
             rest = [d for g in groups if g is not held for d in g]
             fitted.append(_fit_models(rest, names) if len(set(_labels(rest))) > 1 else None)
-    _out_of_fold_logits(prior, groups, fitted, None)
-    if GATED_PASS and len(groups) > 1:
-        # Second pass, as the server runs: each held-out user is gated with the thresholds
-        # of the first pass, and learns only what was shown; these are the scores a new
-        # user really gets, so the thresholds are read off them.
-        first = AcceptancePrior(
-            prior.stage1,
-            prior.stage2,
-            prior.stage2_plain,
-            sorted(prior.accepted_logits),
-            sorted(prior.accepted_logits_plain),
-            {},
-            sorted(prior.rejected_logits),
-            sorted(prior.rejected_logits_plain),
-        )
-        for pairs in (
-            prior.accepted_logits,
-            prior.accepted_logits_plain,
-            prior.rejected_logits,
-            prior.rejected_logits_plain,
-        ):
-            pairs.clear()
-        _out_of_fold_logits(prior, groups, fitted, first)
-    for pairs in (
-        prior.accepted_logits,
-        prior.accepted_logits_plain,
-        prior.rejected_logits,
-        prior.rejected_logits_plain,
-    ):
-        pairs.sort()
+        inner = [(held, m) for held, m in zip(groups, fitted, strict=True) if m is not None]
+        # First pass: everything shown and learned; its thresholds gate the second pass.
+        first = [_group_logits(m, held, None) for held, m in inner]
+        pairs = first
+        if GATED_PASS:
+            # Second pass, as the server runs: each held-out user is gated with the first
+            # pass's thresholds and learns only what was shown; these are the scores a new
+            # user really gets, so the thresholds are read off them.
+            if select:
+                rates = select_rates(inner, _merged(first))
+            for _, m in inner:
+                m.rates = rates
+            pairs = [_group_logits(m, held, _merged(first)) for held, m in inner]
+            if select:
+                rates = select_calibration(inner, pairs, rates)
+    _set_logits(prior, _merged(pairs))
+    prior.rates = rates
     prior.info.update(
         {
             "decisions": len(decisions),
             "accepted": sum(labels),
             "users": len(_by_user(decisions)),
             "l2": L2,
+            "rates_chosen_on": "inner folds of the training users" if select else "defaults",
         }
     )
     return prior
 
 
-def _out_of_fold_logits(
-    prior: AcceptancePrior,
-    groups: Sequence[Sequence[Decision]],
-    fitted: Sequence[AcceptancePrior | None],
-    thresholds_from: AcceptancePrior | None,
-) -> None:
-    """Append each held-out group's online (stage-1, stage-2) logits to ``prior``.
+# Adaptation settings tried on the training users' inner folds: (bias rate, weight rate,
+# pull toward the prior), and the calibration's (prior weight, gain). Each is scored on
+# users its models were not fitted on, by progressive validation as the server runs.
+RATE_GRID = (
+    *((b, w, 0.1) for b in (0.03, 0.1, 0.3) for w in (0.0, 0.01, 0.03)),
+    (0.1, 0.01, 1.0),
+    (0.1, 0.03, 1.0),
+)
+CALIBRATION_GRID = ((20.0, 1.0), (40.0, 1.0), (10.0, 1.0), (5.0, 1.0), (10.0, 2.0), (5.0, 2.0))
+
+_Logits = tuple[list, list, list, list]  # accepted, accepted plain, rejected, rejected plain
+
+
+def _log_loss(z: float, accepted: bool) -> float:
+    """-log P(outcome) for a logit z (stable for large |z|)."""
+    m = -z if accepted else z
+    return max(m, 0.0) + math.log1p(math.exp(-abs(m)))
+
+
+def select_rates(inner: Sequence[tuple[list[Decision], AcceptancePrior]], first: _Logits) -> Rates:
+    """The `RATE_GRID` entry of least progressive log-loss (stage 1 plus stage 2) on the
+    inner held-out users, each gated by the first pass's thresholds."""
+    best: tuple[float, Rates] | None = None
+    for bias, weight, pull in RATE_GRID:
+        rates = Rates(bias, weight, pull)
+        loss = 0.0
+        for held, model in inner:
+            model.rates = rates
+            _set_logits(model, first)
+            traces = online_scores(model, held, calibrate=False, learn_all=False)
+            for d, t in zip(held, traces, strict=True):
+                loss += _log_loss(t.stage1, d.accepted) + _log_loss(t.stage2, d.accepted)
+        if best is None or loss < best[0] - 1e-9:
+            best = (loss, rates)
+    assert best is not None
+    return best[1]
+
+
+def select_calibration(
+    inner: Sequence[tuple[list[Decision], AcceptancePrior]],
+    pairs: Sequence[_Logits],
+    rates: Rates,
+    keeps: Sequence[float] = (0.85, 0.90, 0.95),
+) -> Rates:
+    """``rates`` with the `CALIBRATION_GRID` entry whose kept share comes closest to each
+    of ``keeps`` (squared error, pooled over the inner held-out users), and as margin the
+    mean shortfall that entry leaves. Each inner group is gated by thresholds read off the
+    other groups' logits, as a new user is by the prior's."""
+    best: tuple[float, Rates, float] | None = None
+    for weight, gain in CALIBRATION_GRID:
+        candidate = replace(rates, calibration_weight=weight, calibration_gain=gain)
+        error = short = 0.0
+        for k in keeps:
+            kept = accepted = 0
+            for i, (held, model) in enumerate(inner):
+                model.rates = candidate
+                _set_logits(model, _merged([p for j, p in enumerate(pairs) if j != i]))
+                traces = online_scores(model, held, k, learn_all=False)
+                for d, t in zip(held, traces, strict=True):
+                    if d.accepted:
+                        accepted += 1
+                        kept += t.shown
+            error += (kept / max(accepted, 1) - k) ** 2
+            short += (k - kept / max(accepted, 1)) / len(keeps)
+        if best is None or error < best[0] - 1e-12:
+            best = (error, candidate, short)
+    assert best is not None
+    margin = round(min(max(best[2], 0.0), MAX_MARGIN), 4)
+    return replace(best[1], calibration_margin=margin)
+
+
+def _merged(parts: Sequence[_Logits]) -> _Logits:
+    out: _Logits = ([], [], [], [])
+    for part in parts:
+        for target, values in zip(out, part, strict=True):
+            target.extend(values)
+    return out
+
+
+def _set_logits(prior: AcceptancePrior, logits: _Logits) -> None:
+    prior.accepted_logits = sorted(logits[0])
+    prior.accepted_logits_plain = sorted(logits[1])
+    prior.rejected_logits = sorted(logits[2])
+    prior.rejected_logits_plain = sorted(logits[3])
+
+
+def _group_logits(
+    model: AcceptancePrior, held: Sequence[Decision], thresholds_from: _Logits | None
+) -> _Logits:
+    """The online (stage-1, stage-2) logits of ``held`` under ``model``.
 
     With ``thresholds_from`` the held-out users are gated by its thresholds and learn only
     what was shown; without it everything is shown and learned."""
-    for held, model in zip(groups, fitted, strict=True):
-        if model is None:
-            continue
-        if thresholds_from is not None:
-            model.accepted_logits = thresholds_from.accepted_logits
-            model.accepted_logits_plain = thresholds_from.accepted_logits_plain
-            model.rejected_logits = thresholds_from.rejected_logits
-            model.rejected_logits_plain = thresholds_from.rejected_logits_plain
-        traces = online_scores(model, held, learn_all=thresholds_from is None)
-        for trace, d in zip(traces, held, strict=True):
-            if d.accepted:
-                prior.accepted_logits.append((trace.stage1, trace.stage2))
-                prior.accepted_logits_plain.append((trace.stage1, trace.stage2_plain))
-            else:
-                prior.rejected_logits.append((trace.stage1, trace.stage2))
-                prior.rejected_logits_plain.append((trace.stage1, trace.stage2_plain))
+    if thresholds_from is not None:
+        _set_logits(model, thresholds_from)
+    traces = online_scores(model, held, learn_all=thresholds_from is None)
+    out: _Logits = ([], [], [], [])
+    for trace, d in zip(traces, held, strict=True):
+        base = 0 if d.accepted else 2
+        out[base].append((trace.stage1, trace.stage2))
+        out[base + 1].append((trace.stage1, trace.stage2_plain))
+    return out
 
 
 def fit_baseline(
