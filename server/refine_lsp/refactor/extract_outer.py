@@ -51,7 +51,7 @@ _DEFS = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.GeneratorExp)
 
 @dataclass
 class OuterFacts:
-    always_bound: bool  # assigned when the defining statement has run, never deleted after
+    always_bound: bool  # assigned once the defining statement has run, never deleted after
     changes: bool  # may be rebound (or deleted) after the defining statement
     rebindable: bool  # may be rebound while a call made by the selection runs
 
@@ -137,9 +137,18 @@ class _Binder:
                 self.declared.update(x.name.value for x in n.names)
             elif isinstance(n, (cst.Yield, cst.Await)):
                 self.resumable = True
+        self.deleted: set[str] = set()  # by `del` anywhere in it (a `nonlocal` one unbinds)
         for n in descendants(func.body):
             if isinstance(n, cst.Nonlocal):
                 self.nonlocal_.update(x.name.value for x in n.names)
+            elif isinstance(n, cst.Del):
+                stack = [n.target]
+                while stack:
+                    t = stack.pop()
+                    if isinstance(t, cst.Name):
+                        self.deleted.add(t.value)
+                    elif isinstance(t, (cst.Tuple, cst.List)):
+                        stack.extend(e.value for e in t.elements)
         self._must = None
         self._after: dict[int, tuple] = {}
 
@@ -176,7 +185,9 @@ class _Binder:
             return OuterFacts(True, False, False)
         nonlocal_ = name in self.nonlocal_
         return OuterFacts(
-            always_bound=name in bound and name not in deletes and not nonlocal_,
+            always_bound=name in bound
+            and name not in deletes
+            and not (nonlocal_ and name in self.deleted),
             changes=name in writes or nonlocal_,
             rebindable=nonlocal_ or (self.resumable and name in writes),
         )

@@ -19,6 +19,8 @@ _INERT = (cst.Tuple, cst.List, cst.Set, cst.Dict, cst.Element, cst.DictElement, 
           cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
           cst.RightCurlyBrace, cst.Colon, cst.BaseParenthesizableWhitespace, cst.Arg,
           cst.Index, cst.SubscriptElement, cst.Lambda)  # fmt: skip
+_TOKENS = (cst.BaseBinaryOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseAugOp,
+           cst.AssignEqual, cst.Dot)  # fmt: skip
 _COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
@@ -50,11 +52,13 @@ def expr(node: cst.CSTNode | None, out: list[Event], cond: bool = False) -> None
         _later(out, [("r", n) for n in free_reads(node.body) if n not in local])
     elif isinstance(node, _COMPS):
         _comprehension(node, out)
+    elif isinstance(node, _TOKENS):
+        return  # an operator token: what it does comes with the node around it
     else:
         for child in node.children:
             expr(child, out, cond)
         if not isinstance(node, _INERT):
-            out.append(EFFECT)
+            out.append(EFFECT)  # after the operands: `a + b` reads both, then adds
         return
     if isinstance(node, (cst.Attribute, cst.NamedExpr, cst.BooleanOperation, cst.IfExp)):
         out.append(EFFECT)
