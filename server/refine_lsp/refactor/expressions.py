@@ -356,8 +356,19 @@ def maybe_unbound(chunk: Chunk, stmt, names) -> list[str]:
     from .usage import block_statements
 
     func = chunk.parents.get(stmt)
-    while func is not None and not isinstance(func, cst.FunctionDef):
+    while func is not None and not isinstance(func, (cst.FunctionDef, cst.ClassDef)):
         func = chunk.parents.get(func)
+    if isinstance(func, cst.ClassDef):
+        # A class body: its own names where it assigns them on every path before the
+        # statement; the others are read where the `class` statement runs.
+        g = Graph(block_statements(func.body))
+        entry = g.stmt_entry.get(id(stmt))
+        must = g.assigned(must=True)[entry] if entry is not None else None
+        if must is None:
+            return [] if entry is not None else list(names)  # unreachable / not found
+        own = {n for b in g.blocks for k, n in b.events if k in "wmd"}
+        rest = [n for n in names if n not in own]
+        return [n for n in names if n in own and n not in must] + maybe_unbound(chunk, func, rest)
     g = Graph(chunk.module.body if func is None else block_statements(func.body),
               param_names(func))  # fmt: skip
     entry = g.stmt_entry.get(id(stmt))
