@@ -12,7 +12,7 @@ import sys
 
 import pytest
 from conftest import split_marks
-from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings
+from refine_lsp.refactor import Refusal, compute_refactoring, list_refactorings, selection_flow
 from refine_lsp.refactor import extract_function as ef
 from refine_lsp.refactor import extract_outer as eo
 from refine_lsp.refactor import extract_variable as ev
@@ -462,6 +462,23 @@ KEEPS = {
         """,
         "extract.function",
         "inner = compute_inner(z)",
+    ),
+    "an_enclosing_variable_read_first_in_a_comparison_is_passed": (  # `q != x` reads both
+        """
+        def f0():
+            x = 1
+            def bump():
+                nonlocal x
+                x += 1
+            def nested(q):
+                print(⟦q != x⟧)
+                bump()
+            nested(1)
+            nested(1)
+        f0()
+        """,
+        "extract.function",
+        "(q, x)",
     ),
 }
 
@@ -1019,6 +1036,34 @@ REFUSES = {
         """,
         "extract.function",
         eo.OUTER_REBOUND.format("z"),
+    ),
+    "hoist_in_a_class_body_past_a_global_that_may_be_unbound": (  # fuzz seed 26
+        """
+        t = 7
+        def h(v):
+            print("h", v)
+        try:
+            class K:
+                a = (y * ⟦h(t)⟧ + h(z))
+        except Exception as exc:
+            print("module raised", type(exc).__name__)
+        """,
+        "extract.variable",
+        UNBOUND_FIRST.format("y"),
+    ),
+    "extract_function_from_code_no_path_reaches": (  # fuzz seed 25: it failed (KeyError)
+        """
+        def f(a):
+            try:
+                return a
+            except ValueError:
+                pass
+            else:
+                ⟦print(a)⟧
+        f(1)
+        """,
+        "extract.function",
+        selection_flow.UNREACHABLE,
     ),
 }
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .flow import Graph
+from .model import Refusal
+
+UNREACHABLE = "The selection is never reached (every path before it returns, raises or jumps)"
 
 
 @dataclass
@@ -50,6 +53,8 @@ def param_names(func: cst.FunctionDef | None) -> frozenset:
 def analyse(body, params: frozenset, selected) -> SelectionFlow:
     g = Graph(body, params)
     inside = g.blocks_of(selected)
+    if id(selected[0]) not in g.stmt_entry:  # the graph leaves out code no path reaches
+        raise Refusal(UNREACHABLE)
     entry = g.stmt_entry[id(selected[0])]
     out = SelectionFlow(params_of_body=params)
     seen = set()
