@@ -12,6 +12,7 @@ from refine_lsp.settings import Settings
 from refine_lsp.verify.checks import parse_verdict, ruff_verdict
 from refine_lsp.verify.properties import (
     hypothesis_available,
+    input_seed,
     property_verdict,
     record_arguments,
     run_properties,
@@ -285,6 +286,9 @@ class Session:
             lines=(self.target.def_line,),
             cancel=self.cancel,
             seeds=self._seeds or {},
+            # Inputs fixed by the original function's text: every candidate of one action
+            # meets the same inputs (repair compares candidates by their differences there).
+            random_seed=input_seed(self.function_text),
             timeout_s=max(10.0, min(60.0, self.settings.refine.max_seconds - self.elapsed())),
         )
         self.refused_proposal(candidate, verdict)

@@ -223,7 +223,7 @@ def _time_both(original, candidate, args, budget_s, limit) -> dict:
 def main() -> None:
     cfg = json.loads(sys.stdin.read())
     sys.setrecursionlimit(3000)
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, given, seed, settings
     from hypothesis import strategies as st
 
     module = importlib.import_module(cfg["module"])
@@ -297,6 +297,9 @@ def main() -> None:
     def prop(args):
         if not check(args):
             raise AssertionError("property failed")
+
+    if cfg.get("random_seed") is not None:  # the caller's seed (from the function's source)
+        prop = seed(int(cfg["random_seed"]))(prop)
 
     ok = all(check(s) for s in seeds)
     if ok:
