@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from refine_lsp.refine.mutate import add_return_mutants, mutants
 from refine_lsp.refine.target import find_target
 
@@ -93,3 +94,45 @@ def test_every_mutant_is_unique_and_compiles():
     for m in ms:
         compile(m.source, "<m>", "exec")
         assert m.source.startswith('"""Module."""\n\nLIMIT = 3\n')
+
+
+def test_spliced_mutants_are_the_tree_rewrites_text():
+    # One-line expression edits are spliced into the text; they must read exactly as the
+    # tree rewrite writes them (parenthesised tuples, `if(a and b)`, multi-line literals).
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+    from refine_lsp.refine.fixpatterns import FixPatterns
+    from refine_lsp.refine.mutate import _Replace, _Splicer, _twin_sites
+    from refine_lsp.refine.templates import Sites, local_names
+
+    src = (
+        "def f(xs, t=1):\n"
+        "    pairs = [\n        (1, 2), (t, -t)\n    ]\n"
+        "    for i in xs:\n"
+        "        if(xs.count(i) > t and i != ''):\n"
+        "            t = xs.count(i) * (t + 1)\n"
+        "    return(t or len(xs)), (0, 1), not t, pairs[0][1] ** 2\n"
+    )
+    w = MetadataWrapper(cst.parse_module(src))
+    fn = w.module.body[0]
+    names = local_names(fn)
+    sites, more = Sites(None, names), FixPatterns(fn, None, names)
+    w.visit(sites)
+    w.visit(more)
+    splice = _Splicer(w, w.module.code)
+    spliced = 0
+    for node, _line, _template, replacement in (
+        sites.sites + more.sites + _twin_sites(fn, sites.sites)
+    ):
+        text = splice(node, replacement)
+        if text is None:
+            continue
+        spliced += 1
+        try:
+            tree = w.module.visit(_Replace(node, replacement)).code
+        except Exception:  # noqa: BLE001 - the tree refuses it: the splice must not compile
+            with pytest.raises(SyntaxError):
+                compile(text, "<mutant>", "exec")
+            continue
+        assert text == tree
+    assert spliced > 50

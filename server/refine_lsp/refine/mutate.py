@@ -156,8 +156,9 @@ def mutants(source: str, target: Target, lines: Iterable[int] | None = None) -> 
 class _Splicer:
     """One expression on one line replaced by another, as text: the function's code with
     the node's span replaced by the replacement's code. The same text as rewriting the whole tree
-    (an expression's code does not depend on its parent; tests/refine compare the two on
-    every site of the HumanEvalFix functions) at a fraction of the cost, which was most of
+    (an expression's code does not depend on its parent: identical on all 133,044 such
+    sites of the HumanEvalFix functions; tests/refine/test_refine_mutate.py compares the
+    two on one function with the awkward cases) at a fraction of the cost, which was most of
     building a long function's mutants. None where it does not apply (statements, blocks,
     several sites): those take the tree rewrite."""
 
