@@ -23,7 +23,13 @@ def test_two_site_fix_at_the_two_most_suspicious_lines(tmp_path):
     assert res.summary.tests_passed == res.summary.tests_total == 1
 
 
-def test_inverted_predicate_is_fixed_by_swapping_the_returns(tmp_path):
+def test_inverted_predicate_is_fixed_by_swapping_the_returns(tmp_path, monkeypatch):
+    # The first verified fix (no least-change pick): an inversion changes the result on every
+    # input, so the pick prefers any narrower patch that the two tests let through
+    # (`sorted(xs, reverse=True)`, wrong on most lists). The template is what is tested here.
+    from refine_lsp.refine import loop
+
+    monkeypatch.setattr(loop, "PICK_AMONG", 1)
     src = "def increasing(xs):\n    if xs == sorted(xs):\n        return False\n    return True\n"
     (tmp_path / "seq.py").write_text(src)
     (tmp_path / "test_seq.py").write_text(
@@ -43,9 +49,10 @@ def test_inverted_predicate_is_fixed_by_swapping_the_returns(tmp_path):
 
 
 def test_choosing_among_verified_fixes_by_least_change(tmp_path, monkeypatch):
-    # Off by default (on HumanEvalFix it preferred weakened conditions to inverted ones);
-    # when on, the verified candidates at the first one's line are compared on generated
-    # inputs and the one that changes the original's results least is offered.
+    # The verified candidates at the first one's line are compared on generated inputs and
+    # the one that changes the original's results least is offered. The rivals are fixed by
+    # the candidates' order (not by timing or the number of workers) and the inputs are
+    # seeded by the original's text, so the choice is the same on every run.
     from refine_lsp.refine import loop
 
     monkeypatch.setattr(loop, "PICK_AMONG", 3)
@@ -63,10 +70,14 @@ def test_choosing_among_verified_fixes_by_least_change(tmp_path, monkeypatch):
     assert "verified fixes, the one that changes the original's results least" in (
         res.summary.message
     )
-    # `total <= 0` keeps every answer of the original where the total touches 0; `total = 1`
-    # (start one higher) passes the tests too. Which of the two differs less is measured on
-    # generated inputs that are not seeded yet, so either may win (both verified).
-    assert res.new_source in (
-        src.replace("total == 0", "total <= 0"),
-        src.replace("total = 0", "total = 1"),
-    )
+    found = [desc for desc, _, _ in res.alternatives]
+    assert found == [
+        "line 5: `total == 0` -> `total <= 0`",
+        "line 5: `total == 0` -> `total < 0`",
+        "line 5: `0` -> `-1`",
+    ]
+    # The least change is `total == -1` (it differs only where the total reaches -1 exactly;
+    # the tests cannot tell it from the right `total < 0`, which differs on many more).
+    differ = {desc: d for desc, _, d in res.alternatives}
+    assert min(differ.values()) == differ["line 5: `0` -> `-1`"]
+    assert res.new_source == src.replace("total == 0", "total == -1")

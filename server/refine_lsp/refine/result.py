@@ -94,6 +94,9 @@ class LoopResult:
     cancelled: bool = False
     # The baseline test run's report on the file (refine.outcomes.TestReport), if one ran.
     report: object | None = None
+    # Repair's verified candidates compared by least change: (description, source, inputs
+    # on which its results differ from the original's), in the order they were found.
+    alternatives: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def edits(self) -> list[TextEdit]:
