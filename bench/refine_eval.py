@@ -167,8 +167,19 @@ def settings_for(model: str | None, seconds: float) -> Settings:
     return s
 
 
-def run_loop_mode(task: dict, mode: str, model: str | None, seconds: float, memory: str | None):
+def run_loop_mode(
+    task: dict,
+    mode: str,
+    model: str | None,
+    seconds: float,
+    memory: str | None,
+    pick_among: int | None = None,
+):
+    from refine_lsp.refine import loop
     from refine_lsp.refine.loop import fix_failing_tests
+
+    if pick_among is not None:  # this worker process's loop (see --pick-among)
+        loop.PICK_AMONG = pick_among
 
     ws = make_workspace(task)
     try:
@@ -197,6 +208,16 @@ def run_loop_mode(task: dict, mode: str, model: str | None, seconds: float, memo
             out["plausible"] = run_visible(ws, res.new_source)
             out["offered_failing"] = not (out["plausible"] and parse_verdict(res.new_source).passed)
             out["correct"] = grade_hidden(task, res.new_source)
+            if len(res.alternatives) > 1:  # each verified fix compared by least change, graded
+                out["alternatives"] = [
+                    {
+                        "fix": desc,
+                        "differ": differ,
+                        "correct": grade_hidden(task, src),
+                        "chosen": src == res.new_source,
+                    }
+                    for desc, src, differ in res.alternatives
+                ]
         else:
             out.update(plausible=False, offered_failing=False, correct=False)
         return out
@@ -252,12 +273,12 @@ def run_model_mode(task: dict, mode: str, model: str, seconds: float) -> dict:
 
 
 def run_task(args: tuple) -> dict:
-    task, mode, model, seconds, memory = args
+    task, mode, model, seconds, memory, *rest = args
     try:
         if mode in MODEL_MODES:
             out = run_model_mode(task, mode, model, seconds)
         else:
-            out = run_loop_mode(task, mode, model, seconds, memory)
+            out = run_loop_mode(task, mode, model, seconds, memory, *rest)
     except Exception as exc:  # noqa: BLE001 - one broken task must not end the evaluation
         out = {"error": f"{type(exc).__name__}: {exc}", "seconds": 0.0, "plausible": False}
         out.update(correct=False, offered_failing=False, calls=0, tokens=0, test_runs=0)
@@ -332,7 +353,7 @@ def summarise(rows: list[dict]) -> dict:
     seconds = [r["seconds"] for r in rows]
     fixes = max(1, sum(r.get("offered", False) for r in rows))
     total = {k: sum(r.get(k, 0) for r in rows) for k in ("calls", "tokens", "test_runs")}
-    return {
+    out = {
         "plausible": plausible,
         "correct": correct,
         "calls": total["calls"],
@@ -355,6 +376,12 @@ def summarise(rows: list[dict]) -> dict:
             r["correct"] for r in rows if not r.get("all_visible")
         ),
     }
+    if any(r.get("alternatives") for r in rows):
+        # What the first verified fix would have scored (the pick without the comparison).
+        out["correct_if_first_verified"] = sum(
+            r["alternatives"][0]["correct"] if r.get("alternatives") else r["correct"] for r in rows
+        )
+    return out
 
 
 def make_faster_figures() -> dict:
@@ -385,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     p.add_argument("--seconds", type=float, default=60.0, help="time limit per task")
     p.add_argument("--no-make-faster", action="store_true")
+    p.add_argument("--rows", type=Path, default=None, help="append each task's row (JSON lines)")
+    p.add_argument(
+        "--pick-among",
+        type=int,
+        default=None,
+        help="repair compares up to N verified fixes by least change (default: the loop's)",
+    )
     a = p.parse_args(argv)
     if a.model is not None and a.model.strip().lower() in ("", "none"):
         a.model = None  # the help's "none": no model at all, not a model named "none"
@@ -412,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             } | {"offered_failing": None, "reason": "no model configured (--model NAME)"}
             continue
         started = time.monotonic()
-        jobs = [(t, mode, a.model, a.seconds, memory) for t in tasks]
+        jobs = [(t, mode, a.model, a.seconds, memory, a.pick_among) for t in tasks]
         finished = []
 
         def report(i: int, row: dict, mode: str = mode, finished: list = finished) -> None:
@@ -424,11 +458,17 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            if a.rows is not None:  # kept as they come: a run cut short still has its rows
+                with a.rows.open("a") as f:
+                    f.write(json.dumps({"mode": mode} | row) + "\n")
 
         rows = run_jobs(run_task, jobs, a.jobs, report)
         result["modes"][mode] = summarise(rows) | {
             "wall_seconds": round(time.monotonic() - started, 1)
         }
+        compared = {r["task_id"]: r["alternatives"] for r in rows if r.get("alternatives")}
+        if compared:
+            result["modes"][mode]["compared"] = compared
         result["modes"][mode]["per_task_outcomes"] = {
             r["task_id"]: ("correct" if r["correct"] else "plausible" if r["plausible"] else "no")
             for r in rows
