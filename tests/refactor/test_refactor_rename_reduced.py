@@ -110,6 +110,31 @@ def other(helper_x):
 class Sub(Widget):
     def grow(self, by=2):
         return super().grow(by)
+
+
+shared = Widget("shared")
+Alias = Sub
+
+
+def through_global():
+    return shared.grow() + Alias("b").grow()
+
+
+def annotated(x: Widget, y: "Sub", z=None):
+    z = make("c")
+    return x.grow() + y.grow() + z.grow() + x.name
+
+
+class Plain:
+    def grow(self):
+        return 0
+
+
+plain = Plain()
+
+
+def not_ours():
+    return plain.grow()
 """,
     "pkg/crlf.py": "from pkg.core import helper\r\n\r\nvalue = helper(3)\r\n\r\ndef twice():\r\n    return helper(value) * 2\r\n",
     "pkg/star.py": "from pkg.core import *\n\n\ndef f():\n    return helper(LIMIT)\n",

@@ -611,11 +611,15 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     in_import = any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in finder.ancestors)
     index = ClassIndex(files) if in_import else None
     if p.reduced and (
-        name.value != word
-        or is_member(p, name, parent)
-        or (in_import and module_at(p, name, finder.ancestors, index) is not None)
-    ):  # members and modules are analysed on whole files
+        name.value != word or (in_import and module_at(p, name, finder.ancestors, index))
+    ):  # modules are analysed on whole files
         p = _parse(path, files[path])
+        finder = _find(p, line, col)
+        name, parent = finder.found, finder.parent
+    elif p.reduced and is_member(p, name, parent):  # with what proves the receivers' class
+        from .rename_members import parse_for_members
+
+        p = parse_for_members(path, files[path], {word, new}, {word, new})
         finder = _find(p, line, col)
         name, parent = finder.found, finder.parent
     old = name.value

@@ -12,9 +12,12 @@ reached dynamically (``getattr(x, "name")``, ``__dict__``, ``vars(self)``).
 
 from __future__ import annotations
 
+import ast
 import builtins
+import hashlib
 import importlib
 import sys
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,11 +36,134 @@ from .rename import (  # noqa: E402
     _Dynamic,
     _edit,
     _parse,
+    _parse_for,
     _Parsed,
     _rename_variable,
 )
 
 MAX_LISTED = 5
+
+
+def parse_for_members(path: str, text: str, words: set[str], attrs: set[str]) -> _Parsed:
+    """The file parsed for renaming the members ``attrs``: on the top-level statements that
+    name ``words`` (see rename.reduced), grown until every name the receivers of ``.attr``
+    are proven from is in (the receiver's names, then what binds them: the call of
+    ``x = C(...)``, a parameter's annotation), as _Receivers reads them."""
+    words = set(words)
+    for _ in range(8):
+        q = _parse_for(path, text, words)
+        if not q.reduced:
+            return q
+        more = _receiver_words(q, attrs) - words
+        if not more:
+            return q
+        words |= more
+    return _parse(path, text)
+
+
+_BINDERS: OrderedDict[str, frozenset[str]] = OrderedDict()
+
+
+def module_binders(text: str) -> frozenset[str]:
+    """Every name the module's own statements may bind at module level, other than by an
+    import: assignment, ``for``, ``with``, ``except`` and ``match`` targets, ``del``,
+    definitions, and (anywhere) ``global`` names and ``:=`` targets. An over-approximation,
+    read by ast; everything, where the text does not parse."""
+    key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    got = _BINDERS.get(key)
+    if got is not None:
+        _BINDERS.move_to_end(key)
+        return got
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return _EVERYTHING
+    names: set[str] = set()
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            todo += node.decorator_list  # a decorator's := binds at module level
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        if not isinstance(node, ast.Lambda):
+            todo += ast.iter_child_nodes(node)
+    for node in ast.walk(tree):  # inside functions and classes too
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    got = frozenset(names)
+    _BINDERS[key] = got
+    while len(_BINDERS) > 64:
+        _BINDERS.popitem(last=False)
+    return got
+
+
+class _Everything(frozenset):
+    def __contains__(self, item) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
+
+
+def _names_in(node: cst.CSTNode | None) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.append(n)
+
+    if node is not None:
+        node.visit(V())
+    return found
+
+
+def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
+    heads: list[cst.Name] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value in attrs:
+                heads.extend(_names_in(node.value))
+
+    q.wrapper.module.visit(V())
+
+    binders = module_binders(q.text)
+
+    def outside(n: cst.Name) -> bool:
+        """Bound at module level other than by an import (imports are always kept): every
+        statement binding it must be kept. A local's binding lies in its function, kept
+        whole; a builtin is bound nowhere."""
+        return n.value in binders
+
+    words = {n.value for n in heads if outside(n)}
+    rec = _Receivers(q, None)
+    for n in heads:
+        acc = q.accessed.get(id(n))
+        for r in acc.referents if acc is not None else ():
+            if not isinstance(r, Assignment):
+                continue
+            node = r.node
+            if isinstance(node, cst.Param):
+                ann = node.annotation.annotation if node.annotation is not None else None
+                words |= {m.value for m in _names_in(ann) if outside(m)}
+            else:
+                call = rec.assigned_call(node)
+                if call is not None:
+                    words |= {m.value for m in _names_in(call.func) if outside(m)}
+    return words
 
 
 def is_member(p: _Parsed, name: cst.Name, parent) -> bool:
@@ -455,14 +581,17 @@ def rename_member(
     family = _family(index, start, old)
     _check_family(index, family, old, new)
     result = RenameResult(old, new)
-    parsed = {p.path: p}
+    # p (reduced) kept what the cursor's receiver needs; every file is read again for the
+    # family's classes too.
+    parsed = {} if p.reduced else {p.path: p}
     class_files = {index.classes[q].path for q in family}
+    words = {old, new} | {q.rsplit(".", 1)[-1] for q in family}
     left: list[str] = []
     dynamic: list[str] = []
     for path, text in files.items():
         if old not in text and path not in class_files:
             continue
-        q = parsed.get(path) or _parse(path, text)
+        q = parsed.get(path) or parse_for_members(path, text, words, {old, new})
         parsed[path] = q
         for cls, scope in _class_scopes(q, family):
             if old in scope.assignments:
