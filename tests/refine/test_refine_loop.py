@@ -149,3 +149,20 @@ def test_splice_keeps_the_rest_of_the_file():
     assert new == src.replace("return 1", "return 2")
     assert splice_function(src, find_target(src, 5), "def g():\n    pass\n") is None
     assert splice_function(src, find_target(src, 5), code) is None  # not code at all
+
+
+def test_the_first_traced_run_keeps_to_the_time_budget(tmp_path):
+    # A big suite's first run (all of it, traced) may take longer than the action may: it is
+    # stopped when the budget is spent, not after the longer per-request test timeout.
+    (tmp_path / "calc.py").write_text("def twice(x):\n    return x + x\n")
+    (tmp_path / "test_calc.py").write_text(
+        "import time\n\nfrom calc import twice\n\n\ndef test_slow():\n"
+        "    time.sleep(20)\n    assert twice(2) == 4\n"
+    )
+    settings = Settings()
+    settings.refine.max_seconds = 3.0
+    settings.refine.test_timeout_s = 30.0
+    start = time.monotonic()
+    res = fix_failing_tests(tmp_path, tmp_path / "calc.py", 0, settings, worker_env=ENV)
+    assert time.monotonic() - start < 12, res.summary.message
+    assert res.new_source is None

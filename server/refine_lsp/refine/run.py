@@ -182,7 +182,11 @@ class Session:
         """Run the workspace's tests on the original with coverage of the target file; keep
         the tests whose coverage reaches the target function."""
         self.progress("running the tests that reach " + self.target.name, 5)
-        run = self.pool.run(TestRequest(list(self.tests or []), trace=self.rel), self.cancel)
+        # The first run is the whole selection, traced: in a big suite it is the longest of
+        # all, and it gets no more than the action's time budget has left.
+        left = max(1.0, self.settings.refine.max_seconds - self.elapsed())
+        req = TestRequest(list(self.tests or []), trace=self.rel, timeout_s=left)
+        run = self.pool.run(req, self.cancel)
         if run.outcomes:
             self.report = TestReport.of(self.workspace, self.file, self.source, run)
         body = set(self.target.lines)

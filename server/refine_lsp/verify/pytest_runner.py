@@ -216,6 +216,8 @@ class TestRequest:
     args: list[str]
     files: dict[str, str] = field(default_factory=dict)
     trace: str | None = None
+    # This request's time limit when shorter than the pool's (None: the pool's).
+    timeout_s: float | None = None
 
 
 class TestPool:
@@ -323,7 +325,7 @@ class TestPool:
                         r.args,
                         files=r.files,
                         trace=r.trace,
-                        timeout_s=self.timeout_s,
+                        timeout_s=min(self.timeout_s, r.timeout_s or self.timeout_s),
                         cancel=cancel,
                     )
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
