@@ -189,10 +189,11 @@ def is_parsed(path: str, text: str) -> bool:
 
 
 def quick_prepare(
-    path: str, text: str, line: int, col: int
+    path: str, text: str, line: int, col: int, tree=None
 ) -> tuple[tuple[int, int, int, int], str]:
     """prepare() when the file is parsed already; otherwise what tree-sitter tells at once
-    (a name, not a keyword): the rename that follows checks the rest, with the reason. (No
+    (a name, not a keyword), on ``tree`` where the caller has the text's tree-sitter tree:
+    the rename that follows checks the rest, with the reason. (No
     parse in the background: libcst's parser holds the interpreter lock, and would stall
     the server's loop as long.)"""
     if is_parsed(path, text):
@@ -203,8 +204,8 @@ def quick_prepare(
     if not 0 <= line < len(lines):
         raise Refusal("no name to rename here")
     row = lines[line]
-    data = text.encode("utf-8")
-    tree = ts_parse(data)
+    if tree is None:  # the editor's document keeps one, current
+        tree = ts_parse(text.encode("utf-8"))
     point = (line, len(row[:col].encode("utf-8")))
     node = tree.root_node.named_descendant_for_point_range(point, point)
     if node is not None and node.type != "identifier" and col > 0:

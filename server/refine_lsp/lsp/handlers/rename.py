@@ -39,7 +39,7 @@ def prepare_rename(ls: RefineServer, params: lsp.PrepareRenameParams):
 
     doc, path, pos = _target(ls, params.text_document.uri, params.position)
     try:  # at once: the full analysis starts in the background for the rename to come
-        (l1, c1, l2, c2), name = quick_prepare(path, doc.text, pos.line, pos.col)
+        (l1, c1, l2, c2), name = quick_prepare(path, doc.text, pos.line, pos.col, doc.ensure_tree())
     except Refused as exc:
         raise RequestFailed(f"cannot rename here: {exc}") from exc
     return lsp.PrepareRenamePlaceholder(
