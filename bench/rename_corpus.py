@@ -2,7 +2,7 @@
 beside rope on the same symbols.
 
     python bench/rename_corpus.py [--package NAME==VERSION ...] [--symbols 300] [--seed 1]
-                                  [--batch 20] [--rope] [--no-tests]
+                                  [--batch 20] [--rope] [--no-tests] [--max-seconds S]
 
 For each package (source distributions from PyPI, as bench/refactor_corpus.py fetches them):
 a fixed-seed sample of symbols of its non-test modules (module-level functions, classes and
@@ -66,6 +66,7 @@ class Tally:
     ms: list[float] = field(default_factory=list)
     prepare_ms: list[float] = field(default_factory=list)
     left: Counter = field(default_factory=Counter)  # offered with unproven `x.name` left
+    stopped: int = 0  # symbols not tried: the tool's share of --max-seconds was up
 
     def to_json(self) -> dict:
         ordered = sorted(self.ms)
@@ -86,6 +87,7 @@ class Tally:
             "prepare_ms_median": round(statistics.median(prep), 1) if prep else None,
             "prepare_ms_p95": round(prep[int(0.95 * (len(prep) - 1))], 1) if prep else None,
             "offered_with_unproven_uses_left": dict(self.left),
+            "not_tried": self.stopped,
         }
 
 
@@ -305,7 +307,11 @@ def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally
                 print(f"  {tool.name}: tests fail after renaming {sym}", file=sys.stderr)
                 restore({p: b for p, (b, _) in changes.items() if b is not None})
 
+    stop = time.monotonic() + args.tool_seconds if args.tool_seconds else None
     for sym in symbols:
+        if stop is not None and time.monotonic() > stop:
+            tally.stopped += 1  # the time given to this tool on this package is up
+            continue
         path = work / sym.file
         pos = locate(path.read_text(encoding="utf-8"), sym)
         if pos is None:
@@ -349,10 +355,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rope", action="store_true", help="also run rope on the same symbols")
     ap.add_argument("--no-tests", action="store_true", help="only check that the files parse")
     ap.add_argument("--test-timeout", type=float, default=600)
+    ap.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0,
+        help="a deadline for the whole run, shared evenly by packages and tools; the symbols "
+        "left when a tool's share is up are counted as not_tried (default: none)",
+    )
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "refine-lsp-corpus"))
     args = ap.parse_args(argv)
     specs = args.package or DEFAULT_PACKAGES + ["toolz==1.0.0"]
     roots = download(specs, Path(args.cache))
+    n_tools = 2 if args.rope else 1
+    args.tool_seconds = args.max_seconds / (len(roots) * n_tools) if args.max_seconds else 0
     rng = random.Random(args.seed)
     per_package = max(1, args.symbols // len(roots))
     tools = [Ours()] + ([Rope()] if args.rope else [])
