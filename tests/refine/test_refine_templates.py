@@ -304,3 +304,26 @@ def test_descriptions_name_the_changed_line_not_the_unchanged_first_one():
     assert "line 5: `if x > 0:` -> `if x > 0 and n:`" in found
     assert "line 7: add `n -= 1`" in found
     assert "line 4: insert `c += 1` after `for x in xs:`" in found
+
+
+def test_slice_trims_a_returned_or_iterated_sequence():
+    # The first element wrongly kept (a derivative's constant term).
+    buggy = "def tail(xs):\n    return [i * x for i, x in enumerate(xs)]\n"
+    tests = "def check():\n    assert tail([3, 1, 2]) == [1, 4]\n"
+    assert _fixed(buggy, tests, "slice") == (
+        "def tail(xs):\n    return [i * x for i, x in enumerate(xs)][1:]\n"
+    )
+    # Only the first k count: the sequence cut at another parameter.
+    buggy2 = "def first_sum(arr, k):\n    return sum(x for x in arr)\n"
+    tests2 = "def check():\n    assert first_sum([1, 2, 3], 2) == 3\n    assert first_sum([4, 5, 6], 1) == 4\n"
+    assert _fixed(buggy2, tests2, "slice") == (
+        "def first_sum(arr, k):\n    return sum(x for x in arr[:k])\n"
+    )
+
+
+def test_normalise_compares_both_sides_as_collections():
+    buggy = "def same_chars(a, b):\n    return a == b\n"
+    tests = "def check():\n    assert same_chars('abca', 'cab')\n    assert not same_chars('ab', 'ac')\n"
+    assert _fixed(buggy, tests, "normalise") == (
+        "def same_chars(a, b):\n    return set(a) == set(b)\n"
+    )

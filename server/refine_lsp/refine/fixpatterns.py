@@ -28,6 +28,11 @@ a few build the replacement statement list of a block (``Block``) rather than on
   literal list, tuple or set dropped (an excess case in a table of values).
 - ``wrap``: ``x`` <-> ``[x]``, ``[]`` <-> ``[[]]`` (a value of the wrong nesting), and a
   missing normalisation of a call argument or returned name (``set``, ``sorted``, ``abs``).
+- ``slice``: a returned or iterated sequence trimmed at one end (``xs[1:]``, ``xs[:-1]``)
+  or cut at a parameter (``arr[:k]``): the first or last element wrongly kept, the first k
+  ignored (missing logic at a sequence's ends; value misuse of its bounds).
+- ``normalise``: both sides of an ``==``/``!=`` comparison passed through the same
+  ``set``/``sorted`` (equal as collections, not as sequences: a missing normalisation).
 - ``swap-branches``: the bodies of two adjacent branches of an ``if``/``elif``/``else``
   chain exchanged, and the values of two ``return`` statements exchanged (an inverted
   predicate: ``return True`` in the loop, ``return False`` after it).
@@ -54,6 +59,8 @@ FURTHER = frozenset(
         "wrap",
         "swap-branches",
         "same-edit",
+        "slice",
+        "normalise",
     }
 )
 BITWISE = [cst.BitAnd, cst.BitOr, cst.BitXor]
@@ -61,6 +68,8 @@ SHIFT = [cst.LeftShift, cst.RightShift]
 BITWISE_AUG = [cst.BitAndAssign, cst.BitOrAssign, cst.BitXorAssign]
 SHIFT_AUG = [cst.LeftShiftAssign, cst.RightShiftAssign]
 WRAP_CALLS = ("set", "sorted", "abs")
+_SLICEABLE = (cst.Name, cst.Call, cst.Subscript, cst.ListComp, cst.Attribute)
+_NORMALISABLE = (cst.Name, cst.Subscript, cst.Attribute, cst.Call)
 MAX_OPERAND_CHARS = 40
 MAX_PER_STATEMENT = 16
 _TIGHT = cst.SimpleWhitespace("")
@@ -183,6 +192,7 @@ class FixPatterns(cst.CSTVisitor):
         self.aug_assigns: list[cst.AugAssign] = []
         self.returns: list[cst.Return] = []
         self.counters: list[str] = []  # names assigned a literal (tallies, flags)
+        self.params = [p.name.value for p in fn.params.params]
         fn.visit(_Collect(self))
 
     def on_visit(self, node) -> bool:
@@ -322,6 +332,7 @@ class FixPatterns(cst.CSTVisitor):
 
     def visit_For(self, node):
         self._statement_sites(node.iter)
+        self._slices(node.iter, self._cuts(node.iter))
 
     # -- conditions ------------------------------------------------------------------------
     def _add_cond(self, owner, test) -> None:
@@ -435,6 +446,7 @@ class FixPatterns(cst.CSTVisitor):
     # -- shapes ----------------------------------------------------------------------------
     def visit_Return(self, node):
         v = node.value
+        self._slices(v, [])
         if isinstance(v, (cst.Name, cst.Call, cst.Subscript)) and not isinstance(v, cst.List):
             wrapped = cst.List([cst.Element(_bare(v))])
             self._add(node, "wrap", node.with_changes(value=wrapped))
@@ -447,6 +459,39 @@ class FixPatterns(cst.CSTVisitor):
         if isinstance(v, cst.Name) and node.keyword is None and not node.star:
             for fn_name in WRAP_CALLS:
                 self._add(v, "wrap", _call(fn_name, v))
+
+    # -- a sequence's ends -------------------------------------------------------------------
+    def _slices(self, v, cuts: list[str]) -> None:
+        if not isinstance(v, _SLICEABLE) or v.lpar:
+            return
+        ends = [(cst.Integer("1"), None), (None, cst.UnaryOperation(cst.Minus(), cst.Integer("1")))]
+        ends += [(None, cst.Name(n)) for n in cuts]
+        for lower, upper in ends:
+            sl = cst.Slice(lower=lower, upper=upper)
+            self._add(v, "slice", cst.Subscript(v, [cst.SubscriptElement(sl)]))
+
+    def visit_CompFor(self, node):
+        self._slices(node.iter, self._cuts(node.iter))
+
+    def _cuts(self, v) -> list[str]:
+        """Parameters that may bound how much of ``v`` counts (``arr[:k]``)."""
+        seq = set(_read_names(v))
+        return [n for n in self.params if n not in seq]
+
+    def visit_Comparison(self, node):
+        if len(node.comparisons) != 1:
+            return
+        ct = node.comparisons[0]
+        if not isinstance(ct.operator, (cst.Equal, cst.NotEqual)):
+            return
+        a, b = node.left, ct.comparator
+        if not all(isinstance(e, _NORMALISABLE) for e in (a, b)):
+            return
+        for fn_name in ("set", "sorted"):
+            new = node.with_changes(
+                left=_call(fn_name, a), comparisons=[ct.with_changes(comparator=_call(fn_name, b))]
+            )
+            self._add(node, "normalise", new)
 
 
 class Pair:

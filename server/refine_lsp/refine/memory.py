@@ -48,6 +48,8 @@ PRIORS = {
     "add-cond": 0.015,
     "insert-stmt": 0.015,
     "wrap": 0.015,
+    "slice": 0.015,
+    "normalise": 0.015,
     "model": 0.05,
 }
 PRUNE_AFTER = 30
