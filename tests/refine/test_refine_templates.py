@@ -327,3 +327,11 @@ def test_normalise_compares_both_sides_as_collections():
     assert _fixed(buggy, tests, "normalise") == (
         "def same_chars(a, b):\n    return set(a) == set(b)\n"
     )
+
+
+def test_wrap_normalises_the_case_of_a_text_argument():
+    buggy = "def distinct(text):\n    return len(set(text))\n"
+    tests = "def check():\n    assert distinct('aAb') == 2\n    assert distinct('ab') == 2\n"
+    assert (
+        _fixed(buggy, tests, "wrap") == "def distinct(text):\n    return len(set(text.lower()))\n"
+    )

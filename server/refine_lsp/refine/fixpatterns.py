@@ -27,7 +27,8 @@ a few build the replacement statement list of a block (``Block``) rather than on
   (excess logic: ``x + y + y + x`` -> ``x + y``; one term is drop-operand), an element of a
   literal list, tuple or set dropped (an excess case in a table of values).
 - ``wrap``: ``x`` <-> ``[x]``, ``[]`` <-> ``[[]]`` (a value of the wrong nesting), and a
-  missing normalisation of a call argument or returned name (``set``, ``sorted``, ``abs``).
+  missing normalisation of a call argument or returned name (``set``, ``sorted``, ``abs``;
+  ``s.lower()`` for an argument: a text counted without its case normalised).
 - ``slice``: a returned or iterated sequence trimmed at one end (``xs[1:]``, ``xs[:-1]``)
   or cut at a parameter (``arr[:k]``): the first or last element wrongly kept, the first k
   ignored (missing logic at a sequence's ends; value misuse of its bounds).
@@ -459,6 +460,9 @@ class FixPatterns(cst.CSTVisitor):
         if isinstance(v, cst.Name) and node.keyword is None and not node.star:
             for fn_name in WRAP_CALLS:
                 self._add(v, "wrap", _call(fn_name, v))
+            # A text compared or counted without its case normalised.
+            lower = cst.Call(cst.Attribute(v, cst.Name("lower")))
+            self._add(v, "wrap", lower)
 
     # -- a sequence's ends -------------------------------------------------------------------
     def _slices(self, v, cuts: list[str]) -> None:
