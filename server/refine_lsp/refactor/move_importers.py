@@ -279,9 +279,21 @@ def _module_uses(
     statement, expr = _dest_binding(f, t, style, relative)
     for acc, _ in uses:
         f.replace_node(acc.node, expr)
+    # Nothing else used the source through this import: it goes (ruff would flag it), in
+    # the same place as the destination's. Not for ``import a.src``, which binds ``a``.
+    unused = others == 0 and (style != "import" or "." not in t.src)
     if isinstance(line, cst.SimpleStatementLine):
         first, last = f.lines(line)
+        if unused and len(line.body) == 1 and len(node.names) == 1:
+            comment = line.trailing_whitespace.comment
+            tail = f"  {comment.value}" if comment is not None else ""
+            f.replace_lines(first, last, f.indent(first) + statement + tail + "\n")
+            return True
+        if unused:
+            _drop_alias(f, node, line, bound)
         f.insert_before_line(last + 1, f.indent(first) + statement + "\n")
+    elif unused and len(node.names) == 1:
+        f.replace_node(node, statement)
     else:
         f.replace_node(node, f"{f.code(node)}; {statement}")
     return True
