@@ -204,7 +204,9 @@ class _Fixer:
                 if verdicts is None:
                     continue
                 differ = next((v.data["differ"] for v in verdicts if "differ" in v.data), None)
-                if differ is None or PICK_AMONG <= 1:  # nothing to compare by: the first wins
+                # The first wins when there is nothing to compare by, and when a reviewer
+                # model judged it (each rival would cost a model call; its verdict decides).
+                if differ is None or PICK_AMONG <= 1 or critic.critic_configured(s.settings):
                     return self.choose([(differ or 0, 0, c, verdicts)])
                 later = list(zip(chunk[k + 1 :], runs[k + 1 :], strict=True))
                 ran = {d.source: r for d, r in later if r is not None}
