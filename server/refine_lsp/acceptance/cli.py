@@ -18,7 +18,8 @@ With --json the last line printed is one JSON object:
  "calls_saved", ...}, "baseline": {...the same}, "at_keep": {"0.85": {"ours": {
  "curve_rejected_hidden", "accepted_kept", "rejected_hidden", "calls_saved"}, "baseline": ...},
  "0.90": ..., "0.95": ...}}. Our gate is scored by progressive validation: each decision
-is scored before the gate learns from it, as the server runs it.
+is scored before the gate learns from it, as the server runs it. With --cv users each
+fold's adaptation rates and calibration are chosen on that fold's training users alone.
 """
 
 from __future__ import annotations
