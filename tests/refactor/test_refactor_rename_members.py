@@ -325,3 +325,64 @@ def test_method_a_base_outside_the_workspace_defines_higher_up_is_refused(tmp_pa
     main = str(tmp_path / "main.py")
     with pytest.raises(Refusal, match=r"`MutableMapping` \(a base of `Cache`\) defines `popitem`"):
         rename(files, main, *at(files, main, "popitem"), "evict")
+
+
+NARROW = {
+    "lib/__init__.py": """
+        from .ranges import *  # noqa
+    """,
+    "lib/ranges.py": """
+        __all__ = ["Span"]
+
+
+        class Span:
+            def __init__(self, a, b):
+                self.a, self.b = a, b
+
+            def width(self):
+                return self.b - self.a
+
+            def __eq__(self, other):
+                if isinstance(other, Span):
+                    return self.width() == other.width()
+                return False
+
+            def same(self, other):
+                return isinstance(other, Span) and other.width() == self.width()
+    """,
+    "main.py": """
+        import lib as li
+
+        s = li.Span(1, 4)
+        print(s.width(), s == li.Span(2, 5), s.same(li.Span(0, 3)), s == 3)
+    """,
+}
+
+
+def test_instances_proven_through_a_star_re_export_and_isinstance_checks(tmp_path):
+    files = make(tmp_path, NARROW)
+    before = run(tmp_path)
+    ranges = str(tmp_path / "lib/ranges.py")
+    line, col = at(files, ranges, "def width")
+    result = rename(files, ranges, line, col + 4, "length")
+    assert result.left == [] and result.warnings == []
+    apply(tmp_path, files, result)
+    text = rel(tmp_path, files)
+    assert "return self.length() == other.length()" in text["lib/ranges.py"]
+    assert "isinstance(other, Span) and other.length() == self.length()" in text["lib/ranges.py"]
+    assert "print(s.length(), s == li.Span(2, 5)" in text["main.py"]
+    after = run(tmp_path)
+    assert after == before == "3 True True False\n", (before, after)
+
+
+def test_an_isinstance_check_proves_nothing_about_a_rebound_parameter(tmp_path):
+    narrow = dict(NARROW)
+    narrow["lib/ranges.py"] = NARROW["lib/ranges.py"].replace(
+        "                if isinstance(other, Span):\n",
+        "                if isinstance(other, Span):\n                    other = other\n",
+    )
+    files = make(tmp_path, narrow)
+    ranges = str(tmp_path / "lib/ranges.py")
+    line, col = at(files, ranges, "def width")
+    result = rename(files, ranges, line, col + 4, "length")
+    assert len(result.left) == 1 and result.left[0].startswith("ranges.py:")

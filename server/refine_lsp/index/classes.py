@@ -36,6 +36,15 @@ class FileInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # every module-level binding
     parses: bool = True
+    stars: list[str] = field(default_factory=list)  # modules of `from m import *`, in order
+    has_all: bool = False  # binds __all__
+    all_names: frozenset[str] | None = None  # __all__ where it is a literal list or tuple
+
+    def exports(self, name: str) -> bool | None:
+        """Whether ``from <this module> import *`` binds ``name`` (None: cannot tell)."""
+        if self.has_all:
+            return None if self.all_names is None else name in self.all_names
+        return (name in self.names or name in self.classes) and not name.startswith("_")
 
 
 _CACHE: dict[str, tuple[str, FileInfo]] = {}
@@ -133,6 +142,8 @@ def file_info(path: str, text: str) -> FileInfo:
             elif isinstance(s, ast.ImportFrom):
                 source = absolute_module(s.level, s.module or "", module, is_package)
                 for a in s.names:
+                    if a.name == "*" and source is not None:
+                        info.stars.append(source)
                     if a.name == "*" or source is None:
                         continue
                     bound = a.asname or a.name
@@ -143,14 +154,32 @@ def file_info(path: str, text: str) -> FileInfo:
                 info.names.add(s.name)
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is node:
                 info.names.add(s.name)
-            elif isinstance(s, (ast.Assign, ast.AnnAssign)) and s is node:
+            elif isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and s is node:
                 targets = s.targets if isinstance(s, ast.Assign) else [s.target]
                 for t in targets:
                     info.names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                    _read_all(info, s)
     if len(_CACHE) > 5000:
         _CACHE.clear()
     _CACHE[path] = (text, info)
     return info
+
+
+def _read_all(info: FileInfo, s: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+    """``__all__ = [...]`` (or ``+=``) of string literals; anything else: cannot tell."""
+    value = s.value
+    literal = isinstance(value, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+    )
+    names = frozenset(e.value for e in value.elts) if literal else None
+    if isinstance(s, ast.AugAssign) and info.has_all:
+        info.all_names = (
+            info.all_names | names if info.all_names is not None and names is not None else None
+        )
+    else:
+        info.all_names = names if not info.has_all else None  # bound twice: cannot tell
+    info.has_all = True
 
 
 class ClassIndex:
@@ -195,11 +224,34 @@ class ClassIndex:
         if head in info.classes:
             return f"{module}.{head}" + (f".{rest}" if rest else "")
         target = info.imports.get(head)
-        if target is None:  # a function or variable of the module, or unknown (a builtin)
+        if target is None:
+            starred = self._star_source(info, head)
+            if starred is False:
+                return None  # a star import may or may not bind it
+            if starred is not None:
+                if head in info.names:
+                    return None  # bound here and by a star import: which wins is order
+                return self.resolve(starred, dotted, _depth + 1)
+            # a function or variable of the module, or unknown (a builtin)
             return f"{module}.{head}" if head in info.names and not rest else None
         if rest:
             target = f"{target}.{rest}"
         return self.canonical(target, _depth + 1)
+
+    def _star_source(self, info: FileInfo, name: str):
+        """The module whose ``import *`` in ``info``'s module binds ``name`` (the last one,
+        as Python does); None: none does; False: one may (outside the workspace, or an
+        ``__all__`` that is not a literal)."""
+        for source in reversed(info.stars):
+            path = self.modules.get(source)
+            if path is None:
+                return False
+            exported = self.info(path).exports(name)
+            if exported is None:
+                return False
+            if exported:
+                return source
+        return None
 
     def canonical(self, qualified: str, _depth: int = 0) -> str | None:
         """``pkg.Shape`` re-exported from ``pkg.core``: ``pkg.core.Shape``; a module stays."""

@@ -133,10 +133,17 @@ def _names_in(node: cst.CSTNode | None) -> list[cst.Name]:
 def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
     heads: list[cst.Name] = []
 
+    guards: list[cst.Name] = []
+
     class V(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
             if node.attr.value in attrs:
                 heads.extend(_names_in(node.value))
+
+        def visit_Call(self, node: cst.Call) -> None:
+            g = _guard(node)
+            if g is not None:  # isinstance(x, C) narrows x to C: C's binding is needed
+                guards.extend(_names_in(g[1]))
 
     q.wrapper.module.visit(V())
 
@@ -148,7 +155,7 @@ def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
         whole; a builtin is bound nowhere."""
         return n.value in binders
 
-    words = {n.value for n in heads if outside(n)}
+    words = {n.value for n in heads + guards if outside(n)}
     rec = _Receivers(q, None)
     for n in heads:
         acc = q.accessed.get(id(n))
@@ -194,6 +201,35 @@ class _Receivers:
     def __init__(self, p: _Parsed, index: ClassIndex):
         self.p, self.index = p, index
         self._assigned_calls: dict[int, cst.Call] | None = None
+        self._narrowed: dict[int, cst.BaseExpression] | None = None
+
+    def narrowed(self, name: cst.Name) -> cst.BaseExpression | None:
+        """``C`` where the Name is read inside ``if isinstance(name, C):`` (its body) or on
+        the right of ``isinstance(name, C) and ...``."""
+        if self._narrowed is None:
+            self._narrowed = {}
+            todo: list[tuple[cst.CSTNode, tuple]] = [(self.p.wrapper.module, ())]
+            while todo:
+                node, guards = todo.pop()
+                if isinstance(node, cst.If) and (g := _guard(node.test)):
+                    todo += [(node.test, guards), (node.body, (*guards, g))]
+                    if node.orelse is not None:
+                        todo.append((node.orelse, guards))
+                    continue
+                if (
+                    isinstance(node, cst.BooleanOperation)
+                    and isinstance(node.operator, cst.And)
+                    and (g := _guard(node.left))
+                ):
+                    todo += [(node.left, guards), (node.right, (*guards, g))]
+                    continue
+                if isinstance(node, cst.Name) and guards:
+                    for var, cls in reversed(guards):
+                        if var == node.value:
+                            self._narrowed[id(node)] = cls
+                            break
+                todo += [(c, guards) for c in node.children]
+        return self._narrowed.get(id(name))
 
     def assigned_call(self, target: cst.CSTNode) -> cst.Call | None:
         """``x = Call(...)``: the call, for the Name ``x`` bound there."""
@@ -276,6 +312,16 @@ class _Receivers:
         refs = [r for r in acc.referents if isinstance(r, Assignment)]
         if not refs:
             return ("other", None)  # a builtin
+        guard = self.narrowed(expr)
+        if (  # a parameter never rebound, checked by isinstance: of that class from there
+            guard is not None
+            and len(refs) == 1
+            and isinstance(refs[0].node, cst.Param)
+            and len(refs[0].scope.assignments[expr.value]) == 1
+        ):
+            q = self.qualified(guard)
+            if q in self.index.classes:
+                return ("instance", q)
         if all(isinstance(r.scope, GlobalScope) for r in refs) and len(refs) == 1:
             node = refs[0].node
             if isinstance(node, (cst.ClassDef, cst.Import, cst.ImportFrom)):
@@ -353,6 +399,21 @@ class _Receivers:
                     return self.method_owner(scope.node)
             scope = scope.parent
         return None
+
+
+def _guard(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
+    """(name, class) for ``isinstance(name, Class)`` with one class (a dotted name)."""
+    if (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Name)
+        and test.func.value == "isinstance"
+        and len(test.args) == 2
+        and all(a.keyword is None and not a.star for a in test.args)
+        and isinstance(test.args[0].value, cst.Name)
+        and dotted(test.args[1].value) is not None
+    ):
+        return test.args[0].value.value, test.args[1].value
+    return None
 
 
 def _param_function(p: _Parsed, param: cst.Param) -> cst.FunctionDef | None:
