@@ -20,6 +20,7 @@ from .tsview import SourceView, ancestors, walk
 
 IN_LOOP_EXPR = "The expression is inside a {}: it would be evaluated once instead of each time"
 SHORT_CIRCUIT = "The expression is only evaluated when the `{}` does not short-circuit"
+CHAINED = "The expression is only evaluated when the comparison before it in the chain holds"
 CONDITIONAL = "The expression is only evaluated on one branch of a conditional expression"
 TARGET = "The selection is assigned to, not an expression that is read"
 TARGET_ORDER = "The assigned value is evaluated before this part of the assignment target"
@@ -146,6 +147,10 @@ def statement_of(chunk: Chunk, node: cst.CSTNode, elif_ok: bool = False) -> cst.
             raise Refusal(SHORT_CIRCUIT.format(op))
         if isinstance(parent, cst.IfExp) and child is not parent.test and not constant:
             raise Refusal(CONDITIONAL)
+        if isinstance(parent, cst.ComparisonTarget) and child is parent.comparator:
+            chain = chunk.parents.get(parent)
+            if chain is not None and parent is not chain.comparisons[0] and not constant:
+                raise Refusal(CHAINED)  # `a < b < c` evaluates `c` only where `a < b`
         if isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call)) and child is not getattr(
             parent, "attr", None
         ):
