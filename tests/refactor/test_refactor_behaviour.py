@@ -18,7 +18,7 @@ from refine_lsp.refactor import extract_outer as eo
 from refine_lsp.refactor import extract_variable as ev
 from refine_lsp.refactor import inline_variable as iv
 from refine_lsp.refactor import rewrite_comprehension as rc
-from refine_lsp.refactor.expressions import ASSERT_MESSAGE, RAISES_FIRST, UNBOUND_FIRST
+from refine_lsp.refactor.expressions import ASSERT_MESSAGE, CHAINED, RAISES_FIRST, UNBOUND_FIRST
 from refine_lsp.syntax.parser import parse
 
 
@@ -1064,6 +1064,32 @@ REFUSES = {
         """,
         "extract.function",
         selection_flow.UNREACHABLE,
+    ),
+    "hoist_out_of_a_later_comparison_of_a_chain": (  # fuzz seed 27: `4 < 1` is False
+        """
+        def h(v):
+            print("h", v)
+        def f1():
+            c = 4 < 1 <= ⟦h(x)⟧ + h(3)
+            print(c)
+        f1()
+        """,
+        "extract.variable",
+        CHAINED,
+    ),
+    "a_class_body_does_not_read_first_what_it_assigns": (  # fuzz seed 27
+        """
+        def f0(a, items=(1, 2)):
+            x = 0
+            if a:
+                del x
+            ⟦class K:
+                x = len({q % 2 for q in items})⟧
+            print(K.x)
+        f0(1)
+        """,
+        "extract.function",
+        ef.PARAM_UNBOUND.format("x"),
     ),
 }
 

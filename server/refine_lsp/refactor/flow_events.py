@@ -274,5 +274,7 @@ def definition(node: cst.FunctionDef | cst.ClassDef, out: list[Event]) -> None:
     else:
         for a in [*node.bases, *node.keywords]:
             expr(a.value, out)
-        out.extend(("r", n) for n in free_reads(node.body))
+        # The body runs now, but every name in it counts (its own assignments, its
+        # comprehensions' variables): none of them is known to be read first.
+        _later(out, [("r", n) for n in free_reads(node.body)])
     out.append(("w", node.name.value))
