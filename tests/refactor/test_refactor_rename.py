@@ -332,3 +332,42 @@ def test_star_re_export_without_all_refuses_a_private_new_name(tmp_path):
     recipes = str(tmp_path / "lib/recipes.py")
     with pytest.raises(Refusal, match="would not bind `_take`"):
         rename(files, recipes, *at(files, recipes, "take"), "_take")
+
+
+def test_names_read_as_names_are_warned_of(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .core import *  # noqa\n",
+            "pkg/core.py": """
+                class Box:
+                    def __repr__(self):
+                        return f"{type(self).__name__}()"
+
+
+                def helper():
+                    return 1
+            """,
+            "main.py": """
+                import pkg
+
+                print(sorted(n for n in vars(pkg) if not n.startswith("_")), pkg.Box())
+            """,
+        },
+    )
+    before = run(tmp_path)
+    core = str(tmp_path / "pkg/core.py")
+    result = rename(files, core, *at(files, core, "helper"), "assist")
+    assert result.warnings == [
+        "a module namespace holding `helper` is read whole at main.py:3: code there sees "
+        "`helper` under its new name"
+    ]
+    result = rename(files, core, *at(files, core, "Box"), "Crate")
+    assert (
+        "`Box` reads its own name (__name__ at core.py:3): what shows it (a repr, a "
+        "message) shows the new name"
+    ) in result.warnings
+    apply(files, result.changes)
+    after = run(tmp_path)
+    assert before == "['Box', 'core', 'helper'] Box()\n"
+    assert after == "['Crate', 'core', 'helper'] Crate()\n"  # what the warnings said

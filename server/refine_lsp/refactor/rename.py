@@ -645,6 +645,7 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     elif isinstance(scope, GlobalScope):
         _all_entries(p, old, new)
         _rename_importers(files, parsed, p, old, new, result, set())
+        result.warnings += _introspection(files, parsed, p, old, assignments)
     for s in dyn.strings:
         if not _in_all(p, s):
             result.warnings.append(f"the string '{old}' at {p.where(s)} was left as it is")
@@ -805,6 +806,7 @@ def _rename_importers(files, parsed, p: _Parsed, old: str, new: str, result, see
             if _STAR.search(text):  # `from target import *` re-exports it unnamed
                 q = parsed.get(other) or _parse_for(other, text, {old, new})
                 if _star_reexport(files, q, p, old, new):
+                    parsed.setdefault(other, q)  # no edit; it holds the name
                     _rename_importers(files, parsed, q, old, new, result, seen)
             continue
         q = parsed.get(other) or _parse_for(other, text, {old, new})
@@ -820,6 +822,49 @@ _STAR = re.compile(r"\bimport\s*\*")
 
 def _word(name: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+_MAX_WHERE = 3
+
+
+def _introspection(files, parsed, p: _Parsed, old: str, assignments) -> list[str]:
+    """Warnings where code sees the renamed name as a name, read off the text: a module's
+    namespace read whole (``m.__dict__``, ``vars(m)``, ``dir(m)``, ``inspect.getmembers(m)``)
+    for the module or a module re-exporting it; a renamed class's ``__name__`` read in its
+    body (a repr shows it). What such code does with the name changes with it."""
+    out = []
+    modules = {q.module.rsplit(".", 1)[-1] for q in parsed.values() if q.module} | {
+        p.module.rsplit(".", 1)[-1]
+    }
+    modules.discard("")
+    alt = "|".join(sorted(map(re.escape, modules)))
+    spots = []
+    if alt:
+        pattern = re.compile(
+            rf"\b(?:{alt})\s*\.\s*__dict__\b|\b(?:vars|dir|getmembers)\(\s*(?:\w+\.)*(?:{alt})\s*\)"
+        )
+        for path, text in files.items():
+            for m in pattern.finditer(text) if "__dict__" in text or "(" in text else ():
+                spots.append(f"{Path(path).name}:{text.count(chr(10), 0, m.start()) + 1}")
+    if spots:
+        out.append(
+            f"a module namespace holding `{old}` is read whole at {', '.join(spots[:_MAX_WHERE])}"
+            f"{', ...' if len(spots) > _MAX_WHERE else ''}: code there sees `{old}` under its "
+            "new name"
+        )
+    for a in assignments:
+        node = getattr(a, "node", None)
+        if isinstance(node, cst.ClassDef):
+            r = p.positions[node]
+            body = "".join(_lines(p.text)[r.start.line - 1 : r.end.line])
+            m = re.search(r"__name__|__qualname__", body)
+            if m:
+                line = r.start.line + body.count("\n", 0, m.start())
+                out.append(
+                    f"`{old}` reads its own name (__name__ at {Path(p.path).name}:{line}): "
+                    "what shows it (a repr, a message) shows the new name"
+                )
+    return out
 
 
 def _listed(p: _Parsed, name: str) -> bool:
