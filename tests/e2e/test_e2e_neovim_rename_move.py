@@ -110,8 +110,8 @@ def test_neovim_rename_then_move_keep_the_program(nvim: str, tmp_path: Path):
         "shapes": "def surface(width, height):\n    return width * height\n",
         "report": "from geo.shapes import surface\n\n\ndef square(side):\n"
         "    return surface(side, side)\n\n\ndef show():\n    return surface(2, 3)\n",
-        # `shapes` is no longer used: fix-all on save would drop it (written without it here)
-        "main": "from geo import shapes\nfrom geo import report\nfrom geo.report import show\n"
+        # `shapes` served only the moved name: the destination's import takes its place
+        "main": "from geo import report\nfrom geo.report import show\n"
         "from geo.shapes import surface\n\n"
         "print(surface(2, 3), report.square(4), show())\n",
     }
