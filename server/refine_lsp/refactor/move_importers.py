@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Access, ImportAssignment
+from libcst.metadata import Access, GlobalScope, ImportAssignment
 
 from refine_lsp.index.modules import dotted, imported_module
 
@@ -279,9 +279,15 @@ def _module_uses(
     statement, expr = _dest_binding(f, t, style, relative)
     for acc, _ in uses:
         f.replace_node(acc.node, expr)
+    if _imported_already(f, expr, t.dest, line):
+        statement = None  # `from geo import report` is there, no later: no second one
     # Nothing else used the source through this import: it goes (ruff would flag it), in
     # the same place as the destination's. Not for ``import a.src``, which binds ``a``.
     unused = others == 0 and (style != "import" or "." not in t.src)
+    if statement is None:
+        if unused:
+            _drop_alias(f, node, line, bound)
+        return True
     if isinstance(line, cst.SimpleStatementLine):
         first, last = f.lines(line)
         if unused and len(line.body) == 1 and len(node.names) == 1:
@@ -297,6 +303,26 @@ def _module_uses(
     else:
         f.replace_node(node, f"{f.code(node)}; {statement}")
     return True
+
+
+def _imported_already(f: MoveFile, expr: str, module: str, line) -> bool:
+    """Whether the module scope binds ``expr`` (a plain name) to ``module`` by an import
+    on the source import's line or before it."""
+    if "." in expr or not isinstance(line, cst.SimpleStatementLine):
+        return False
+    here = f.lines(line)[0]
+    for scope in {id(s): s for s in f.scopes.values() if s is not None}.values():
+        if isinstance(scope, GlobalScope):
+            for a in scope.assignments[expr]:
+                stmt = f.parents.get(a.node)
+                if (
+                    isinstance(a, ImportAssignment)
+                    and module_bound(f, a) == module
+                    and isinstance(stmt, cst.SimpleStatementLine)
+                    and f.lines(stmt)[0] <= here
+                ):
+                    return True
+    return False
 
 
 def _remove_line(f: MoveFile, line: cst.SimpleStatementLine) -> None:
