@@ -67,6 +67,7 @@ class Tally:
     prepare_ms: list[float] = field(default_factory=list)
     left: Counter = field(default_factory=Counter)  # offered with unproven `x.name` left
     stopped: int = 0  # symbols not tried: the tool's share of --max-seconds was up
+    warned_failures: Counter = field(default_factory=Counter)  # failing, the user warned
 
     def to_json(self) -> dict:
         ordered = sorted(self.ms)
@@ -82,6 +83,7 @@ class Tally:
             "refusal_reasons": dict(self.reasons.most_common(12)),
             "parse_failures": dict(self.parse_failures),
             "test_failures": dict(self.test_failures),
+            "test_failures_warned_of": dict(self.warned_failures),
             "ms_median": round(statistics.median(ordered), 1) if ordered else None,
             "ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
             "prepare_ms_median": round(statistics.median(prep), 1) if prep else None,
@@ -304,10 +306,13 @@ def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally
                 continue
             if not suite_ok():
                 tally.test_failures[sym.kind] += 1
+                if sym.new in warned:
+                    tally.warned_failures[sym.kind] += 1
                 print(f"  {tool.name}: tests fail after renaming {sym}", file=sys.stderr)
                 restore({p: b for p, (b, _) in changes.items() if b is not None})
 
     stop = time.monotonic() + args.tool_seconds if args.tool_seconds else None
+    warned: set[str] = set()
     for sym in symbols:
         if stop is not None and time.monotonic() > stop:
             tally.stopped += 1  # the time given to this tool on this package is up
@@ -331,8 +336,11 @@ def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally
             tally.reasons["no change"] += 1
             continue
         tally.offered[sym.kind] += 1
-        if any("cannot be proven" in m for m in getattr(tool, "last_messages", [])):
+        messages = getattr(tool, "last_messages", [])
+        if any("cannot be proven" in m for m in messages):
             tally.left[sym.kind] += 1
+        if any(m.startswith("renamed `") and "; " in m for m in messages):
+            warned.add(sym.new)  # the user was told what may not follow
         before = {p: b for p, (b, _) in changes.items() if b is not None}
         if not all(compiles(t) for _, t in changes.values()):
             tally.parse_failures[sym.kind] += 1
