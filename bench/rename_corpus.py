@@ -339,7 +339,7 @@ def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally
         messages = getattr(tool, "last_messages", [])
         if any("cannot be proven" in m for m in messages):
             tally.left[sym.kind] += 1
-        if any(m.startswith("renamed `") and "; " in m for m in messages):
+        if any(m.startswith("refine-lsp: renamed `") and "; " in m for m in messages):
             warned.add(sym.new)  # the user was told what may not follow
         before = {p: b for p, (b, _) in changes.items() if b is not None}
         if not all(compiles(t) for _, t in changes.values()):
