@@ -371,3 +371,26 @@ def test_names_read_as_names_are_warned_of(tmp_path):
     after = run(tmp_path)
     assert before == "['Box', 'core', 'helper'] Box()\n"
     assert after == "['Crate', 'core', 'helper'] Crate()\n"  # what the warnings said
+
+
+def test_name_reached_through_the_package_attribute_chain_is_renamed(tmp_path):
+    files = make(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from . import tools\n",
+            "pkg/tools.py": "class Probe:\n    pass\n",
+            "main.py": """
+                import pkg
+
+                print(type(pkg.tools.Probe()).__module__, isinstance(pkg.tools.Probe(), object))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    tools = str(tmp_path / "pkg/tools.py")
+    result = rename(files, tools, *at(files, tools, "Probe"), "Sensor")
+    apply(files, result.changes)
+    assert "pkg.tools.Sensor()).__module__, isinstance(pkg.tools.Sensor()" in files[
+        str(tmp_path / "main.py")
+    ]
+    assert run(tmp_path) == before == "pkg.tools True\n"

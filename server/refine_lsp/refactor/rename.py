@@ -921,6 +921,7 @@ def _module_file(files, module: str) -> str | None:
 def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:
     touched = None
     module_bindings: list[BaseAssignment] = []
+    package_bindings: list[tuple[BaseAssignment, str]] = []
     for stmt in _star_imports(q.wrapper.module):  # they bind no name libcst records
         if imported_module(stmt, q.module, q.is_package) == target:
             raise Refusal(
@@ -956,8 +957,40 @@ def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> 
                 bound = alias.asname.name.value if alias.asname else full
                 if full == target and bound == a.name:
                     module_bindings.append(a)
+                elif target.startswith(full + ".") and bound == a.name:
+                    # `import pkg` + `pkg.mod.old`: the submodule reached as an attribute
+                    package_bindings.append((a, f"{bound}.{target[len(full) + 1 :]}"))
     if module_bindings:
         touched = _rename_attribute_uses(q, module_bindings, target, old, new) or touched
+    if package_bindings:
+        touched = _rename_submodule_uses(q, package_bindings, old, new) or touched
+    return touched
+
+
+def _rename_submodule_uses(q: _Parsed, bindings, old: str, new: str) -> str | None:
+    """``pkg.mod.old`` where ``pkg`` is bound by ``import pkg`` and ``pkg.mod`` is the
+    renamed name's module."""
+    touched = None
+    by_node = {id(a.node): a for a in q.accesses}
+    chains = {id(b): chain for b, chain in bindings}
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal touched
+            if node.attr.value != old:
+                return
+            chain = dotted(node.value)
+            head = node.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            acc = by_node.get(id(head))
+            if chain is None or acc is None:
+                return
+            if any(chains.get(id(r)) == chain for r in acc.referents):
+                _edit(q, node.attr, new)
+                touched = "attribute"
+
+    q.wrapper.module.visit(V())
     return touched
 
 
