@@ -9,6 +9,7 @@ that redacts keys.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -71,7 +72,23 @@ def _load() -> ModuleType:
     # below WARNING to stdout, at whatever level the host's root logger allows.
     for name in _LITELLM_LOGGERS:
         _at_least_warning(logging.getLogger(name))
-    import litellm as lm
+    # No garbage collection while litellm imports: a collected litellm HTTP handler's
+    # __del__ imports litellm.llms.custom_httpx.aiohttp_transport, and run by the collector
+    # in another thread in the middle of that import it hung the server for good (seen
+    # once in the suite: the main thread stuck in _get_module_lock). Imported here, that
+    # module is in sys.modules before any handler can be collected.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        import litellm as lm
+
+        try:
+            import litellm.llms.custom_httpx.aiohttp_transport  # noqa: F401
+        except ImportError:  # another litellm layout: nothing to pre-import
+            pass
+    finally:
+        if collecting:
+            gc.enable()
 
     lm.telemetry = False
     lm.suppress_debug_info = True
