@@ -390,7 +390,8 @@ def test_name_reached_through_the_package_attribute_chain_is_renamed(tmp_path):
     tools = str(tmp_path / "pkg/tools.py")
     result = rename(files, tools, *at(files, tools, "Probe"), "Sensor")
     apply(files, result.changes)
-    assert "pkg.tools.Sensor()).__module__, isinstance(pkg.tools.Sensor()" in files[
-        str(tmp_path / "main.py")
-    ]
+    assert (
+        "pkg.tools.Sensor()).__module__, isinstance(pkg.tools.Sensor()"
+        in files[str(tmp_path / "main.py")]
+    )
     assert run(tmp_path) == before == "pkg.tools True\n"
