@@ -867,13 +867,6 @@ def _introspection(files, parsed, p: _Parsed, old: str, assignments) -> list[str
     return out
 
 
-def _listed(p: _Parsed, name: str) -> bool:
-    """Whether an ``__all__`` entry of ``p``'s module names ``name``."""
-    probe = dataclasses.replace(p, edits={})
-    _all_entries(probe, name, name)
-    return bool(probe.edits)
-
-
 def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
     """``q`` does ``from <p's module> import *`` and never names ``old``: it re-exports the
     renamed name (a package's ``__init__`` most often), so the importers of ``q``'s module
@@ -884,11 +877,13 @@ def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
     if target not in sources:
         return False
     quoted = f"`{old}`"
-    has_all = re.search(r"^__all__\b", p.text, re.MULTILINE) is not None
-    if not (_listed(p, old) if has_all else not old.startswith("_")):
+    from refine_lsp.index.classes import ClassIndex, file_info
+
+    info = file_info(p.path, p.text)
+    if not info.exports(old):  # None (an __all__ that is not a literal): not followed
         return False  # `import *` does not bind it: nothing goes through q
     name = Path(q.path).name
-    if not has_all and new.startswith("_"):  # with __all__, its entry is renamed too
+    if not info.has_all and new.startswith("_"):  # with __all__, its entry is renamed too
         raise Refusal(
             f"{name} re-exports {quoted} with `from {target} import *`, which would not bind "
             f"`{new}` (a private name)"
@@ -898,24 +893,13 @@ def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
     for source in sources:
         if source == target:
             continue
-        path = _module_file(files, source) if source else None
+        path = ClassIndex(files).module_path(source) if source else None
         if path is None or _word(new).search(files[path]):
             raise Refusal(
                 f"{name} re-exports {quoted} with `import *`, and also imports * from "
                 f"{source or 'a relative module'}, which may define `{new}`"
             )
     return True
-
-
-def _module_file(files, module: str) -> str | None:
-    last = module.rsplit(".", 1)[-1]
-    for path in files:
-        pp = Path(path)
-        if (pp.stem == last or (pp.name == "__init__.py" and pp.parent.name == last)) and (
-            module_name(pp)[0] == module
-        ):
-            return path
-    return None
 
 
 def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:
