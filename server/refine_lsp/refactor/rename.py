@@ -904,8 +904,9 @@ def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
 
 def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:
     touched = None
-    module_bindings: list[BaseAssignment] = []
-    package_bindings: list[tuple[BaseAssignment, str]] = []
+    # binding -> the chain before `.old` (None: libcst records the access of the whole
+    # dotted name, `m` or `pkg.m`; "pkg.m": `import pkg` and the submodule as an attribute)
+    module_bindings: dict[int, str | None] = {}
     for stmt in _star_imports(q.wrapper.module):  # they bind no name libcst records
         if imported_module(stmt, q.module, q.is_package) == target:
             raise Refusal(
@@ -934,47 +935,18 @@ def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> 
                             _all_entries(q, old, new)
                             touched = "re-export"
                 elif source is not None and f"{source}.{alias_name}" == target and bound == a.name:
-                    module_bindings.append(a)
+                    module_bindings[id(a)] = None
         elif isinstance(stmt, cst.Import):
             for alias in stmt.names:
                 full = dotted(alias.name)
                 bound = alias.asname.name.value if alias.asname else full
                 if full == target and bound == a.name:
-                    module_bindings.append(a)
+                    module_bindings[id(a)] = None
                 elif target.startswith(full + ".") and bound == a.name:
                     # `import pkg` + `pkg.mod.old`: the submodule reached as an attribute
-                    package_bindings.append((a, f"{bound}.{target[len(full) + 1 :]}"))
+                    module_bindings[id(a)] = f"{bound}.{target[len(full) + 1 :]}"
     if module_bindings:
-        touched = _rename_attribute_uses(q, module_bindings, target, old, new) or touched
-    if package_bindings:
-        touched = _rename_submodule_uses(q, package_bindings, old, new) or touched
-    return touched
-
-
-def _rename_submodule_uses(q: _Parsed, bindings, old: str, new: str) -> str | None:
-    """``pkg.mod.old`` where ``pkg`` is bound by ``import pkg`` and ``pkg.mod`` is the
-    renamed name's module."""
-    touched = None
-    by_node = {id(a.node): a for a in q.accesses}
-    chains = {id(b): chain for b, chain in bindings}
-
-    class V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            nonlocal touched
-            if node.attr.value != old:
-                return
-            chain = dotted(node.value)
-            head = node.value
-            while isinstance(head, cst.Attribute):
-                head = head.value
-            acc = by_node.get(id(head))
-            if chain is None or acc is None:
-                return
-            if any(chains.get(id(r)) == chain for r in acc.referents):
-                _edit(q, node.attr, new)
-                touched = "attribute"
-
-    q.wrapper.module.visit(V())
+        touched = _rename_attribute_uses(q, module_bindings, old, new) or touched
     return touched
 
 
@@ -1000,11 +972,11 @@ def _import_assignments(q: _Parsed) -> list[ImportAssignment]:
     return out
 
 
-def _rename_attribute_uses(q: _Parsed, bindings, target: str, old: str, new: str) -> str | None:
+def _rename_attribute_uses(q: _Parsed, bindings: dict[int, str | None], old: str, new: str):
     """``m.old`` (or ``pkg.m.old``) where ``m`` (``pkg.m``) is bound to the module by an
-    import: libcst records the access of the whole dotted name."""
+    import: libcst records the access of the whole dotted name; and ``pkg.m.old`` where only
+    ``pkg`` is imported (its access is the head name)."""
     touched = None
-    ids = {id(b) for b in bindings}
     by_node = {id(a.node): a for a in q.accesses}
 
     class V(cst.CSTVisitor):
@@ -1013,9 +985,20 @@ def _rename_attribute_uses(q: _Parsed, bindings, target: str, old: str, new: str
             if node.attr.value != old:
                 return
             acc = by_node.get(id(node.value))
-            if acc is not None and any(id(r) in ids for r in acc.referents):
+            if acc is not None and any(
+                id(r) in bindings and bindings[id(r)] is None for r in acc.referents
+            ):
                 _edit(q, node.attr, new)
                 touched = "attribute"
+                return
+            chain, head = dotted(node.value), node.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            acc = by_node.get(id(head))
+            if chain is not None and acc is not None:
+                if any(bindings.get(id(r), None) == chain for r in acc.referents):
+                    _edit(q, node.attr, new)
+                    touched = "attribute"
 
     q.wrapper.module.visit(V())
     return touched
