@@ -704,6 +704,9 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
         return None  # say it from the whole file, where globals are known
     if not isinstance(scope, FunctionScope):
         return None
+    params = [a for a in assignments if isinstance(getattr(a, "node", None), cst.Param)]
+    if params and isinstance(q.scopes.get(scope.node), ClassScope):
+        return None  # a method's: its calls are found on whole files (rename_method_param)
     old = name.value
     result = RenameResult(old, new)
     if old == new:
@@ -748,10 +751,10 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
         return
     fn_assignments = set(fn_scope.assignments[fn_node.name.value])
     if isinstance(fn_scope, ClassScope):
-        raise Refusal(
-            f"`{old}` is a parameter of the method `{fn_node.name.value}`: calls through "
-            "instances cannot be proven, so renaming it is not supported yet"
-        )
+        from .rename_members import rename_method_param
+
+        rename_method_param(files, parsed, p, fn_node, old, new)
+        return
     _keyword_call_sites(p, fn_assignments, old, new)
     for other, text in files.items():
         line = _value_use(text, fn_node.name.value) if fn_node.name.value in text else None

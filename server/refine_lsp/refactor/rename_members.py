@@ -16,6 +16,7 @@ import ast
 import builtins
 import hashlib
 import importlib
+import re
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -33,6 +34,8 @@ from .model import Refusal
 from .rename import (  # noqa: E402
     RenameResult,
     _apply,
+    _calls,
+    _check_dynamic,
     _Dynamic,
     _edit,
     _parse,
@@ -703,3 +706,203 @@ def rename_member(
             result.changes[q.path] = _apply(q)
             result.occurrences += len(q.edits)
     return result
+
+
+_CONSTRUCTORS = ("__init__", "__new__")
+
+
+def _nearest(index: ClassIndex, q: str, method: str) -> str | None:
+    """The workspace class whose ``method`` a ``q`` instance runs (its own, or the first
+    ancestor's that defines it)."""
+    for c in (q, *index.ancestors(q)):
+        if method in index.classes[c].members:
+            return c
+    return None
+
+
+def _method_defs(q: _Parsed, classes: set[str], method: str) -> list[cst.FunctionDef]:
+    """The definitions of ``method`` in the bodies of ``classes`` (overloads and property
+    setters included)."""
+    out = []
+    for cls, _scope in _class_scopes(q, classes):
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == method:
+                out.append(stmt)
+    return out
+
+
+def _param_named(fn: cst.FunctionDef, name: str) -> cst.Param | None:
+    ps = fn.params
+    for param in (*ps.posonly_params, *ps.params, *ps.kwonly_params):
+        if param.name.value == name:
+            return param
+    return None
+
+
+def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_node, old, new):
+    """A parameter of a method, after the caller renamed it in ``fn_node`` (in ``p``): the
+    same parameter in every definition a call may reach instead (the overrides above and
+    below, as a method rename finds them; for ``__init__``/``__new__`` only this one), and
+    ``old=`` in every call whose receiver is proven to be of those classes (``self.m(...)``,
+    ``C(...)`` for a constructor, ``super().m(...)``, ``C.m(obj, ...)``). Refused with where:
+    a call passing ``old=`` whose receiver cannot be proven, the method used as a value or by
+    name where ``old=`` is passed, an override taking it through ``**kwargs``, a base outside
+    the workspace that defines the method."""
+    index = ClassIndex(files)
+    method = fn_node.name.value
+    owner = _Receivers(p, index).method_owner(fn_node)
+    if owner is None or owner not in index.classes:
+        raise Refusal(f"`{old}` is a parameter of a method of a nested class: not supported yet")
+    ps = [*fn_node.params.posonly_params, *fn_node.params.params]
+    static = any(dotted(d.decorator) == "staticmethod" for d in fn_node.decorators)
+    if ps and ps[0].name.value == old and not static:
+        # the bound instance or class: no call names it, but for C.m(self=...), looked for
+        called = re.compile(rf"\b{re.escape(method)}\s*\([^)]*\b{re.escape(old)}\s*=(?!=)")
+        for path, text in files.items():
+            if called.search(text):
+                raise Refusal(
+                    f"`{method}` may be called with `{old}=` in {Path(path).name}: rename "
+                    "it by hand"
+                )
+        return
+    ctor = method in _CONSTRUCTORS
+    if ctor:
+        other = _CONSTRUCTORS[1 - _CONSTRUCTORS.index(method)]
+        if _nearest(index, owner, other) is not None:
+            raise Refusal(
+                f"`{owner.rsplit('.', 1)[-1]}` also defines `{other}`, which is passed the same "
+                f"keyword arguments: rename `{old}` in both by hand"
+            )
+        defs = {owner}
+        callers = {owner} | {
+            s for s in index.subclasses(owner) if _nearest(index, s, method) == owner
+        }
+    else:
+        defs = {c for c in _family(index, owner, method) if method in index.classes[c].members}
+        callers = _family(index, owner, method)
+        above = {a for c in callers for a in index.ancestors(c)} | callers
+        for c in sorted(above):
+            short = c.rsplit(".", 1)[-1]
+            for written, resolved in index.bases_of(c):
+                if resolved in index.classes or written == "object":
+                    continue
+                obj = _external(written, resolved) if written is not None else None
+                if obj is None or hasattr(obj, method):
+                    raise Refusal(
+                        f"`{short}` derives from `{written or 'an expression'}` (outside the "
+                        f"workspace), which {'defines' if obj is not None else 'may define'} "
+                        f"`{method}`: its callers may pass `{old}=`"
+                    )
+    words = {old, new, method} | {c.rsplit(".", 1)[-1] for c in callers}
+    own_at = p.positions[fn_node.name].start
+    if p.reduced:  # receivers are proven on what parse_for_members keeps
+        q = parse_for_members(p.path, p.text, words, {method})
+        q.edits.update(p.edits)
+        parsed[p.path] = q
+    left: list[str] = []
+    keyword = re.compile(rf"\b{re.escape(old)}\s*=(?!=)")
+    shorts = {c.rsplit(".", 1)[-1] for c in callers} if ctor else set()
+    for path, text in files.items():
+        if method not in text and not any(s in text for s in shorts):
+            continue
+        q = parsed.get(path) or parse_for_members(path, text, words, {method})
+        for fn in _method_defs(q, defs, method):
+            at = q.positions[fn.name].start
+            if path == p.path and (at.line, at.column) == (own_at.line, own_at.column):
+                continue  # the caller renamed it
+            param = _param_named(fn, old)
+            if param is None:
+                star = fn.params.star_kwarg
+                if isinstance(star, cst.Param):
+                    raise Refusal(
+                        f"`{method}` at {q.where(fn)} takes `{old}` through "
+                        f"`**{star.name.value}`: calls passing `{old}=` would change meaning"
+                    )
+                if _param_named(fn, new) is not None:
+                    raise Refusal(f"`{method}` at {q.where(fn)} already has a parameter `{new}`")
+                continue
+            scope = q.scopes.get(param)
+            dyn = _check_dynamic(q, old, new, RenameResult(old, new), scope)
+            _rename_variable(q, scope, set(scope.assignments[old]), old, new)
+            for n in dyn.nonlocal_names:
+                _edit(q, n, new)
+        if old in text:
+            left += _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword)
+        if q.edits:
+            parsed[path] = q
+    if left:
+        listed = ", ".join(left[:MAX_LISTED]) + (", ..." if len(left) > MAX_LISTED else "")
+        raise Refusal(
+            f"{len(left)} call{'s' if len(left) != 1 else ''} of `{method}` passing `{old}=` "
+            f"or reaching it indirectly cannot be proven to be of `{owner.rsplit('.', 1)[-1]}` "
+            f"(or the classes sharing the method), and would break: {listed}"
+        )
+
+
+def _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword) -> list[str]:
+    """Edits ``old=`` -> ``new=`` in the proven calls of ``method`` in ``q``; where the
+    unproven ones are (and the method's uses as a value or by name, where ``old=`` is
+    passed in that file)."""
+    rec = _Receivers(q, index)
+    left: list[str] = []
+    called: set[int] = set()
+    shorts = {c.rsplit(".", 1)[-1] for c in callers}
+    for call in _calls(q.wrapper.module):
+        f = call.func
+        called.add(id(f))
+        kws = [a for a in call.args if a.keyword is not None and a.keyword.value in (old, new)]
+        if not kws:
+            continue
+        ours = None  # True: proven ours, False: proven not, None: unknown
+        if isinstance(f, cst.Attribute) and f.attr.value == method and _is_super(f.value):
+            enc = rec._enclosing_method_owner(f.value)
+            if enc in index.classes:  # the next definition up from the enclosing class
+                up = next(
+                    (c for c in index.ancestors(enc) if method in index.classes[c].members), None
+                )
+                ours = up in defs
+        elif isinstance(f, cst.Attribute) and f.attr.value == method:
+            owner = rec.cls_param(f.value)
+            kind, cls = ("class", owner) if owner else rec.of(f.value)
+            if kind in ("instance", "class") and cls in callers:
+                ours = True
+            elif kind in ("other", "module") or (kind in ("instance", "class") and cls):
+                ours = False
+        elif ctor and isinstance(f, (cst.Name, cst.Attribute)):
+            cls = rec.cls_param(f) or rec.qualified(f)
+            if cls in callers:
+                ours = True
+            elif cls is not None or (dotted(f) or "").rsplit(".", 1)[-1] not in shorts:
+                ours = False
+        else:
+            continue
+        if ours is None:
+            if any(a.keyword.value == old for a in kws):
+                left.append(q.where(call))
+            continue
+        if not ours:
+            continue
+        for a in kws:
+            if a.keyword.value == new:
+                raise Refusal(f"the call at {q.where(call)} already passes `{new}=`")
+            _edit(q, a.keyword, new)
+    if keyword.search(q.text):
+        seen = _Attributes({method})
+        q.wrapper.module.visit(seen)
+        left += [q.where(c) for c in seen.dynamic]
+        for node in seen.found:
+            if id(node) in called:
+                continue
+            kind, cls = rec.of(node.value)
+            if kind in ("instance", "class") and cls in callers or kind == "unknown":
+                left.append(q.where(node))
+    return left
+
+
+def _is_super(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "super"
+        and not expr.args
+    )
