@@ -3,17 +3,21 @@ beside rope on the same symbols.
 
     python bench/rename_corpus.py [--package NAME==VERSION ...] [--symbols 300] [--seed 1]
                                   [--batch 20] [--rope] [--no-tests] [--max-seconds S]
+                                  [--confirm decline|accept]
 
 For each package (source distributions from PyPI, as bench/refactor_corpus.py fetches them):
 a fixed-seed sample of symbols of its non-test modules (module-level functions, classes and
-constants, function locals and parameters, methods) is renamed one at a time through
-`refine-lsp serve` (bench/stdio_client.py: didOpen, prepareRename, rename, the edit applied
+constants, function locals and parameters, methods and their parameters) is renamed one at
+a time through `refine-lsp serve` (bench/stdio_client.py: didOpen, prepareRename, rename, the edit applied
 with incremental didChange, or written and announced with didChangeWatchedFiles), every
 changed file must still parse, and the package's whole test suite runs after each batch; a
 failing batch is bisected to the renames that broke it. With --rope, rope's Rename runs on
 the same symbols in a copy of its own. The last line is one JSON object: per tool and kind,
 tried, offered, offered_ok (offered, minus parse and test-suite failures), refused (with
 reasons), parse failures, test-suite failures, prepareRename and rename ms median and p95.
+A rename the server asks to confirm (a needsConfirmation change annotation: code reads the
+name, or uses were left unproven, and the description says where) is declined, as a user told
+so would, and counted as declined_after_confirmation (--confirm accept applies it instead).
 """
 
 from __future__ import annotations
@@ -43,7 +47,12 @@ from refactor_corpus import (  # noqa: E402
 )
 from stdio_client import StdioClient, _path, timed  # noqa: E402
 
-KINDS = ("function", "class", "constant", "local", "parameter", "method")
+KINDS = ("function", "class", "constant", "local", "parameter", "method", "method_parameter")
+
+
+class Declined(Exception):
+    """The server asked the user to confirm the rename (it may change what the program does,
+    and said why) and the simulated user declined it."""
 
 
 @dataclass
@@ -68,6 +77,8 @@ class Tally:
     left: Counter = field(default_factory=Counter)  # offered with unproven `x.name` left
     stopped: int = 0  # symbols not tried: the tool's share of --max-seconds was up
     warned_failures: Counter = field(default_factory=Counter)  # failing, the user warned
+    declined: Counter = field(default_factory=Counter)  # asked to confirm, and declined
+    declined_reasons: Counter = field(default_factory=Counter)
 
     def to_json(self) -> dict:
         ordered = sorted(self.ms)
@@ -84,6 +95,8 @@ class Tally:
             "parse_failures": dict(self.parse_failures),
             "test_failures": dict(self.test_failures),
             "test_failures_warned_of": dict(self.warned_failures),
+            "declined_after_confirmation": dict(self.declined),
+            "declined_reasons": dict(self.declined_reasons.most_common(8)),
             "ms_median": round(statistics.median(ordered), 1) if ordered else None,
             "ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
             "prepare_ms_median": round(statistics.median(prep), 1) if prep else None,
@@ -111,10 +124,19 @@ def symbols_of(root: Path, rel: str) -> list[Symbol]:
         elif isinstance(node, ast.ClassDef):
             out.append(Symbol(rel, "class", node.name, ""))
             for n in node.body:
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not (
-                    n.name.startswith("__") and n.name.endswith("__")
-                ):
+                if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                if not (n.name.startswith("__") and n.name.endswith("__")):
                     out.append(Symbol(rel, "method", n.name, node.name))
+                if n.name.startswith("__") and n.name not in ("__init__", "__new__"):
+                    continue
+                a = n.args
+                static = any(
+                    isinstance(d, ast.Name) and d.id == "staticmethod" for d in n.decorator_list
+                )
+                positional = [*a.posonlyargs, *a.args][0 if static else 1 :]
+                for arg in [*positional, *a.kwonlyargs]:
+                    out.append(Symbol(rel, "method_parameter", arg.arg, f"{node.name}.{n.name}"))
         elif isinstance(node, ast.Assign):
             for t in node.targets:
                 if isinstance(t, ast.Name) and not t.id.startswith("__"):
@@ -144,6 +166,16 @@ def locate(text: str, sym: Symbol) -> tuple[int, int] | None:
         return (lineno - 1, m.start()) if m else None
 
     for node in tree.body:
+        if sym.kind == "method_parameter":
+            cls, fn = sym.scope.split(".")
+            if isinstance(node, ast.ClassDef) and node.name == cls:
+                for n in node.body:
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn:
+                        a = n.args
+                        for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
+                            if arg.arg == sym.name:
+                                return (arg.lineno - 1, arg.col_offset)
+            continue
         if sym.kind == "method":
             if isinstance(node, ast.ClassDef) and node.name == sym.scope:
                 for n in node.body:
@@ -191,8 +223,9 @@ class Ours:
 
     name = "refine-lsp"
 
-    def __init__(self):
+    def __init__(self, decline: bool = True):
         self.clients: dict[Path, StdioClient] = {}
+        self.decline = decline
 
     def client(self, work: Path) -> StdioClient:
         c = self.clients.get(work)
@@ -213,6 +246,11 @@ class Ours:
         self.last_messages = c.messages[shown:]
         if not edit:
             return {}
+        asks = [
+            a for a in (edit.get("changeAnnotations") or {}).values() if a.get("needsConfirmation")
+        ]
+        if asks and self.decline:  # the editor shows why and asks; this user says no
+            raise Declined(asks[0].get("description") or asks[0]["label"])
         befores = {}
         for part in edit.get("documentChanges") or []:
             if "textDocument" in part:
@@ -324,6 +362,10 @@ def run_tool(tool, package_root: Path, suite, symbols: list[Symbol], args, tally
         tally.tried[sym.kind] += 1
         try:
             changes = tool.rename(work, sym.file, pos, sym.new, tally)
+        except Declined as exc:
+            tally.declined[sym.kind] += 1
+            tally.declined_reasons[str(exc)[:70]] += 1
+            continue
         except Exception as exc:  # noqa: BLE001 - a refusal (or a tool's crash) with its reason
             tally.refused[sym.kind] += 1
             reason = str(exc).removeprefix("rename refused: ").removeprefix("cannot rename here: ")
@@ -364,6 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-tests", action="store_true", help="only check that the files parse")
     ap.add_argument("--test-timeout", type=float, default=600)
     ap.add_argument(
+        "--confirm",
+        choices=("decline", "accept"),
+        default="decline",
+        help="what the simulated user answers when the server asks to confirm a rename that "
+        "may change behaviour (a needsConfirmation change annotation; default: decline, "
+        "counted as declined_after_confirmation, neither offered nor refused)",
+    )
+    ap.add_argument(
         "--max-seconds",
         type=float,
         default=0,
@@ -378,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     args.tool_seconds = args.max_seconds / (len(roots) * n_tools) if args.max_seconds else 0
     rng = random.Random(args.seed)
     per_package = max(1, args.symbols // len(roots))
-    tools = [Ours()] + ([Rope()] if args.rope else [])
+    tools = [Ours(decline=args.confirm == "decline")] + ([Rope()] if args.rope else [])
     tallies = {t.name: Tally() for t in tools}
     packages = {}
     for root in roots:

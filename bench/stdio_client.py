@@ -46,6 +46,7 @@ class StdioClient:
                 "workspaceEdit": {
                     "documentChanges": True,
                     "resourceOperations": ["create", "rename", "delete"],
+                    "changeAnnotationSupport": {"groupsOnLabel": True},
                 },
                 "didChangeWatchedFiles": {"dynamicRegistration": True},
                 "configuration": True,

@@ -219,6 +219,17 @@ async def test_rename_a_method_says_how_many_calls_were_left_and_where(client):
     edit = await client.text_document_rename_async(
         lsp.RenameParams(lsp.TextDocumentIdentifier(box.as_uri()), lsp.Position(1, 9), "volume")
     )
+    if client.profile == "visual_studio_code":  # it asks the user to confirm, saying why
+        note = edit.change_annotations["refine-lsp.rename.mayChangeBehaviour"]
+        assert note.needs_confirmation is True
+        assert note.label == "Renaming `size` may change what the program does"
+        assert note.description == (
+            "1 use of `.size` on values whose class cannot be proven was left as it is: box.py:10"
+        )
+        edits = [e for c in edit.document_changes for e in c.edits]
+        assert edits and all(isinstance(e, lsp.AnnotatedTextEdit) for e in edits)
+    else:  # Neovim declares no change annotations: the edit is plain, the message says it
+        assert edit.change_annotations is None
     apply(client, edit, encoding)
     assert box.read_text() == (
         "class Box:\n    def volume(self):\n        return 3\n\n    def twice(self):\n"

@@ -149,10 +149,43 @@ def test_parameter_renamed_with_keyword_arguments_of_resolvable_calls(tmp_path):
     assert "box(2, tall=5) + box(width=1)" in files[lib]
 
 
-def test_parameter_called_by_keyword_from_another_file_is_refused(tmp_path):
+def test_parameter_renamed_at_the_keyword_calls_of_every_file(tmp_path):
     files = make(tmp_path)
+    before = run(tmp_path)
     core = str(tmp_path / "pkg/core.py")
-    with pytest.raises(Refusal, match="may be called with `height=` in .*use_from.py"):
+    result = rename(files, core, *at(files, core, "height"), "tall")
+    apply(files, result.changes)
+    assert sorted(Path(p).name for p in result.changes) == ["core.py", "main.py", "use_from.py"]
+    assert files[str(tmp_path / "pkg/use_from.py")] == textwrap.dedent(
+        PKG["pkg/use_from.py"]
+    ).lstrip().replace("area(2, height=2)", "area(2, tall=2)")
+    assert "print(area(3, tall=4), pkg.area(1)" in files[str(tmp_path / "main.py")]
+    assert "return area(self.w, tall=3)" in files[core]
+    assert run(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        (  # the function travels as a value: a call of another name may reach it
+            "from pkg.core import area\nf = area\nprint(f(1, height=2))\n",
+            r"1 call passing `height=` \(or `\*\*`\) may reach `area` without being proven "
+            r"to \(`area` is used as a value at extra.py:2\)",
+        ),
+        (  # the keywords in a mapping
+            "from pkg.core import area\nprint(area(1, **{'height': 2}))\n",
+            "1 call passing `height=`",
+        ),
+        (  # the name on a receiver that is not proven to be the module
+            "def g(m):\n    return m.area(1, height=2)\n",
+            "may reach `area` without being proven",
+        ),
+    ],
+)
+def test_parameter_refused_where_a_keyword_call_cannot_be_proven(tmp_path, extra, reason):
+    files = make(tmp_path, {**PKG, "extra.py": extra})
+    core = str(tmp_path / "pkg/core.py")
+    with pytest.raises(Refusal, match=reason):
         rename(files, core, *at(files, core, "height"), "tall")
 
 

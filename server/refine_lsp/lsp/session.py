@@ -41,6 +41,7 @@ class ClientFeatures:
     work_done_progress: bool = False
     configuration: bool = False
     watched_files_dynamic: bool = False
+    change_annotations: bool = False  # edits may ask the user to confirm them
 
     @classmethod
     def of(cls, caps: lsp.ClientCapabilities | None) -> ClientFeatures:
@@ -58,6 +59,9 @@ class ClientFeatures:
             configuration=bool(_get(caps, "workspace", "configuration")),
             watched_files_dynamic=bool(
                 _get(caps, "workspace", "did_change_watched_files", "dynamic_registration")
+            ),
+            change_annotations=bool(
+                _get(caps, "workspace", "workspace_edit", "change_annotation_support")
             ),
         )
 

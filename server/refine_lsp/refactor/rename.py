@@ -53,6 +53,9 @@ class RenameResult:
     warnings: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # where `x.name` could not be proven ours
     file_renames: list[tuple[str, str]] = field(default_factory=list)  # (old path, new path)
+    # the warnings saying the program may behave differently (code reading names, uses left
+    # unproven): an editor asks the user to confirm such a rename before applying it
+    risks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -645,7 +648,9 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
     elif isinstance(scope, GlobalScope):
         _all_entries(p, old, new)
         _rename_importers(files, parsed, p, old, new, result, set())
-        result.warnings += _introspection(files, parsed, p, old, assignments)
+        risks = _introspection(files, parsed, p, old, assignments)
+        result.warnings += risks
+        result.risks += risks
     for s in dyn.strings:
         if not _in_all(p, s):
             result.warnings.append(f"the string '{old}' at {p.where(s)} was left as it is")
@@ -722,12 +727,15 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
             fn = re.escape(fn_node.name.value)
             if re.search(rf"\b{fn}\b[\s\S]*?\b{re.escape(old)}\s*=", rest):
                 return None  # may be called with the keyword elsewhere in the file
-        _rename_keywords(files, {path: q}, q, fn_node, old, new, result)
+    parsed = {path: q}
+    if params:
+        _rename_keywords(files, parsed, q, fn_node, old, new, result)
     for st in dyn.strings:
         result.warnings.append(f"the string '{old}' at {q.where(st)} was left as it is")
-    if q.edits:
-        result.changes[path] = _apply(q)
-        result.occurrences = len(q.edits)
+    for r in parsed.values():  # the calls of other files passing the keyword, too
+        if r.edits:
+            result.changes[r.path] = _apply(r)
+            result.occurrences += len(r.edits)
     return result
 
 
@@ -756,24 +764,18 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
         rename_method_param(files, parsed, p, fn_node, old, new)
         return
     _keyword_call_sites(p, fn_assignments, old, new)
-    for other, text in files.items():
+    if isinstance(fn_scope, GlobalScope):
+        from .rename_members import rename_function_keywords
+
+        rename_function_keywords(files, parsed, p, fn_node, old, new)
+        return
+    for other, text in files.items():  # a nested function, returned or passed on
         line = _value_use(text, fn_node.name.value) if fn_node.name.value in text else None
         if line is not None:
             raise Refusal(
                 f"`{fn_node.name.value}` is used as a value at {Path(other).name}:{line} (stored "
                 f"or passed): calls through it may pass `{old}=`, and cannot be followed"
             )
-    pattern = re.compile(rf"\b{re.escape(fn_node.name.value)}\b[\s\S]*?\b{re.escape(old)}\s*=")
-    left = []
-    for other, text in files.items():
-        if other == p.path or fn_node.name.value not in text or not pattern.search(text):
-            continue
-        left.append(Path(other).name)
-    if left:
-        raise Refusal(
-            f"`{fn_node.name.value}` may be called with `{old}=` in {', '.join(sorted(left))}: "
-            "renaming parameters across files is not supported yet"
-        )
 
 
 def _value_use(text: str, fn: str) -> int | None:

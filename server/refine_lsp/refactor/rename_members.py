@@ -42,6 +42,7 @@ from .rename import (  # noqa: E402
     _parse_for,
     _Parsed,
     _rename_variable,
+    _value_use,
 )
 
 MAX_LISTED = 5
@@ -694,12 +695,13 @@ def rename_member(
         )
     if left:
         listed = ", ".join(left[:MAX_LISTED]) + (", ..." if len(left) > MAX_LISTED else "")
-        result.warnings.insert(
-            0,
+        risk = (
             f"{len(left)} use{'s' if len(left) != 1 else ''} of `.{old}` on values whose class "
             f"cannot be proven {'were' if len(left) != 1 else 'was'} left as "
-            f"{'they are' if len(left) != 1 else 'it is'}: {listed}",
+            f"{'they are' if len(left) != 1 else 'it is'}: {listed}"
         )
+        result.warnings.insert(0, risk)
+        result.risks.append(risk)
     result.left = left
     for q in parsed.values():
         if q.edits:
@@ -906,3 +908,81 @@ def _is_super(expr: cst.BaseExpression) -> bool:
         and expr.func.value == "super"
         and not expr.args
     )
+
+
+def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_node, old, new):
+    """A parameter of a module-level function, after the caller renamed it in the function
+    and at the calls of its own file: ``old=`` in the calls of the other files whose callee
+    is proven to be the function (imported by name, ``import m`` + ``m.fn``, re-exports
+    followed). Refused with where: a call passing ``old=`` that may reach the function
+    without being proven (its name on another receiver; where the function is used as a
+    value, stored or passed, any call passing ``old=`` whose callee is not proven to be
+    something else), and a proven call passing ``**`` (the mapping may hold ``old``)."""
+    index = ClassIndex(files)
+    fn = fn_node.name.value
+    ours = f"{p.module}.{fn}"
+    keyword = re.compile(rf"\b{re.escape(old)}\s*=(?!=)")
+    valued = []
+    for path, text in files.items():
+        line = _value_use(text, fn) if fn in text else None
+        if line is not None:
+            valued.append(f"{Path(path).name}:{line}")
+    tops = {m.split(".")[0] for m in index.modules}
+    left: list[str] = []
+    for path, text in files.items():
+        if not (keyword.search(text) or "**" in text) or (fn not in text and not valued):
+            continue
+        q = parsed.get(path) or _parse_for(path, text, {fn, old, new})
+        rec = _Receivers(q, index)
+        for call in _calls(q.wrapper.module):
+            kws = [a for a in call.args if a.keyword is not None and a.keyword.value in (old, new)]
+            stars = [a for a in call.args if a.star == "**"]
+            if not kws and not stars:
+                continue
+            f = call.func
+            if path == p.path and isinstance(f, cst.Name):
+                acc = q.accessed.get(id(f))
+                refs = {r for r in getattr(acc, "referents", ()) if isinstance(r, Assignment)}
+                if refs and all(r.node is fn_node for r in refs):
+                    if stars:
+                        left.append(q.where(call))
+                    continue  # renamed by the caller
+            resolved = rec.qualified(f) if isinstance(f, (cst.Name, cst.Attribute)) else None
+            target = index.canonical(resolved) if resolved else None
+            if (target or resolved) == ours:
+                if stars:
+                    left.append(q.where(call))
+                for a in kws:
+                    if a.keyword.value == new:
+                        raise Refusal(f"the call at {q.where(call)} already passes `{new}=`")
+                    _edit(q, a.keyword, new)
+                continue
+            if not any(a.keyword.value == old for a in kws):
+                continue
+            named = (dotted(f) or "").rsplit(".", 1)[-1] == fn
+            # where the function travels as a value, a workspace name may hold it (toolz's
+            # `merge_with = curry(toolz.merge_with)`): only outside names and this file's own
+            # defs and classes (and builtins) are proven to be something else
+            outside = resolved is not None and resolved.split(".")[0] not in tops
+            proven_other = outside or (isinstance(f, cst.Name) and _bound_here(q, f))
+            if (named and resolved is None) or (valued and not proven_other):
+                left.append(q.where(call))
+        if q.edits:
+            parsed[path] = q
+    if left:
+        listed = ", ".join(left[:MAX_LISTED]) + (", ..." if len(left) > MAX_LISTED else "")
+        why = f" (`{fn}` is used as a value at {valued[0]})" if valued else ""
+        raise Refusal(
+            f"{len(left)} call{'s' if len(left) != 1 else ''} passing `{old}=` (or `**`) may "
+            f"reach `{fn}` without being proven to{why}, and would break: {listed}"
+        )
+
+
+def _bound_here(q: _Parsed, name: cst.Name) -> bool:
+    """The name refers to a def, class or assignment of this file (not a parameter or an
+    import, which may hold anything)."""
+    acc = q.accessed.get(id(name))
+    refs = [r for r in getattr(acc, "referents", ()) if isinstance(r, Assignment)]
+    if not refs:
+        return True  # a builtin
+    return all(isinstance(r.node, (cst.FunctionDef, cst.ClassDef)) for r in refs)

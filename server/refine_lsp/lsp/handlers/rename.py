@@ -106,7 +106,34 @@ async def rename(ls: RefineServer, params: lsp.RenameParams):
     if notes:
         kind = lsp.MessageType.Warning if result.left else lsp.MessageType.Info
         ls.notify(f"renamed `{result.old}` to `{result.new}`; " + "; ".join(notes[:5]), kind)
-    return _workspace_edit(ls, result.changes, files, result.file_renames)
+    edit = _workspace_edit(ls, result.changes, files, result.file_renames)
+    if result.risks and s.client.change_annotations and edit.document_changes:
+        _ask_confirmation(edit, result)
+    return edit
+
+
+CONFIRM_ID = "refine-lsp.rename.mayChangeBehaviour"
+
+
+def _ask_confirmation(edit: lsp.WorkspaceEdit, result) -> None:
+    """Every text edit annotated with one ChangeAnnotation that needs confirmation: the
+    editor shows the edit and why it may change what the program does (code reading names,
+    uses left unproven) before applying it (VS Code: the refactor preview)."""
+    edit.change_annotations = {
+        CONFIRM_ID: lsp.ChangeAnnotation(
+            label=f"Renaming `{result.old}` may change what the program does",
+            needs_confirmation=True,
+            description="; ".join(result.risks[:5]),
+        )
+    }
+    for part in edit.document_changes:
+        if isinstance(part, lsp.TextDocumentEdit):
+            part.edits = [
+                lsp.AnnotatedTextEdit(range=e.range, new_text=e.new_text, annotation_id=CONFIRM_ID)
+                for e in part.edits
+            ]
+        elif isinstance(part, lsp.RenameFile):
+            part.annotation_id = CONFIRM_ID
 
 
 def _workspace_edit(
