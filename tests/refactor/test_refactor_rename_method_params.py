@@ -125,6 +125,10 @@ def test_base_constructor_parameter_follows_super_calls(tmp_path):
             "reaching it indirectly cannot be proven",
         ),
         (
+            "opts = {'precision': 1}\nprint(sq.area(**opts))\n",
+            "1 call of `area` passing `precision=`",
+        ),
+        (
             "class Odd(Square):\n    def area(self, **kw):\n        return 0\n",
             "takes `precision` through `**kw`",
         ),

@@ -114,6 +114,65 @@ def module_binders(text: str) -> frozenset[str]:
     return got
 
 
+_CALLS: OrderedDict[str, tuple | None] = OrderedDict()
+
+
+def keyword_calls(text: str) -> tuple | None:
+    """What a file's calls pass by keyword, read by ast to skip files cheaply before libcst
+    reads them: (calls, attribute values, import aliases), where calls are (callee's last
+    name, keywords, passes ``**``) for every call passing a keyword or ``**``; attribute
+    values are the ``x.name`` names read other than as a callee; aliases map an imported
+    name to the names it is bound to. None: the text does not parse (read it all)."""
+    key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if key in _CALLS:
+        _CALLS.move_to_end(key)
+        return _CALLS[key]
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    got = None
+    if tree is not None:
+        calls, callees, attrs, aliases = [], set(), set(), {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                callees.add(id(node.func))
+                if node.keywords:
+                    f = node.func
+                    last = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+                    kws = frozenset(k.arg for k in node.keywords if k.arg is not None)
+                    calls.append((last, kws, any(k.arg is None for k in node.keywords)))
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    aliases.setdefault(a.name, set()).add(a.asname or a.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and id(node) not in callees:
+                attrs.add(node.attr)
+        got = (tuple(calls), frozenset(attrs), aliases)
+    _CALLS[key] = got
+    while len(_CALLS) > 512:
+        _CALLS.popitem(last=False)
+    return got
+
+
+def _may_pass(
+    text: str, names: set[str], old: str, attr_values: str | None = None, anyone: bool = False
+) -> bool:
+    """Whether the file may hold a call passing ``old=`` or ``**`` to a callee named one of
+    ``names`` (``old=`` to any callee, with ``anyone``), or read ``.attr_values`` as a
+    value."""
+    summary = keyword_calls(text)
+    if summary is None:
+        return True
+    calls, attrs, _ = summary
+    if attr_values is not None and attr_values in attrs:
+        return True
+    return any(
+        (last in names and (old in kws or star)) or (anyone and old in kws)
+        for last, kws, star in calls
+    )
+
+
 class _Everything(frozenset):
     def __contains__(self, item) -> bool:
         return True
@@ -804,9 +863,14 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
     left: list[str] = []
     keyword = re.compile(rf"\b{re.escape(old)}\s*=(?!=)")
     shorts = {c.rsplit(".", 1)[-1] for c in callers} if ctor else set()
+    def_files = {index.classes[c].path for c in defs}
     for path, text in files.items():
         if method not in text and not any(s in text for s in shorts):
             continue
+        holds_def = path in def_files
+        callee_names = {method} | shorts | {a for s in shorts for a in _aliases(text, s)}
+        if not holds_def and not _may_pass(text, callee_names, old, method):
+            continue  # no call here passes the keyword to a callee of that name
         q = parsed.get(path) or parse_for_members(path, text, words, {method})
         for fn in _method_defs(q, defs, method):
             at = q.positions[fn.name].start
@@ -853,7 +917,8 @@ def _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword) -
         f = call.func
         called.add(id(f))
         kws = [a for a in call.args if a.keyword is not None and a.keyword.value in (old, new)]
-        if not kws:
+        stars = [a for a in call.args if a.star == "**"]
+        if not kws and not stars:
             continue
         ours = None  # True: proven ours, False: proven not, None: unknown
         if isinstance(f, cst.Attribute) and f.attr.value == method and _is_super(f.value):
@@ -884,6 +949,8 @@ def _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword) -
             continue
         if not ours:
             continue
+        if stars:  # the mapping may hold the keyword
+            left.append(q.where(call))
         for a in kws:
             if a.keyword.value == new:
                 raise Refusal(f"the call at {q.where(call)} already passes `{new}=`")
@@ -932,6 +999,10 @@ def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed,
     for path, text in files.items():
         if not (keyword.search(text) or "**" in text) or (fn not in text and not valued):
             continue
+        summary = keyword_calls(text)
+        names = {fn, *(summary[2].get(fn, ()) if summary else ())}
+        if not _may_pass(text, names, old, anyone=bool(valued)):
+            continue
         q = parsed.get(path) or _parse_for(path, text, {fn, old, new})
         rec = _Receivers(q, index)
         for call in _calls(q.wrapper.module):
@@ -969,20 +1040,31 @@ def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed,
                 left.append(q.where(call))
         if q.edits:
             parsed[path] = q
+        if len(left) >= MAX_LISTED:  # enough to refuse: the other files are not read
+            stopped = True
+            break
+    else:
+        stopped = False
     if left:
-        listed = ", ".join(left[:MAX_LISTED]) + (", ..." if len(left) > MAX_LISTED else "")
+        listed = ", ".join(left[:MAX_LISTED]) + (", ..." if stopped else "")
         why = f" (`{fn}` is used as a value at {valued[0]})" if valued else ""
+        count = f"at least {len(left)} calls" if stopped else f"{len(left)} call"
         raise Refusal(
-            f"{len(left)} call{'s' if len(left) != 1 else ''} passing `{old}=` (or `**`) may "
-            f"reach `{fn}` without being proven to{why}, and would break: {listed}"
+            f"{count}{'s' if len(left) != 1 and not stopped else ''} passing `{old}=` (or "
+            f"`**`) may reach `{fn}` without being proven to{why}, and would break: {listed}"
         )
 
 
 def _bound_here(q: _Parsed, name: cst.Name) -> bool:
-    """The name refers to a def, class or assignment of this file (not a parameter or an
-    import, which may hold anything)."""
+    """The name refers to a def or a class of this file, or to a builtin (not to a parameter,
+    an assignment or an import, which may hold anything)."""
     acc = q.accessed.get(id(name))
     refs = [r for r in getattr(acc, "referents", ()) if isinstance(r, Assignment)]
     if not refs:
         return True  # a builtin
     return all(isinstance(r.node, (cst.FunctionDef, cst.ClassDef)) for r in refs)
+
+
+def _aliases(text: str, name: str) -> set[str]:
+    summary = keyword_calls(text)
+    return set(summary[2].get(name, ())) if summary else set()
