@@ -172,6 +172,10 @@ def test_parameter_renamed_at_the_keyword_calls_of_every_file(tmp_path):
             r"1 call passing `height=` \(or `\*\*`\) may reach `area` without being proven "
             r"to \(`area` is used as a value at extra.py:2\)",
         ),
+        (  # the function passed on with the keyword, in another file
+            "import functools\nfrom pkg import core\nf = functools.partial(core.area, height=2)\n",
+            "may reach `area` without being proven",
+        ),
         (  # the keywords in a mapping
             "from pkg.core import area\nprint(area(1, **{'height': 2}))\n",
             "1 call passing `height=`",

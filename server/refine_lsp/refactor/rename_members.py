@@ -1036,7 +1036,14 @@ def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed,
             # defs and classes (and builtins) are proven to be something else
             outside = resolved is not None and resolved.split(".")[0] not in tops
             proven_other = outside or (isinstance(f, cst.Name) and _bound_here(q, f))
-            if (named and resolved is None) or (valued and not proven_other):
+            passed = any(  # functools.partial(fn, old=...) and the like
+                isinstance(a.value, (cst.Name, cst.Attribute))
+                and (r := rec.qualified(a.value))
+                and (index.canonical(r) or r) == ours
+                for a in call.args
+                if a.keyword is None and not a.star
+            )
+            if (named and resolved is None) or (valued and not proven_other) or passed:
                 left.append(q.where(call))
         if q.edits:
             parsed[path] = q
