@@ -6,6 +6,7 @@ reasons."""
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -174,8 +175,8 @@ def test_method_renamed_from_a_call_on_a_known_instance(tmp_path):
             "go",
             "reached by name with getattr",
         ),
-        (
-            "class A:\n    def run(self):\n        return self.__dict__\n",
+        (  # a method is in the class's namespace: the class's own __dict__ is read
+            "class A:\n    def run(self):\n        return type(self).__dict__\n",
             "run",
             "go",
             "reaches its attributes dynamically \\(__dict__",
@@ -386,3 +387,41 @@ def test_an_isinstance_check_proves_nothing_about_a_rebound_parameter(tmp_path):
     line, col = at(files, ranges, "def width")
     result = rename(files, ranges, line, col + 4, "length")
     assert len(result.left) == 1 and result.left[0].startswith("ranges.py:")
+
+
+def test_method_of_a_class_copying_its_instance_dict_is_renamed(tmp_path):
+    """An instance's __dict__ (pickling state) never holds a method: toolz's curry copies
+    self.__dict__ in __reduce__; an attribute assigned on self is still refused."""
+    source = {
+        "main.py": """
+            import pickle
+
+
+            class Box:
+                def __init__(self, n):
+                    self.n = n
+
+                def double(self):
+                    return self.n * 2
+
+                def __reduce__(self):
+                    state = {k: v for k, v in self.__dict__.items() if k != "cache"}
+                    return (Box, (state["n"],))
+
+
+            b = pickle.loads(pickle.dumps(Box(4)))
+            print(Box.double(b), Box(1).double())
+        """
+    }
+    files = make(tmp_path, source)
+    before = run(tmp_path)
+    main = str(tmp_path / "main.py")
+    result = rename(files, main, *at(files, main, "double"), "twice")
+    apply(tmp_path, files, result)
+    assert rel(tmp_path, files)["main.py"] == textwrap.dedent(source["main.py"]).lstrip().replace(
+        "double", "twice"
+    )
+    assert run(tmp_path) == before == "8 2\n"
+    line, col = at(files, main, "self.n =")
+    with pytest.raises(Refusal, match=r"reaches its attributes dynamically \(self.__dict__"):
+        rename(files, main, line, col + 5, "m")

@@ -25,6 +25,8 @@ class ClassInfo:
     decorated: bool = False
     special_bases: list[str] = field(default_factory=list)  # NamedTuple, TypedDict, Enum...
     dynamic: list[tuple[int, str]] = field(default_factory=list)  # (line, what) __dict__, vars
+    methods: set[str] = field(default_factory=set)  # bound by a def in the body
+    instance_attrs: set[str] = field(default_factory=set)  # assigned as self.X / cls.X
 
 
 @dataclass
@@ -75,6 +77,8 @@ def _class_info(node: ast.ClassDef, path: str, module: str) -> ClassInfo:
             if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if sub in node.body:
                     info.members.add(sub.name)
+                    if not isinstance(sub, ast.ClassDef):
+                        info.methods.add(sub.name)
             elif isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                 for t in targets:
@@ -87,6 +91,7 @@ def _class_info(node: ast.ClassDef, path: str, module: str) -> ClassInfo:
                             and n.value.id in ("self", "cls")
                         ):
                             info.members.add(n.attr)
+                            info.instance_attrs.add(n.attr)
                 if (
                     stmt is sub
                     and any(isinstance(t, ast.Name) and t.id == "__slots__" for t in targets)
@@ -96,7 +101,8 @@ def _class_info(node: ast.ClassDef, path: str, module: str) -> ClassInfo:
                         if isinstance(n, ast.Constant) and isinstance(n.value, str):
                             info.slots.add(n.value)
             elif isinstance(sub, ast.Attribute) and sub.attr == "__dict__":
-                info.dynamic.append((sub.lineno, "__dict__"))
+                on_self = isinstance(sub.value, ast.Name) and sub.value.id == "self"
+                info.dynamic.append((sub.lineno, "self.__dict__" if on_self else "__dict__"))
             elif (
                 isinstance(sub, ast.Call)
                 and isinstance(sub.func, ast.Name)

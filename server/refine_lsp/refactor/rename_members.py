@@ -568,12 +568,19 @@ def _where(index: ClassIndex, q: str, line: int | None = None) -> str:
 
 
 def _check_family(index: ClassIndex, family: set[str], old: str, new: str) -> None:
+    # a method (a def in the class body, never assigned on an instance) lives in the class's
+    # namespace: an instance's __dict__ (pickling, copying state) never holds it
+    method_only = any(old in index.classes[q].methods for q in family) and not any(
+        old in index.classes[q].instance_attrs or old in index.classes[q].slots for q in family
+    )
     for q in sorted(family):
         c = index.classes[q]
         short = q.rsplit(".", 1)[-1]
         if new in c.members or new in c.slots:
             raise Refusal(f"`{short}` already has a member `{new}` ({_where(index, q)})")
         for line, what in c.dynamic:
+            if method_only and what == "self.__dict__":
+                continue
             raise Refusal(
                 f"`{short}` reaches its attributes dynamically ({what} at "
                 f"{_where(index, q, line)}): renaming `{old}` could break it"
