@@ -239,3 +239,42 @@ async def test_rename_a_method_says_how_many_calls_were_left_and_where(client):
     assert warning.type == lsp.MessageType.Warning
     assert "1 use of `.size` on values whose class cannot be proven was left" in warning.message
     assert "box.py:10" in warning.message
+
+
+async def test_rename_a_method_parameter_with_its_keyword_calls_in_other_files(client):
+    _, encoding = await start(client)
+    box = client.root / "geo" / "box.py"
+    box.write_text(
+        "class Box:\n    def __init__(self, side=1):\n        self.side = side\n\n"
+        "    def scaled(self, factor=2):\n        return Box(side=self.side * factor)\n"
+    )
+    use = client.root / "use_box.py"
+    use.write_text("from geo.box import Box\n\nb = Box(side=3).scaled(factor=4)\nprint(b.side)\n")
+    before = subprocess.run(
+        [sys.executable, "use_box.py"], cwd=client.root, capture_output=True, text=True
+    ).stdout
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(box.as_uri(), "python", 1, box.read_text())
+        )
+    )
+    at = lsp.Position(4, 22)  # factor
+    prepared = await client.text_document_prepare_rename_async(
+        lsp.PrepareRenameParams(lsp.TextDocumentIdentifier(box.as_uri()), at)
+    )
+    assert prepared.placeholder == "factor"
+    edit = await client.text_document_rename_async(
+        lsp.RenameParams(lsp.TextDocumentIdentifier(box.as_uri()), at, "times")
+    )
+    apply(client, edit, encoding)
+    assert box.read_text() == (
+        "class Box:\n    def __init__(self, side=1):\n        self.side = side\n\n"
+        "    def scaled(self, times=2):\n        return Box(side=self.side * times)\n"
+    )
+    assert use.read_text() == (
+        "from geo.box import Box\n\nb = Box(side=3).scaled(times=4)\nprint(b.side)\n"
+    )
+    after = subprocess.run(
+        [sys.executable, "use_box.py"], cwd=client.root, capture_output=True, text=True
+    ).stdout
+    assert after == before == "12\n"
