@@ -498,3 +498,60 @@ def test_destinations_beside_the_source_the_most_using_one_and_a_new_module(tmp_
         ("bulk_discount.py", "new module"),
     ]
     assert found[-1].module == "shop.bulk_discount" and found[-1].new
+
+
+def test_moved_code_goes_below_the_destination_imports_it_reuses(tmp_path):
+    """cachetools' func.py sets __all__ before its imports: a class whose default argument
+    reads `time` went right under the docstring, above `import time` (NameError on import)."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/core.py": """
+                import time
+
+
+                class Timer:
+                    def __init__(self, clock=time.monotonic):
+                        self.clock = clock
+            """,
+            "pkg/util.py": '''
+                """Helpers."""
+
+                __all__ = ("stamp",)
+
+                import time
+
+
+                def stamp():
+                    return int(time.time() > 0)
+            ''',
+            "main.py": """
+                from pkg.core import Timer
+                from pkg.util import stamp
+
+                print(Timer().clock is __import__("time").monotonic, stamp())
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "pkg/core.py", "class Timer", "pkg/util.py", last="self.clock")
+    assert (tmp_path / "pkg/util.py").read_text() == textwrap.dedent(
+        '''
+        """Helpers."""
+
+        __all__ = ("stamp", "Timer")
+
+        import time
+
+
+        class Timer:
+            def __init__(self, clock=time.monotonic):
+                self.clock = clock
+
+
+        def stamp():
+            return int(time.time() > 0)
+        '''
+    ).lstrip()
+    assert run(tmp_path) == before == "True 1\n"

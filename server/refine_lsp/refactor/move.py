@@ -467,8 +467,10 @@ def move(
     header += "".join(
         sorted(set(copies.values()), key=lambda line: (line.startswith("from"), line))
     )
+    reused: list[str] = []  # names the destination imports already: the code goes below them
     if dst is not None:
         skip = already_imported(src, dst, from_source, copies)
+        reused = [n for n, line in copies.items() if line.strip() in skip]
         header = "".join(
             line for line in header.splitlines(keepends=True) if line.strip() not in skip
         )
@@ -495,7 +497,7 @@ def move(
         rewrite_importer(dst, target, is_dest=True)
         if future_top:
             header = _add_future(dst, header)
-        place_in_destination(dst, names, own, header, code)
+        place_in_destination(dst, names, [*own, *reused], header, code)
         edit_all(dst, add=names)
         result.changes[dest_path] = dst.apply().lstrip("\n")  # its leading imports may go
 

@@ -99,7 +99,8 @@ def check_destination(src, dst: MoveFile, names, copies, from_source, needed) ->
 def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code: str) -> None:
     """Right after the destination's leading imports: its code may call the moved names while
     it is imported, and the moved code needs nothing of it. Where it does use names the
-    destination defines (``own``), after the last of those definitions."""
+    destination binds (``own``: its definitions, and the imports it has already, which may come
+    after a leading ``__all__`` or other code), after the last of those bindings."""
     at = leading_block_end(dst)
     lazy = has_future_annotations(dst) or "from __future__ import annotations" in header
     if own:
@@ -107,7 +108,11 @@ def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code
         for stmt in dst.tree.body:
             a, b = dst.lines(stmt)
             for n in own:
-                if any(a <= dst.line_of(x.node) <= b for x in dst.global_scope.assignments[n]):
+                bound = [
+                    *dst.global_scope.assignments[n],
+                    *dst.global_scope.assignments[n.split(".")[0]],
+                ]
+                if any(a <= dst.line_of(x.node) <= b for x in bound):
                     last = max(last, b)
         for acc in dst.accesses:
             node = acc.node

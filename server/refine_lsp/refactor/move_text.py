@@ -92,11 +92,15 @@ def edit_all(f: MoveFile, remove: set[str] = frozenset(), add: list[str] = ()) -
     if len(kept) == len(elements) and not extra:
         return False
     last_comma = elements[-1].comma if elements else cst.MaybeSentinel.DEFAULT
+    if isinstance(value, cst.Tuple) and len(elements) == 1 and extra:
+        last_comma = cst.MaybeSentinel.DEFAULT  # ("a",) only needed its comma to be a tuple
     for n in extra:
         if kept:
             comma = kept[-1].comma
             if isinstance(comma, cst.MaybeSentinel):
                 comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elif getattr(comma.whitespace_after, "value", None) == "":  # the trailing one
+                comma = comma.with_changes(whitespace_after=cst.SimpleWhitespace(" "))
             kept[-1] = kept[-1].with_changes(comma=comma)
         kept.append(cst.Element(cst.SimpleString(f"{quote}{n}{quote}")))
     if kept:
