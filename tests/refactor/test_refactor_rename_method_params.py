@@ -142,6 +142,17 @@ def test_method_parameter_refused_where_a_call_cannot_be_proven(tmp_path, extra,
         rename(files, base, line, col, "digits")
 
 
+def test_constructor_parameter_refused_where_the_class_travels_as_a_value(tmp_path):
+    """cachetools' tests keep the class in a test-case attribute (Cache = FIFOCache) and call
+    self.Cache(maxsize=...): that call may be the constructor's."""
+    extra = "class Case:\n    Kind = Square\n\n    def make(self):\n        return self.Kind(2, scale=1)\n"
+    files = make(tmp_path, {**SHAPES, "main.py": textwrap.dedent(SHAPES["main.py"]) + extra})
+    base = str(tmp_path / "shapes/base.py")
+    line, col = at(files, base, "side, scale")
+    with pytest.raises(Refusal, match=r"1 call of `__init__` passing `scale=`.*main.py:16"):
+        rename(files, base, line, col + 6, "factor")
+
+
 def test_method_parameter_of_a_class_deriving_from_outside_is_refused(tmp_path):
     files = make(
         tmp_path,

@@ -871,12 +871,19 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
     keyword = re.compile(rf"\b{re.escape(old)}\s*=(?!=)")
     shorts = {c.rsplit(".", 1)[-1] for c in callers} if ctor else set()
     def_files = {index.classes[c].path for c in defs}
+    valued = [  # a constructor's classes stored or passed: calls through them are unproven
+        f"{Path(path).name}:{line}"
+        for path, text in files.items()
+        for short in shorts
+        if short in text and (line := _class_value_use(text, short)) is not None
+    ]
     for path, text in files.items():
-        if method not in text and not any(s in text for s in shorts):
+        named = method in text or any(s in text for s in shorts)
+        if not named and not (valued and keyword.search(text)):
             continue
         holds_def = path in def_files
         callee_names = {method} | shorts | {a for s in shorts for a in _aliases(text, s)}
-        if not holds_def and not _may_pass(text, callee_names, old, method):
+        if not holds_def and not _may_pass(text, callee_names, old, method, anyone=bool(valued)):
             continue  # no call here passes the keyword to a callee of that name
         q = parsed.get(path) or parse_for_members(path, text, words, {method})
         for fn in _method_defs(q, defs, method):
@@ -900,7 +907,9 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
             for n in dyn.nonlocal_names:
                 _edit(q, n, new)
         if old in text:
-            left += _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword)
+            left += _method_keywords(
+                q, index, method, defs, callers, ctor, old, new, keyword, valued
+            )
         if q.edits:
             parsed[path] = q
     if left:
@@ -912,11 +921,16 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
         )
 
 
-def _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword) -> list[str]:
+def _method_keywords(
+    q, index, method, defs, callers, ctor, old, new, keyword, valued=()
+) -> list[str]:
     """Edits ``old=`` -> ``new=`` in the proven calls of ``method`` in ``q``; where the
     unproven ones are (and the method's uses as a value or by name, where ``old=`` is
-    passed in that file)."""
+    passed in that file). For a constructor, where the classes are used as values
+    (``valued``: stored, passed, ``Cache = FIFOCache`` in a test class), a call of a name not
+    proven to be something else may be one of them."""
     rec = _Receivers(q, index)
+    tops = {m.split(".")[0] for m in index.modules}
     left: list[str] = []
     called: set[int] = set()
     shorts = {c.rsplit(".", 1)[-1] for c in callers}
@@ -946,8 +960,16 @@ def _method_keywords(q, index, method, defs, callers, ctor, old, new, keyword) -
             cls = rec.cls_param(f) or rec.qualified(f)
             if cls in callers:
                 ours = True
-            elif cls is not None or (dotted(f) or "").rsplit(".", 1)[-1] not in shorts:
+            elif cls is not None and (
+                cls in index.classes or cls.split(".")[0] not in tops or not valued
+            ):
+                ours = False  # another class, or from outside (a workspace name may hold ours)
+            elif not valued and (dotted(f) or "").rsplit(".", 1)[-1] not in shorts:
                 ours = False
+            elif isinstance(f, cst.Name) and _bound_here(q, f) and cls is None:
+                ours = False  # this file's own def or class, or a builtin
+        elif ctor and valued:  # the class travels as a value: any callee may be it
+            pass
         else:
             continue
         if ours is None:
@@ -1082,3 +1104,44 @@ def _bound_here(q: _Parsed, name: cst.Name) -> bool:
 def _aliases(text: str, name: str) -> set[str]:
     summary = keyword_calls(text)
     return set(summary[2].get(name, ())) if summary else set()
+
+
+def _class_value_use(text: str, name: str) -> int | None:
+    """The first line where the class ``name`` is stored or passed (``Kind = C``, ``f(C)``,
+    ``[C]``, ``return C``): not called, not an attribute's receiver (``C.m``), not an
+    annotation, a base, an isinstance/issubclass/except check. Read by ast; 1 where the text
+    does not parse (anything may hold it)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return 1
+    ok: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            ok.add(id(node.func))
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in ("isinstance", "issubclass") and node.args:
+                ok.update(id(a) for a in ast.walk(node.args[-1]))
+        elif isinstance(node, ast.Attribute):
+            ok.add(id(node.value))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            anns = [
+                node.returns,
+                *(a.annotation for a in ast.walk(node.args) if isinstance(a, ast.arg)),
+            ]
+            ok.update(id(n) for a in anns if a is not None for n in ast.walk(a))
+        elif isinstance(node, ast.AnnAssign):
+            ok.update(id(n) for n in ast.walk(node.annotation))
+        elif isinstance(node, ast.ClassDef):
+            ok.update(id(n) for b in node.bases for n in ast.walk(b))
+        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
+            ok.update(id(n) for n in ast.walk(node.type))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Name)
+            and node.id == name
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in ok
+        ):
+            return node.lineno
+    return None
