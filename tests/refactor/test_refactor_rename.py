@@ -432,3 +432,17 @@ def test_name_reached_through_the_package_attribute_chain_is_renamed(tmp_path):
         in files[str(tmp_path / "main.py")]
     )
     assert run(tmp_path) == before == "pkg.tools True\n"
+
+
+def test_parameter_read_by_name_through_a_signature_is_a_risk_the_user_confirms(tmp_path):
+    """tabulate's tests compare tabulate's signature with a list of parameter names: the
+    rename is offered with the reason, for the editor to ask before applying it."""
+    extra = "import inspect\nfrom pkg.core import area\nprint(list(inspect.signature(area).parameters))\n"
+    files = make(tmp_path, {**PKG, "sig.py": extra})
+    core = str(tmp_path / "pkg/core.py")
+    result = rename(files, core, *at(files, core, "height"), "tall")
+    assert result.risks == [
+        "parameters are read by name (sig.py:3: inspect.signature or __code__) in code naming "
+        "`area`: it will see `tall` where it saw `height`"
+    ]
+    assert result.risks[0] in result.warnings

@@ -757,6 +757,9 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
     fn_scope = p.scopes.get(fn_node)
     if fn_scope is None:
         return
+    risks = _signature_reads(files, fn_node.name.value, old, new)
+    result.warnings += risks
+    result.risks += risks
     fn_assignments = set(fn_scope.assignments[fn_node.name.value])
     if isinstance(fn_scope, ClassScope):
         from .rename_members import rename_method_param
@@ -776,6 +779,30 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
                 f"`{fn_node.name.value}` is used as a value at {Path(other).name}:{line} (stored "
                 f"or passed): calls through it may pass `{old}=`, and cannot be followed"
             )
+
+
+_SIGNATURE = re.compile(
+    r"\b(?:signature|getfullargspec|getargspec|getcallargs)\s*\(|__code__|__signature__"
+)
+
+
+def _signature_reads(files, fn: str, old: str, new: str) -> list[str]:
+    """Where a file naming the function reads parameters by name (inspect.signature and the
+    like: tabulate's tests compare tabulate's signature with a list of names): a rename of a
+    parameter changes what it sees."""
+    spots = []
+    word = _word(fn)
+    for path, text in files.items():
+        m = _SIGNATURE.search(text)
+        if m and word.search(text):
+            spots.append(f"{Path(path).name}:{text.count(chr(10), 0, m.start()) + 1}")
+    if not spots:
+        return []
+    where = ", ".join(sorted(spots)[:_MAX_WHERE]) + (", ..." if len(spots) > _MAX_WHERE else "")
+    return [
+        f"parameters are read by name ({where}: inspect.signature or __code__) in code naming "
+        f"`{fn}`: it will see `{new}` where it saw `{old}`"
+    ]
 
 
 def _value_use(text: str, fn: str) -> int | None:
