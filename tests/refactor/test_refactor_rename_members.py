@@ -425,3 +425,44 @@ def test_method_of_a_class_copying_its_instance_dict_is_renamed(tmp_path):
     line, col = at(files, main, "self.n =")
     with pytest.raises(Refusal, match=r"reaches its attributes dynamically \(self.__dict__"):
         rename(files, main, line, col + 5, "m")
+
+
+def test_a_hook_the_base_calls_on_self_is_renamed_in_the_base_and_every_implementation(tmp_path):
+    """cachetools' _TimedCache calls self.expire(), which only its subclasses define: renaming
+    TLRUCache.expire alone broke every call through the base."""
+    source = {
+        "main.py": """
+            class Timed:
+                def size(self):
+                    self.expire()
+                    return len(self.items)
+
+
+            class A(Timed):
+                def __init__(self):
+                    self.items = [1, 2, 3]
+
+                def expire(self):
+                    self.items.pop()
+
+
+            class B(Timed):
+                def __init__(self):
+                    self.items = [1]
+
+                def expire(self):
+                    self.items.clear()
+
+
+            print(A().size(), B().size())
+        """
+    }
+    files = make(tmp_path, source)
+    before = run(tmp_path)
+    main = str(tmp_path / "main.py")
+    result = rename(files, main, *at(files, main, "expire", 1), "evict")  # A's
+    apply(tmp_path, files, result)
+    assert rel(tmp_path, files)["main.py"] == textwrap.dedent(source["main.py"]).lstrip().replace(
+        "expire", "evict"
+    )
+    assert run(tmp_path) == before == "2 0\n"

@@ -27,6 +27,7 @@ class ClassInfo:
     dynamic: list[tuple[int, str]] = field(default_factory=list)  # (line, what) __dict__, vars
     methods: set[str] = field(default_factory=set)  # bound by a def in the body
     instance_attrs: set[str] = field(default_factory=set)  # assigned as self.X / cls.X
+    self_reads: set[str] = field(default_factory=set)  # read as self.X / cls.X in its methods
 
 
 @dataclass
@@ -74,6 +75,13 @@ def _class_info(node: ast.ClassDef, path: str, module: str) -> ClassInfo:
             info.special_bases.append(last)
     for stmt in node.body:
         for sub in ast.walk(stmt) if not isinstance(stmt, ast.ClassDef) else [stmt]:
+            if (
+                isinstance(sub, ast.Attribute)
+                and isinstance(sub.ctx, ast.Load)
+                and isinstance(sub.value, ast.Name)
+                and sub.value.id in ("self", "cls")
+            ):
+                info.self_reads.add(sub.attr)
             if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if sub in node.body:
                     info.members.add(sub.name)

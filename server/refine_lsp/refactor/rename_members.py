@@ -525,12 +525,18 @@ def prepare_member(p: _Parsed, name: cst.Name, parent) -> None:
 
 
 def _family(index: ClassIndex, start: str, old: str) -> set[str]:
-    """The class, the classes above it that define ``old``, and every class below those."""
+    """The class, the classes above it that define ``old`` or read ``self.old`` without
+    defining it (a hook its subclasses implement: cachetools' _TimedCache calls
+    self.expire(), which TTLCache and TLRUCache define), and every class below those."""
     family = {start}
     while True:
         grown = set(family)
         for q in family:
-            grown |= {a for a in index.ancestors(q) if old in index.classes[a].members}
+            grown |= {
+                a
+                for a in index.ancestors(q)
+                if old in index.classes[a].members or old in index.classes[a].self_reads
+            }
             grown |= index.subclasses(q)
         if grown == family:
             return family
