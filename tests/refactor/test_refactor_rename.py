@@ -3,6 +3,7 @@ compare; and each refusal with its reason."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -234,14 +235,63 @@ def test_refused_with_the_reason(tmp_path, source, needle, new, reason):
         rename(files, mod, *at(files, mod, needle), new)
 
 
-def test_import_star_of_the_module_is_refused(tmp_path):
+def test_uses_that_come_through_import_star_are_renamed(tmp_path):
+    """toolz's test_serialization does `from toolz import *`: the names only the star binds
+    follow the rename (the star binds the new name from then on)."""
+    source = {
+        "lib.py": "def box():\n    return 1\n\n\ndef _hidden():\n    return 2\n",
+        "main.py": "from lib import *\n\n\ndef twice():\n    return box() * 2\n\n\nprint(box(), twice())\n",
+    }
+    files = make(tmp_path, source)
+    before = run(tmp_path)
+    lib = str(tmp_path / "lib.py")
+    result = rename(files, lib, *at(files, lib, "box"), "crate")
+    apply(files, result.changes)
+    assert files[str(tmp_path / "main.py")] == source["main.py"].replace("box", "crate")
+    assert run(tmp_path) == before == "1 2\n"
+
+
+def test_a_package_getting_the_name_by_import_star_passes_the_rename_to_its_importers(tmp_path):
+    source = {
+        "pkg/__init__.py": "from .core import *\n\nDEFAULT = box()\n",
+        "pkg/core.py": "def box():\n    return 1\n",
+        "main.py": "from pkg import DEFAULT, box\nimport pkg\n\nprint(DEFAULT, box(), pkg.box())\n",
+    }
+    files = make(tmp_path, source)
+    before = run(tmp_path)
+    core = str(tmp_path / "pkg/core.py")
+    result = rename(files, core, *at(files, core, "box"), "crate")
+    apply(files, result.changes)
+    assert files[str(tmp_path / "pkg/__init__.py")] == "from .core import *\n\nDEFAULT = crate()\n"
+    assert files[str(tmp_path / "main.py")] == source["main.py"].replace("box", "crate")
+    assert run(tmp_path) == before == "1 1 1\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "new", "reason"),
+    [
+        ("from lib import *\ncrate = 3\nprint(box(), crate)\n", "crate", "also names `crate`"),
+        ("from lib import *\nprint(box())\n", "_crate", "would not bind `_crate`"),
+        (
+            "from lib import *\nfrom other import *\nprint(box())\n",
+            "crate",
+            "also imports * from other, which may bind `box` or `crate`",
+        ),
+        (
+            "from lib import *\nprint(box())\nbox = 2\n",
+            "crate",
+            "binds `box` itself as well",
+        ),
+    ],
+)
+def test_import_star_uses_refused_with_the_reason(tmp_path, main, new, reason):
     files = make(
         tmp_path,
-        {"lib.py": "def box():\n    return 1\n", "main.py": "from lib import *\nprint(box())\n"},
+        {"lib.py": "def box():\n    return 1\n", "other.py": "crate = 1\n", "main.py": main},
     )
     lib = str(tmp_path / "lib.py")
-    with pytest.raises(Refusal, match=r"imports \* from lib"):
-        rename(files, lib, *at(files, lib, "box"), "crate")
+    with pytest.raises(Refusal, match=re.escape(reason)):
+        rename(files, lib, *at(files, lib, "box"), new)
 
 
 def test_prepare_gives_the_range_and_refuses_what_rename_would():

@@ -842,7 +842,7 @@ def _rename_importers(files, parsed, p: _Parsed, old: str, new: str, result, see
                     _rename_importers(files, parsed, q, old, new, result, seen)
             continue
         q = parsed.get(other) or _parse_for(other, text, {old, new})
-        touched = _rename_in_importer(q, target, old, new, result)
+        touched = _rename_in_importer(q, target, old, new, result, files, p)
         if touched:
             parsed[other] = q
             if touched == "re-export":
@@ -934,26 +934,27 @@ def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
     return True
 
 
-def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> str | None:
+def _rename_in_importer(
+    q: _Parsed, target: str, old: str, new: str, result, files=None, source_file=None
+) -> str | None:
     touched = None
     # binding -> the chain before `.old` (None: libcst records the access of the whole
     # dotted name, `m` or `pkg.m`; "pkg.m": `import pkg` and the submodule as an attribute)
     module_bindings: dict[int, str | None] = {}
     for stmt in _star_imports(q.wrapper.module):  # they bind no name libcst records
         if imported_module(stmt, q.module, q.is_package) == target:
-            raise Refusal(
-                f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
-            )
+            if files is None or source_file is None:
+                raise Refusal(
+                    f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
+                )
+            if _rename_through_star(files, q, source_file, old, new):
+                touched = "re-export"  # q's namespace holds the name: its importers follow
     for a in _import_assignments(q):
         stmt = a.node
         if isinstance(stmt, cst.ImportFrom):
             source = imported_module(stmt, q.module, q.is_package)
             if isinstance(stmt.names, cst.ImportStar):
-                if source == target:
-                    raise Refusal(
-                        f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
-                    )
-                continue
+                continue  # followed above
             for alias in stmt.names:
                 alias_name = dotted(alias.name)
                 bound = alias.asname.name.value if alias.asname else alias_name
@@ -980,6 +981,53 @@ def _rename_in_importer(q: _Parsed, target: str, old: str, new: str, result) -> 
     if module_bindings:
         touched = _rename_attribute_uses(q, module_bindings, old, new) or touched
     return touched
+
+
+def _rename_through_star(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
+    """``from p import *`` in ``q``: the uses of ``old`` that only the star binds (no binding
+    of ``q`` or of an enclosing scope: libcst records them with no referent) are renamed,
+    where the star will bind ``new`` and nothing else in ``q`` may, and an ``__all__`` entry.
+    Whether the star binds the name (then q's own importers follow, as for a re-export)."""
+    from refine_lsp.index.classes import ClassIndex, file_info
+
+    name, target = Path(q.path).name, p.module
+    exported = file_info(p.path, p.text).exports(old)
+    if exported is None:
+        raise Refusal(
+            f"{name} imports * from {target}, whose __all__ is not a literal list: the rename "
+            "cannot tell what it binds"
+        )
+    if not exported:
+        return False  # the star does not bind it
+    info = file_info(p.path, p.text)
+    if not info.has_all and new.startswith("_"):
+        raise Refusal(
+            f"{name} gets `{old}` with `from {target} import *`, which would not bind `{new}` "
+            "(a private name)"
+        )
+    if old in file_info(q.path, q.text).names:  # which one a use sees depends on the order
+        raise Refusal(f"{name} binds `{old}` itself as well as getting it with `import *`")
+    uses = [
+        a.node
+        for a in q.accesses
+        if isinstance(a.node, cst.Name) and a.node.value == old and not a.referents
+    ]
+    if _word(new).search(q.text):
+        raise Refusal(f"{name} gets `{old}` with `import *` and also names `{new}`")
+    for stmt in _star_imports(q.wrapper.module):
+        source = imported_module(stmt, q.module, q.is_package)
+        if source == target:
+            continue
+        path = ClassIndex(files).module_path(source) if source else None
+        if path is None or _word(new).search(files[path]) or _word(old).search(files[path]):
+            raise Refusal(
+                f"{name} also imports * from {source or 'a relative module'}, which may bind "
+                f"`{old}` or `{new}`"
+            )
+    for node in uses:
+        _edit(q, node, new)
+    _all_entries(q, old, new)  # an __all__ of q naming it re-exports it by that name
+    return True
 
 
 def _star_imports(module: cst.Module) -> list[cst.ImportFrom]:
