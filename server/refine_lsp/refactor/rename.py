@@ -787,14 +787,14 @@ _SIGNATURE = re.compile(
 
 
 def _signature_reads(files, fn: str, old: str, new: str) -> list[str]:
-    """Where a file naming the function reads parameters by name (inspect.signature and the
-    like: tabulate's tests compare tabulate's signature with a list of names): a rename of a
-    parameter changes what it sees."""
+    """Where a file that passes or stores the function also reads parameters by name
+    (inspect.signature and the like: tabulate's tests hand tabulate to a helper comparing its
+    signature with a list of names): a rename of a parameter changes what it sees."""
     spots = []
     word = _word(fn)
     for path, text in files.items():
         m = _SIGNATURE.search(text)
-        if m and word.search(text):
+        if m and word.search(text) and _value_use(text, fn) is not None:
             spots.append(f"{Path(path).name}:{text.count(chr(10), 0, m.start()) + 1}")
     if not spots:
         return []
