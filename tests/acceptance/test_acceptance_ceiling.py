@@ -10,6 +10,7 @@ from refine_lsp.acceptance.cli import main
 from refine_lsp.acceptance.offline.ceiling import (
     bootstrap_auc,
     ceiling_report,
+    oracle_calls_saved,
     oracle_rejected_hidden,
 )
 from refine_lsp.acceptance.offline.cups import load_decisions
@@ -38,6 +39,15 @@ def test_oracle_threshold_hides_what_the_kept_share_allows():
     assert oracle_rejected_hidden(scores, labels, 1.0) == 0.5
 
 
+def test_oracle_calls_saved_counts_every_decision_below_the_threshold():
+    scores = [0.9, 0.8, 0.1, 0.5, 0.05]
+    labels = [1, 1, 1, 0, 0]
+    # Keeping 2 of 3 accepted: the threshold is 0.8, and 3 of the 5 calls are not made
+    # (an accepted one among them: stage 1 spends the allowed loss on it).
+    assert oracle_calls_saved(scores, labels, 2 / 3) == 0.6
+    assert oracle_calls_saved(scores, labels, 1.0) == 0.2
+
+
 def test_bootstrap_interval_brackets_the_auc_and_is_repeatable():
     scores = [i / 40 for i in range(40)]
     labels = [1 if (i % 3 == 0 or i > 25) else 0 for i in range(40)]
@@ -59,16 +69,30 @@ def test_ceiling_report_on_a_slice(slice_path):
     curve = report["learning_curve"]
     assert [p["train_users"] for p in curve] == [1, 2, 3]
     assert curve[-1]["auc"] == louo["auc"]
+    # Stage 1's bounds, in calls saved: fitted on the answers it saves at least as many.
+    s1 = report["stage1"]
+    assert 0.0 <= s1["louo"]["oracle_calls_saved"] < 1.0
+    assert s1["in_sample"]["loose_l2"]["auc"] >= s1["in_sample"]["shipped_l2"]["auc"]
+    assert s1["in_sample"]["shipped_l2"]["auc"] >= s1["louo"]["auc"]
 
 
 @needs_data
 def test_ceiling_cli_prints_json_and_table(slice_path, capsys):
     assert main(["ceiling", "--train", str(slice_path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(result) == {"decisions", "users", "keep", "louo", "in_sample", "learning_curve"}
+    assert set(result) == {
+        "decisions",
+        "users",
+        "keep",
+        "louo",
+        "in_sample",
+        "learning_curve",
+        "stage1",
+    }
     assert main(["acceptance", "ceiling", "--train", str(slice_path)]) == 0
     out = capsys.readouterr().out
     assert "leave-one-user-out" in out and "in-sample" in out and "learning curve" in out
+    assert "stage 1 (before the model call" in out
 
 
 def test_ceiling_cli_bad_input(tmp_path, capsys):

@@ -3,6 +3,7 @@ training users only (nested inside leave-one-user-out)."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -61,6 +62,32 @@ def test_calibration_weight_sets_the_hand_over_and_gain_the_correction():
     assert fresh.aim() == pytest.approx(0.92)
 
 
+def test_a_wider_shift_lets_a_user_kept_far_short_be_corrected_further():
+    def aim(shift: float) -> float:
+        cal = KeepCalibration(0.85, prior_weight=5.0, gain=2.0, max_shift=shift)
+        for _ in range(10):  # 10 accepted shown, about 10 accepted hidden: kept near half
+            cal.shown_accepted()
+            cal.hidden(1.0)
+        return cal.aim()
+
+    assert aim(0.08) == pytest.approx(0.93)
+    assert aim(0.15) == pytest.approx(1.0)
+
+
+def test_margins_measured_at_each_setting_are_interpolated_between_them():
+    rates = Rates(calibration_margin=0.01, calibration_margins=((0.85, 0.0), (0.95, 0.02)))
+    assert rates.margin_for(0.90) == pytest.approx(0.01)
+    assert rates.margin_for(0.80) == 0.0 and rates.margin_for(0.99) == 0.02
+    assert Rates(calibration_margin=0.01).margin_for(0.9) == 0.01  # an older prior: one margin
+    gate = AcceptanceGate(_prior(rates), 0.95)
+    assert gate.calibration.margin == pytest.approx(0.02)
+    gate.set_keep(0.85)
+    assert gate.calibration.margin == 0.0
+    # an invalid point list is dropped whole (the single margin then serves)
+    bad = Rates.from_json({"calibration_margins": [[0.9, 0.5]], "calibration_margin": 0.01})
+    assert bad.calibration_margins == () and bad.margin_for(0.9) == 0.01
+
+
 def _decisions(users: int = 4, per_user: int = 80, seed: int = 1) -> list[Decision]:
     rng = random.Random(seed)
     out = []
@@ -80,8 +107,13 @@ def test_fit_prior_chooses_its_rates_on_the_grid_and_says_so():
     grid = {Rates(b, w, p) for b, w, p in evaluate.RATE_GRID}
     chosen = prior.rates
     assert Rates(chosen.bias, chosen.weight, chosen.pull) in grid
-    assert (chosen.calibration_weight, chosen.calibration_gain) in evaluate.CALIBRATION_GRID
+    entry = (chosen.calibration_weight, chosen.calibration_gain, chosen.calibration_shift)
+    assert entry in evaluate.CALIBRATION_GRID
     assert 0.0 <= chosen.calibration_margin <= 0.03
+    # one margin per setting it was measured at, each within what a prior may ask
+    assert [k for k, _ in chosen.calibration_margins] == [0.85, 0.90, 0.95]
+    assert all(0.0 <= m <= 0.03 for _, m in chosen.calibration_margins)
+    assert Rates.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen
     assert prior.info["rates_chosen_on"] == "inner folds of the training users"
     assert evaluate.fit_prior(decisions, select=False).rates == Rates()
 

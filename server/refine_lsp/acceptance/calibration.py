@@ -8,14 +8,16 @@ estimate starts at the target (pseudo-counts worth `PRIOR_WEIGHT` accepted sugge
 so a new user gets the prior's thresholds and the hand-over to the user's own evidence is
 gradual. The gate then aims at ``keep + margin + gain * (keep - estimate)``: a user kept
 short gets thresholds that keep more, one kept over gets thresholds that hide more, within
-`MAX_SHIFT`. ``margin`` is how much less than asked the prior's thresholds keep on users
-they were not read off (measured on its training users' inner folds). The weight, the gain
-and the margin ship with the prior (`gate.Rates`), chosen on its training users.
+``max_shift`` (`MAX_SHIFT` unless the prior says otherwise). ``margin`` is how much less
+than asked the prior's thresholds keep on users they were not read off, measured on its
+training users' inner folds at each of a few settings (`margin_at` interpolates between
+them). The weight, the gain, the largest shift and the margins ship with the prior
+(`gate.Rates`), chosen on its training users.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Weight of the starting estimate, in accepted suggestions: the user's own evidence
@@ -31,6 +33,20 @@ MAX_SHIFT = 0.08
 STEP = 0.005
 
 
+def margin_at(margins: Sequence[tuple[float, float]], keep: float, default: float) -> float:
+    """The margin for ``keep``: linear between the (keep, margin) points measured, the
+    nearest point's beyond them, ``default`` when none were measured."""
+    points = sorted(margins)
+    if not points:
+        return default
+    if keep <= points[0][0]:
+        return points[0][1]
+    for (k0, m0), (k1, m1) in zip(points, points[1:], strict=False):
+        if keep <= k1:
+            return m0 + (m1 - m0) * (keep - k0) / (k1 - k0) if k1 > k0 else m1
+    return points[-1][1]
+
+
 @dataclass
 class KeepCalibration:
     keep: float
@@ -39,6 +55,7 @@ class KeepCalibration:
     prior_weight: float = PRIOR_WEIGHT
     gain: float = GAIN
     margin: float = 0.0
+    max_shift: float = MAX_SHIFT
 
     def hidden(self, probability: float) -> None:
         self.accepted_hidden += min(max(probability, 0.0), 1.0)
@@ -55,7 +72,8 @@ class KeepCalibration:
         """The kept share the thresholds should be derived for."""
         margin = min(max(self.margin, 0.0), MAX_MARGIN)
         target = self.keep + margin + self.gain * (self.keep - self.estimate())
-        target = min(self.keep + MAX_SHIFT, max(self.keep - MAX_SHIFT, target))
+        shift = min(max(self.max_shift, 0.0), 0.5)
+        target = min(self.keep + shift, max(self.keep - shift, target))
         return min(1.0, max(0.01, round(target / STEP) * STEP))
 
     def state(self) -> dict:

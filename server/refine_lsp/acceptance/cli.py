@@ -156,6 +156,15 @@ def _ceiling(args: argparse.Namespace) -> int:
         )
     curve = ", ".join(f"{p['train_users']}: {p['auc']:.3f}" for p in report["learning_curve"])
     print(f"learning curve (training users: AUC)  {curve}")
+    s1 = report["stage1"]
+    in_sample = ", ".join(
+        f"{r['oracle_calls_saved']:.1%} (l2={r['l2']})" for r in s1["in_sample"].values()
+    )
+    print(
+        f"stage 1 (before the model call, given the whole allowed loss): leave-one-user-out"
+        f" AUC {s1['louo']['auc']:.3f}, calls saved with an oracle threshold"
+        f" {s1['louo']['oracle_calls_saved']:.1%}; in-sample {in_sample}"
+    )
     return 0
 
 

@@ -21,7 +21,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from refine_lsp.acceptance.calibration import GAIN, PRIOR_WEIGHT, KeepCalibration
+from refine_lsp.acceptance.calibration import (
+    GAIN,
+    MAX_MARGIN,
+    MAX_SHIFT,
+    PRIOR_WEIGHT,
+    KeepCalibration,
+    margin_at,
+)
 from refine_lsp.acceptance.logistic import LogisticModel, sigmoid
 
 # Online learning rates of a prior that names none: the bias moves fast (a user's overall
@@ -110,7 +117,8 @@ def thresholds_for_keep(
 class Rates:
     """How the gate adapts to one user: SGD rates of the per-user bias and of the weights,
     the pull of the weights back toward the prior, and the calibration's prior weight (in
-    accepted suggestions), gain and margin (calibration.py)."""
+    accepted suggestions), gain, largest shift and margins (calibration.py): one margin
+    for every setting, or (keep, margin) points measured at a few settings."""
 
     bias: float = BIAS_RATE
     weight: float = WEIGHT_RATE
@@ -118,6 +126,11 @@ class Rates:
     calibration_weight: float = PRIOR_WEIGHT
     calibration_gain: float = GAIN
     calibration_margin: float = 0.0
+    calibration_shift: float = MAX_SHIFT
+    calibration_margins: tuple[tuple[float, float], ...] = ()
+
+    def margin_for(self, keep: float) -> float:
+        return margin_at(self.calibration_margins, keep, self.calibration_margin)
 
     def to_json(self) -> dict:
         return {
@@ -127,6 +140,8 @@ class Rates:
             "calibration_weight": self.calibration_weight,
             "calibration_gain": self.calibration_gain,
             "calibration_margin": self.calibration_margin,
+            "calibration_shift": self.calibration_shift,
+            "calibration_margins": [[k, m] for k, m in self.calibration_margins],
         }
 
     @classmethod
@@ -134,12 +149,29 @@ class Rates:
         """The rates in ``data``; a missing or invalid one keeps its default."""
         if not isinstance(data, Mapping):
             return cls()
-        values = {}
+        values: dict = {}
         for name, default in cls().to_json().items():
+            if name == "calibration_margins":
+                continue
             value = data.get(name, default)
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             values[name] = float(value) if ok and 0.0 <= value < 1e6 else default
+        values["calibration_margins"] = _margin_points(data.get("calibration_margins"))
         return cls(**values)
+
+
+def _margin_points(data: object) -> tuple[tuple[float, float], ...]:
+    """Valid (keep, margin) points of ``data``; none when any is invalid."""
+    if not isinstance(data, list):
+        return ()
+    points = []
+    for item in data:
+        ok = isinstance(item, (list, tuple)) and len(item) == 2
+        ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in item)
+        if not ok or not (0.0 < item[0] <= 1.0 and 0.0 <= item[1] <= MAX_MARGIN):
+            return ()
+        points.append((float(item[0]), float(item[1])))
+    return tuple(sorted(points))
 
 
 class OnlineLogistic:
@@ -270,7 +302,8 @@ class AcceptanceGate:
             keep_accepted,
             prior_weight=rates.calibration_weight,
             gain=rates.calibration_gain,
-            margin=rates.calibration_margin,
+            margin=rates.margin_for(keep_accepted),
+            max_shift=rates.calibration_shift,
         )
         self.set_keep(keep_accepted)
 
@@ -285,6 +318,7 @@ class AcceptanceGate:
             raise ValueError(f"keep_accepted must be in (0, 1], got {keep_accepted!r}")
         self.keep_accepted = keep_accepted
         self.calibration.keep = keep_accepted
+        self.calibration.margin = self.prior.rates.margin_for(keep_accepted)
         if call_cost is not None:
             self.call_cost = call_cost
         if rejected_cost is not None:
