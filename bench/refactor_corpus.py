@@ -279,6 +279,7 @@ class LineMap:
 
 def run_module(tool, m: Module, work: Path, stats: Stats, args) -> None:
     target = work / m.path
+    tool.package_root = work
     original = target.read_text()
     pending = sorted(m.ranges, key=lambda r: r.start, reverse=True)
     text = original
@@ -415,8 +416,12 @@ class RefineDirect:
         if offer.disabled_reason:
             return {**base, "status": "refused", "reason": offer.disabled_reason}
         t1 = time.perf_counter()
+        # The file's path, as the server passes the document's: the package's own files
+        # (its tests) are the project a new module-level name is checked against.
+        root = getattr(self, "package_root", None)
+        file = str(Path(root) / path) if root is not None else None
         try:
-            new = self.compute(text, span, want, tree)
+            new = self.compute(text, span, want, tree, path=file)
         except self.Refusal as exc:
             status = "error" if str(exc).startswith("The refactoring failed") else "refused"
             return {**base, "status": status, "reason": str(exc)}

@@ -79,7 +79,7 @@ KEEPS = {
         f([1, 2])
         """,
         "extract.function",
-        "f_step(items, total)",
+        "_f_step(items, total)",
     ),
     "a_closure_reads_what_a_selection_without_calls_assigns": (
         """
@@ -92,7 +92,7 @@ KEEPS = {
         f([1, 2])
         """,
         "extract.function",
-        "t, u = compute_t()",
+        "t, u = _compute_t()",
     ),
     "reassigned_before_any_read_is_not_returned": (
         """
@@ -104,7 +104,7 @@ KEEPS = {
         f(1)
         """,
         "extract.function",
-        "    f_step(n)\n",
+        "    _f_step(n)\n",
     ),
     "read_on_next_iteration_is_returned": (
         """
@@ -117,7 +117,7 @@ KEEPS = {
         f(3)
         """,
         "extract.function",
-        "acc = compute_acc(acc, i)",
+        "acc = _compute_acc(acc, i)",
     ),
     "capture_of_a_sequence_pattern_is_passed": (
         """
@@ -128,7 +128,7 @@ KEEPS = {
         f([1])
         """,
         "extract.function",
-        "f_step(x)",
+        "_f_step(x)",
     ),
     "captures_of_class_and_mapping_patterns_are_passed": (
         """
@@ -146,7 +146,7 @@ KEEPS = {
         f({"k": 2, "j": 3})
         """,
         "extract.function",
-        "f_step(x)",
+        "_f_step(x)",
     ),
     "captures_of_mapping_rest_and_as_are_passed": (
         """
@@ -159,7 +159,7 @@ KEEPS = {
         f({"k": 2, "j": 3})
         """,
         "extract.function",
-        "f_step(x, rest, y)",
+        "_f_step(x, rest, y)",
     ),
     "walrus_in_a_condition_binds_on_every_path": (
         """
@@ -171,7 +171,7 @@ KEEPS = {
         f(4)
         """,
         "extract.function",
-        "i = compute_i(a)",
+        "i = _compute_i(a)",
     ),
     "global_declared_name_is_assigned_through_the_declaration": (
         """
@@ -205,7 +205,7 @@ KEEPS = {
         f()
         """,
         "extract.function",
-        "a = compute_a()",
+        "a = _compute_a()",
     ),
     "bracket_continued_at_column_0_inline": (
         """
@@ -229,7 +229,7 @@ KEEPS = {
         print(f(2, 3))
         """,
         "extract.function",
-        "x = h(1) + compute_value(a, b)",
+        "x = h(1) + _compute_value(a, b)",
     ),
     "expression_under_a_short_circuit_keeps_it": (
         """
@@ -240,7 +240,7 @@ KEEPS = {
         print(f(0), f(1))
         """,
         "extract.function",
-        "return c and compute_value(a)",
+        "return c and _compute_value(a)",
     ),
     "expression_in_a_comprehension_gets_its_variable": (
         """
@@ -249,7 +249,7 @@ KEEPS = {
         print(f([1, 2], 3))
         """,
         "extract.function",
-        "[compute_value(q, k) for q in xs]",
+        "[_compute_value(q, k) for q in xs]",
     ),
     "expression_at_module_level_reads_globals": (
         """
@@ -257,7 +257,7 @@ KEEPS = {
         print(⟦X + 1⟧)
         """,
         "extract.function",
-        "print(compute_value())",
+        "print(_compute_value())",
     ),
     "expression_capture_of_a_pattern": (
         """
@@ -268,7 +268,7 @@ KEEPS = {
         f([1, 2, 3])
         """,
         "extract.function",
-        "compute_value(x, rest)",
+        "_compute_value(x, rest)",
     ),
     "expression_in_a_default_is_defined_before_the_def": (  # fuzz seed 3: NameError
         """
@@ -277,7 +277,7 @@ KEEPS = {
         print(f0(4))
         """,
         "extract.function",
-        "def compute_value():\n    return 1\n\n\ndef f0(a, items=(compute_value(), 2, 3)):",
+        "def _compute_value():\n    return 1\n\n\ndef f0(a, items=(_compute_value(), 2, 3)):",
     ),
     "nonlocal_name_is_assigned_from_a_function_nested_in_place": (
         """
@@ -323,7 +323,7 @@ KEEPS = {
                 print(type(exc).__name__)
         """,
         "extract.function",
-        "compute_result(t)",
+        "_compute_result(t)",
     ),
     "expression_continued_over_lines_keeps_its_parentheses": (  # fuzz seed 17: parse
         """
@@ -355,7 +355,7 @@ KEEPS = {
             print(type(exc).__name__)
         """,
         "extract.function",
-        "def compute_len_result():\n    return len(items)\n\n\ntry:",
+        "def _compute_len_result():\n    return len(items)\n\n\ntry:",
     ),
     "statements_of_a_function_a_module_if_defines_and_calls": (
         """
@@ -366,7 +366,7 @@ KEEPS = {
             print(bump(2))
         """,
         "extract.function",
-        "def bump_step(q):\n    print(q)\n\n\nif True:",
+        "def _bump_step(q):\n    print(q)\n\n\nif True:",
     ),
     "function_a_class_body_calls_while_it_is_created": (
         """
@@ -378,7 +378,7 @@ KEEPS = {
         print(K.w)
         """,
         "extract.function",
-        'def m_step(k):\n    print("m", k)\n\n\nclass K:',
+        'def _m_step(k):\n    print("m", k)\n\n\nclass K:',
     ),
     "walrus_in_a_comprehension_binds_in_the_function": (  # libcst binds it in the comprehension
         """
@@ -388,7 +388,7 @@ KEEPS = {
         f([1, 2])
         """,
         "extract.function",
-        "f_step(y)",
+        "_f_step(y)",
     ),
     "selected_def_returns_inside_itself": (  # was refused: "a `return` that would leave"
         """
@@ -400,7 +400,7 @@ KEEPS = {
         print(f0(1))
         """,
         "extract.function",
-        "g = compute_g(a)",
+        "g = _compute_g(a)",
     ),
     "an_enclosing_functions_variable_maybe_deleted_is_passed_where_read_first": (
         """
@@ -416,7 +416,7 @@ KEEPS = {
         f0(1)
         """,
         "extract.function",
-        "nested_step(z)",
+        "_nested_step(z)",
     ),
     "a_nested_function_calling_itself_is_passed": (  # bound once its `def` has run
         """
@@ -430,7 +430,7 @@ KEEPS = {
         f0(3)
         """,
         "extract.function",
-        "walk_step(k, walk, x)",
+        "_walk_step(k, walk, x)",
     ),
     "a_loop_variable_of_the_enclosing_function_read_first": (
         """
@@ -445,7 +445,7 @@ KEEPS = {
         f0()
         """,
         "extract.function",
-        "g_step(i)",
+        "_g_step(i)",
     ),
     "an_enclosing_variable_never_rebound_is_passed_to_a_closure_in_the_selection": (
         """
@@ -461,7 +461,7 @@ KEEPS = {
         f0([1, 2])
         """,
         "extract.function",
-        "inner = compute_inner(z)",
+        "inner = _compute_inner(z)",
     ),
     "an_enclosing_variable_read_first_in_a_comparison_is_passed": (  # `q != x` reads both
         """
@@ -675,7 +675,7 @@ REFUSES = {
         "rewrite.comprehension",
         rc.RAISES.format("t"),
     ),
-    "expression_in_a_case_pattern": (  # fuzz seed 10: `case compute_value() | 1:`
+    "expression_in_a_case_pattern": (  # fuzz seed 10: `case _compute_value() | 1:`
         """
         def f0(a):
             match a:
@@ -1119,9 +1119,9 @@ def test_an_enclosing_variable_passed_eagerly_would_raise_at_the_call():
         "    z = 0\n"
         "    del z\n"
         "    def nested():\n"
-        "        nested_step(z)\n"
+        "        _nested_step(z)\n"
         "    nested()\n"
-        "def nested_step(z):\n"
+        "def _nested_step(z):\n"
         "    def inner(q):\n"
         "        return q != z\n"
         "    print(1)\n"

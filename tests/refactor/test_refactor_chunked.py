@@ -272,7 +272,7 @@ def test_a_match_capture_outside_is_passed(marks):
         """
     )
     new = compute_refactoring(source, span, "extract.function")
-    assert "y = compute_y(x)" in new and "def compute_y(x):" in new
+    assert "y = _compute_y(x)" in new and "def _compute_y(x):" in new
     run = {}
     exec(compile(new + "print_ = a([5])()\n", "<new>", "exec"), run)
     assert run["print_"] == 5

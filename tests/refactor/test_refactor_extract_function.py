@@ -24,12 +24,12 @@ CASES = {
         """,
         """
         def f(a, b):
-            y = compute_y(a, b)
+            y = _compute_y(a, b)
             print(y)
             return y
 
 
-        def compute_y(a, b):
+        def _compute_y(a, b):
             x = a + 1
             y = x * b
             return y
@@ -47,12 +47,12 @@ CASES = {
         """,
         """
         def running(xs):
-            total = yield from compute_total(xs)
+            total = yield from _compute_total(xs)
             print(total)
             return total
 
 
-        def compute_total(xs):
+        def _compute_total(xs):
             total = 0
             for x in xs:
                 sent = yield x
@@ -73,10 +73,10 @@ CASES = {
         def chunks(xs, n):
             if not xs:
                 return 0
-            return (yield from chunks_step(xs, n))
+            return (yield from _chunks_step(xs, n))
 
 
-        def chunks_step(xs, n):
+        def _chunks_step(xs, n):
             yield xs[:n]
             yield xs[n:]
             return 2
@@ -91,11 +91,11 @@ CASES = {
         """,
         """
         def f(a):
-            lo, hi = compute_lo(a)
+            lo, hi = _compute_lo(a)
             return lo, hi
 
 
-        def compute_lo(a):
+        def _compute_lo(a):
             lo = a - 1
             hi = a + 1
             return lo, hi
@@ -113,10 +113,10 @@ CASES = {
         def report(items):
             total = sum(items)
             # say it
-            report_step(items, total)
+            _report_step(items, total)
 
 
-        def report_step(items, total):
+        def _report_step(items, total):
             print("total", total)
             print("count", len(items))
         """,
@@ -153,10 +153,10 @@ CASES = {
         def sign(x):
             if x == 0:
                 return 0
-            return sign_step(x)
+            return _sign_step(x)
 
 
-        def sign_step(x):
+        def _sign_step(x):
             if x > 0:
                 return 1
             return -1
@@ -171,11 +171,11 @@ CASES = {
         """,
         """
         async def fetch(client, url):
-            data = await compute_data(client, url)
+            data = await _compute_data(client, url)
             return data
 
 
-        async def compute_data(client, url):
+        async def _compute_data(client, url):
             response = await client.get(url)
             data = response.json()
             return data
@@ -193,11 +193,11 @@ CASES = {
         def run(xs):
             acc = 0
             for x in xs:
-                acc = compute_acc(acc, x)
+                acc = _compute_acc(acc, x)
             return acc
 
 
-        def compute_acc(acc, x):
+        def _compute_acc(acc, x):
             acc = acc + x
             return acc
         """,
@@ -217,11 +217,11 @@ CASES = {
             out = []
             k = 0
             for x in items:
-                k = compute_k(k, x, out)
+                k = _compute_k(k, x, out)
             return out
 
 
-        def compute_k(k, x, out):
+        def _compute_k(k, x, out):
             k += x
             out.append(k)
             return k
@@ -239,13 +239,13 @@ CASES = {
         """
         def outer(n):
             def inner(k):
-                m = compute_m(n, k)
+                m = _compute_m(n, k)
                 return m
 
             return inner
 
 
-        def compute_m(n, k):
+        def _compute_m(n, k):
             m = n * k
             return m
         """,
@@ -262,29 +262,29 @@ CASES = {
         import sys
 
 
-        def compute_args():
+        def _compute_args():
             args = sys.argv[1:]
             count = len(args)
             return args, count
 
 
-        args, count = compute_args()
+        args, count = _compute_args()
         print(count)
         """,
     ),
     "name_never_collides": (
         """
-        def compute_y(a):
+        def _compute_y(a):
             ⟦y = a⟧
             return y
         """,
         """
-        def compute_y(a):
-            y = compute_y_2(a)
+        def _compute_y(a):
+            y = _compute_y_2(a)
             return y
 
 
-        def compute_y_2(a):
+        def _compute_y_2(a):
             y = a
             return y
         """,
@@ -324,11 +324,11 @@ def test_maybe_unbound_output_passes_old_value(marks):
     assert compute_refactoring(source, span, "extract.function") == d(
         """
         def f(xs, best):
-            best = compute_best(xs, best)
+            best = _compute_best(xs, best)
             return best
 
 
-        def compute_best(xs, best):
+        def _compute_best(xs, best):
             for x in xs:
                 if x > best:
                     best = x
@@ -388,11 +388,11 @@ def test_editor_line_selection_counts_as_whole_statements():
     assert out == d(
         """
         def f(a):
-            c = compute_c(a)
+            c = _compute_c(a)
             return c
 
 
-        def compute_c(a):
+        def _compute_c(a):
             b = a + 1
             c = b * 2
             return c
@@ -405,7 +405,7 @@ def test_text_outside_the_chunk_is_unchanged(marks):
         "x  =  1   # odd spacing kept\n\n\ndef f(a):\n    ⟦b = a⟧\n    return b\n\n\ny =   2\n"
     )
     out = compute_refactoring(source, span, "extract.function")
-    assert out.startswith("x  =  1   # odd spacing kept\n\n\ndef f(a):\n    b = compute_b(a)\n")
+    assert out.startswith("x  =  1   # odd spacing kept\n\n\ndef f(a):\n    b = _compute_b(a)\n")
     assert out.endswith("\n\n\ny =   2\n")
 
 
@@ -465,3 +465,147 @@ def test_listing_disables_a_yield_inside_try_or_with(marks):
     )
     offer = next(o for o in list_refactorings(source, span) if o.id == "extract.function")
     assert offer.disabled_reason == ef.GUARDED_YIELD
+
+
+def _public_names(code: str) -> dict:
+    namespace: dict = {}
+    exec(compile(code, "<test>", "exec"), namespace)  # noqa: S102 - our own fixture code
+    return {k: v for k, v in namespace.items() if not k.startswith("_")}
+
+
+def test_module_level_function_is_private_so_public_names_stay(marks):
+    """toolz's test_curried_namespace compares every public name of toolz with
+    toolz.curried: a new public module-level function broke it. The new function is a
+    helper, named with one leading underscore; a model-proposed name gets it too."""
+    source, span = marks(
+        """
+        def total(xs):
+            ⟦s = sum(xs)⟧
+            return s
+
+
+        class Box:
+            def size(self, items):
+                n = len(items)
+                return n
+        """
+    )
+    out = compute_refactoring(source, span, "extract.function")
+    assert out == d(
+        """
+        def total(xs):
+            s = _compute_s(xs)
+            return s
+
+
+        def _compute_s(xs):
+            s = sum(xs)
+            return s
+
+
+        class Box:
+            def size(self, items):
+                n = len(items)
+                return n
+        """
+    )
+    assert _public_names(out).keys() == _public_names(source).keys()
+    assert _public_names(out)["total"]([1, 2]) == _public_names(source)["total"]([1, 2]) == 3
+    named = compute_refactoring(source, span, "extract.function", name="summed")
+    assert "s = _summed(xs)" in named and "def _summed(xs):" in named
+    mangled = compute_refactoring(source, span, "extract.function", name="__summed")
+    assert "s = _compute_s(xs)" in mangled
+
+
+def test_static_and_expression_extracts_are_private_methods_are_not(marks):
+    source, span = marks(
+        """
+        class Box:
+            @staticmethod
+            def size(items):
+                return ⟦len(items) + 1⟧
+
+            def area(self, w):
+                a = self.h * w
+                return a
+        """
+    )
+    out = compute_refactoring(source, span, "extract.function")
+    assert out == d(
+        """
+        class Box:
+            @staticmethod
+            def size(items):
+                return _compute_value(items)
+
+            def area(self, w):
+                a = self.h * w
+                return a
+
+
+        def _compute_value(items):
+            return len(items) + 1
+        """
+    )
+    source, span = marks(
+        """
+        class Box:
+            def area(self, w):
+                ⟦a = self.h * w⟧
+                return a
+        """
+    )
+    out = compute_refactoring(source, span, "extract.function")
+    assert out == d(
+        """
+        class Box:
+            def area(self, w):
+                a = self.compute_a(w)
+                return a
+
+            def compute_a(self, w):
+                a = self.h * w
+                return a
+        """
+    )
+
+
+def test_module_whose_namespace_is_read_whole_refuses_a_new_function(tmp_path, marks):
+    """toolz/__init__.py: its tests compare vars(toolz) with vars(toolz.curried), private
+    names too. Where a file of the project reads the module's namespace whole, no
+    module-level function is added; elsewhere the same edit is made."""
+    source, span = marks(
+        """
+        def __getattr__(name):
+            ⟦raise AttributeError(name)⟧
+        """
+    )
+    pkg = tmp_path / "pkg"
+    (pkg / "tests").mkdir(parents=True)
+    init = pkg / "__init__.py"
+    init.write_text(source)
+    (pkg / "tests" / "__init__.py").write_text("")
+    out = compute_refactoring(source, span, "extract.function", path=str(init))
+    assert out == d(
+        """
+        def __getattr__(name):
+            _getattr_step(name)
+
+
+        def _getattr_step(name):
+            raise AttributeError(name)
+        """
+    )
+    (pkg / "tests" / "test_names.py").write_text(
+        "import pkg\n\n\ndef test_names():\n    assert sorted(vars(pkg))\n"
+    )
+    with pytest.raises(Refusal) as refused:
+        compute_refactoring(source, span, "extract.function", path=str(init))
+    assert str(refused.value) == (
+        "pkg/tests/test_names.py:5 reads the namespace of `pkg` whole (vars(pkg)): a new "
+        "function at module level would show in it"
+    )
+    expr_source, expr_span = marks("def f(a):\n    return ⟦a + 1⟧\n")
+    with pytest.raises(Refusal):
+        compute_refactoring(expr_source, expr_span, "extract.function", path=str(init))
+    assert compute_refactoring(source, span, "extract.function") == out  # no path: no look

@@ -27,10 +27,10 @@ FUNCTION_CASES = {
         """,
         """
         def f(c, k, lock):
-            return f_step(lock, c, k)
+            return _f_step(lock, c, k)
 
 
-        def f_step(lock, c, k):
+        def _f_step(lock, c, k):
             try:
                 with lock:
                     return c[k]  # hit
@@ -50,10 +50,10 @@ FUNCTION_CASES = {
         """
         def f(a):
             b = a * 2
-            return f_step(b)
+            return _f_step(b)
 
 
-        def f_step(b):
+        def _f_step(b):
             if b > 3:
                 return b
             else:
@@ -75,12 +75,12 @@ FUNCTION_CASES = {
         def f(c, k):
             if c:
                 print(c)
-                return f_step(k)
+                return _f_step(k)
             else:
                 pass
 
 
-        def f_step(k):
+        def _f_step(k):
             if k:
                 return 1
             k = 2
@@ -105,10 +105,10 @@ FUNCTION_CASES = {
                 raise
             for x in xs:
                 last = x
-            f_step(text, last)
+            _f_step(text, last)
 
 
-        def f_step(text, last):
+        def _f_step(text, last):
             print(text, last)
         """,
     ),
@@ -139,10 +139,10 @@ FUNCTION_CASES = {
                 size = n
             else:
                 raise ValueError(n)
-            f_step(seq, size)
+            _f_step(seq, size)
 
 
-        def f_step(seq, size):
+        def _f_step(seq, size):
             print(seq, size)
         """,
     ),
@@ -158,11 +158,11 @@ FUNCTION_CASES = {
         """,
         """
         def f(cache, k, func):
-            v = compute_v(func, k, cache)
+            v = _compute_v(func, k, cache)
             return v
 
 
-        def compute_v(func, k, cache):
+        def _compute_v(func, k, cache):
             v = func(k)
             try:
                 cache[k] = v

@@ -77,8 +77,8 @@ async def test_extract_function_listed_then_resolved(client):
     resolved = await client.code_action_resolve_async(action)
     assert _apply(SOURCE, resolved.edit) == SOURCE.replace(
         "    double = w * h\n    half = double / 2\n    return half\n",
-        "    half = compute_half(w, h)\n    return half\n\n\n"
-        "def compute_half(w, h):\n    double = w * h\n    half = double / 2\n    return half\n",
+        "    half = _compute_half(w, h)\n    return half\n\n\n"
+        "def _compute_half(w, h):\n    double = w * h\n    half = double / 2\n    return half\n",
     )
 
 

@@ -95,7 +95,11 @@ class Refactorings:
 
         s = args["span"]
         return refactor.compute_refactoring(
-            snapshot.text, Span(Pos(s[0], s[1]), Pos(s[2], s[3])), args["id"], tree=snapshot.tree
+            snapshot.text,
+            Span(Pos(s[0], s[1]), Pos(s[2], s[3])),
+            args["id"],
+            tree=snapshot.tree,
+            path=None if snapshot.path is None else str(snapshot.path),
         )
 
 

@@ -177,15 +177,18 @@ def compute_refactoring(
     tree: tree_sitter.Tree | None = None,
     name: str | None = None,
     chunking: str | None = None,
+    path: str | None = None,
 ) -> str:
     """The whole new text for ``offer_id`` at ``span``; raises Refusal with the reason.
 
     ``name`` is an optional proposed name (e.g. from a model) for extracted code; it is used
     only when it is a valid identifier that collides with nothing in the file. ``chunking``
-    overrides the entry's (tests compare with ``"module"``, the whole file parsed).
+    overrides the entry's (tests compare with ``"module"``, the whole file parsed). ``path``
+    is the file's: a new module-level function is refused where a file of its project
+    reads the module's namespace whole (refactor/namespace_reads.py).
     """
     try:
-        return _compute(source, span, offer_id, tree, name, chunking)
+        return _compute(source, span, offer_id, tree, name, chunking, path)
     except Refusal:
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must reach the user as a reason, not a crash
@@ -193,15 +196,15 @@ def compute_refactoring(
         raise Refusal(INTERNAL.format(type(exc).__name__)) from exc
 
 
-def _compute(source, span, offer_id, tree, name, chunking=None) -> str:
+def _compute(source, span, offer_id, tree, name, chunking=None, path=None) -> str:
     entry = REFACTORINGS.get(offer_id)
     if entry is None:
         raise Refusal(UNKNOWN.format(offer_id))
     chunking = chunking or entry.chunking
     try:
-        return entry.compute(source, span, SourceView(source, tree, chunking), name=name)
+        return entry.compute(source, span, SourceView(source, tree, chunking, path), name=name)
     except ChunkTooNarrow:
         if chunking in ("outer", "function", "module"):
             raise
         # The edit reaches past the innermost function: the top-level statement holds it.
-        return entry.compute(source, span, SourceView(source, tree, "outer"), name=name)
+        return entry.compute(source, span, SourceView(source, tree, "outer", path), name=name)

@@ -25,6 +25,7 @@ from .expressions import cst_expression, ts_expression
 from .extract_bindings import nonlocal_names
 from .flow import Graph
 from .model import Refusal
+from .namespace_reads import check_new_module_name
 from .selection_flow import param_names
 from .tsview import SourceView, top_level_rows
 from .usage import block_statements, comprehension_walrus, pattern_names
@@ -76,8 +77,10 @@ def compute(source: str, span: Span, view: SourceView, name: str | None = None) 
     if func is not None:
         own = [n for n in params if bound_by[n] is chunk.scopes.get(func.body)]
         _check_flow(chunk, func, expr, own, events)
-    default = naming.unique("compute_" + _base(expr), source)
-    fname = naming.suggest_name(name, source, default)
+    # Always a module-level function: private, as extract_function names one.
+    default = naming.unique("compute_" + _base(expr), source, private=True)
+    fname = naming.suggest_name(name, source, default, private=True)
+    check_new_module_name(view.path)
     new_def = cst.FunctionDef(
         name=cst.Name(fname),
         params=cst.Parameters([cst.Param(cst.Name(n)) for n in params]),

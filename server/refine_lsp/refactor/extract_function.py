@@ -32,6 +32,7 @@ from .extract_bindings import (  # noqa: F401 - the reasons are part of this mod
     declared_globals,
 )
 from .model import Offer, Refusal, offer
+from .namespace_reads import check_new_module_name
 from .statements import NOT_WHOLE, cst_statements, ts_statements
 from .tsview import LOOPS, SourceView, ancestors, enclosing_function, top_level_rows, walk
 from .usage import usage_of
@@ -314,8 +315,13 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
             params = [p for p in params if p != first]
             decorator = "classmethod" if kind == "class" else None
 
-    default = _default_name(outputs, func, source)
-    fname = naming.suggest_name(name, source, default)
+    # A function defined at module level is a helper of the code it came from: a private
+    # name keeps the module's public names as they were (toolz's tests compare them).
+    private = self_name is None and not nonlocals
+    default = _default_name(outputs, func, source, private)
+    fname = naming.suggest_name(name, source, default, private=private)
+    if private:
+        check_new_module_name(view.path)
     new_def = _build_def(
         fname,
         self_name,
@@ -468,14 +474,14 @@ def _method_kind(func: cst.FunctionDef) -> str:
     return "instance"
 
 
-def _default_name(outputs, func, source) -> str:
+def _default_name(outputs, func, source, private=False) -> str:
     if outputs:
         base = "compute_" + naming.snake(outputs[0])
     elif func is not None:
         base = naming.snake(func.name.value).strip("_") + "_step"
     else:
         base = "run_step"
-    return naming.unique(base, source)
+    return naming.unique(base, source, private=private)
 
 
 def _names_expr(names_):

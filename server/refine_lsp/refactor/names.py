@@ -21,10 +21,17 @@ def is_free(name: str, source: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", source) is None
 
 
-def unique(base: str, source: str, taken: frozenset[str] = frozenset()) -> str:
+def unique(
+    base: str, source: str, taken: frozenset[str] = frozenset(), private: bool = False
+) -> str:
+    """``base`` made an identifier free in ``source``; with ``private``, with one leading
+    underscore (a helper at module level: `from m import *`, ``dir(m)`` and code comparing
+    a module's public names see the module as before)."""
     base = re.sub(r"\W", "_", base).strip("_") or "value"
-    if base[0].isdigit():
+    if base[0].isdigit() and not private:
         base = "v_" + base
+    if private:
+        base = "_" + base
     name, n = base, 2
     while not is_free(name, source) or name in taken:
         name, n = f"{base}_{n}", n + 1
@@ -32,14 +39,24 @@ def unique(base: str, source: str, taken: frozenset[str] = frozenset()) -> str:
 
 
 def suggest_name(
-    proposed: str | None, source: str, default: str, taken: frozenset[str] = frozenset()
+    proposed: str | None,
+    source: str,
+    default: str,
+    taken: frozenset[str] = frozenset(),
+    private: bool = False,
 ) -> str:
     """A model-proposed name when it is a valid identifier that collides with nothing.
 
-    Otherwise ``default`` (already checked by the caller) is kept.
+    Otherwise ``default`` (already checked by the caller) is kept. With ``private`` (a new
+    module-level function) the name gets one leading underscore; two would be mangled
+    where a class body calls it.
     """
     if proposed:
         proposed = proposed.strip()
+        if private and not proposed.startswith("_"):
+            proposed = "_" + proposed
+        if private and proposed.startswith("__"):
+            return default
         if proposed.isidentifier() and proposed not in taken and is_free(proposed, source):
             return proposed
     return default

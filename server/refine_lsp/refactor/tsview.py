@@ -29,9 +29,12 @@ class SourceView:
     (refactor/chunk.py); the registration table sets it per refactoring.
     """
 
-    def __init__(self, source: str, tree: tree_sitter.Tree | None = None, chunking="function"):
+    def __init__(
+        self, source: str, tree: tree_sitter.Tree | None = None, chunking="function", path=None
+    ):
         self.source = source
         self.chunking = chunking
+        self.path = path  # the file's, where there is one: what reads it from elsewhere
         self._tree = tree
         self._checked = False
         self.shift: dict[int, int] = {}  # row -> spaces the repaired tree has in front of it
