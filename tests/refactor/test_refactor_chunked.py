@@ -97,6 +97,19 @@ def test_generated_programs_nested_in_a_function(seed, runner):
     assert check(program, 40, seed, runner) >= 10
 
 
+def in_a_class(program: str) -> str:
+    """The program as the body of a method: its functions are nested in a method, so the
+    chunks widen to the method under a class stub (refactor/chunk.py, "method")."""
+    body = textwrap.indent(program, "        ", lambda line: bool(line.strip()))
+    return f"class Holder:\n    def outer(self, limit=3):\n{body}\n\nHolder().outer()\n"
+
+
+@pytest.mark.parametrize("seed", [7, 23])
+def test_generated_programs_in_a_method(seed):
+    program = in_a_class(_bench("fuzz_programs").program(seed))
+    assert check(program, 40, seed) >= 10
+
+
 def test_big_generated_file():
     gen = _bench("fuzz_programs")
     parts = [gen.program(s) if s % 2 else nested(gen.program(s)) for s in range(30, 34)]
@@ -289,3 +302,77 @@ def test_an_edit_reaching_a_stub_line_is_redone_on_the_outer_function(marks):
         chunk.splice(moved)
     unchanged = chunk.splice(chunk.module)
     assert unchanged == source
+
+
+def test_extract_function_chunk_widens_to_the_function_binding_what_it_passes(marks):
+    """The innermost function reads `total` of the function around it: that function is
+    the chunk (under a stub for the one above), not the whole top-level function; the
+    edit is the whole file's."""
+    source, span = marks(
+        """
+        def top(a):
+            unused = a
+
+            def middle(b):
+                total = b
+
+                def inner():
+                    ⟦print(total)⟧
+
+                return inner
+
+            return middle
+        """
+    )
+    chunk = parse_chunk(source, span, SourceView(source, chunking="inner-free"))
+    assert chunk.stubs == 1 and chunk.text.startswith("def top(a, middle, unused):\n")
+    assert chunk.text.split("\n")[1] == "    def middle(b):"
+    chunked = compute_refactoring(source, span, "extract.function")
+    assert chunked == compute_refactoring(source, span, "extract.function", chunking="module")
+    assert chunked == dedent(
+        """
+        def top(a):
+            unused = a
+
+            def middle(b):
+                total = b
+
+                def inner():
+                    _inner_step(total)
+
+                return inner
+
+            return middle
+
+
+        def _inner_step(total):
+            print(total)
+        """
+    )
+
+
+def test_a_closure_in_a_method_is_chunked_as_the_method_under_its_class(marks):
+    """A function nested in a method of a big class reads `self`: the method is the chunk,
+    under a `class` stub line, not the class."""
+    source, span = marks(
+        """
+        class Big:
+            def other(self):
+                return 1
+
+            def m(self, xs):
+                def each(x):
+                    ⟦return self.other() + x⟧
+
+                return [each(x) for x in xs]
+        """
+    )
+    view = SourceView(source, chunking="method")
+    chunk = parse_chunk(source, span, view)
+    assert chunk.stubs == 1 and chunk.text.startswith("class Big:\n    def m(self, xs):\n")
+    chunked = compute_refactoring(source, span, "extract.function")
+    assert chunked == compute_refactoring(source, span, "extract.function", chunking="module")
+    before, after = {}, {}
+    exec(compile(source, "<before>", "exec"), before)  # noqa: S102 - our own fixture code
+    exec(compile(chunked, "<after>", "exec"), after)  # noqa: S102
+    assert after["Big"]().m([1, 2]) == before["Big"]().m([1, 2]) == [2, 3]

@@ -27,7 +27,7 @@ from . import (
     rewrite_fstring,
     rewrite_none_compare,
 )
-from .chunk import ChunkTooNarrow
+from .chunk import ChunkTooNarrow, method_function
 from .fix_all import FIX_ALL_RULES, fix_all
 from .imports import organize_imports
 from .model import Offer, Refusal
@@ -83,7 +83,7 @@ REFACTORINGS: dict[str, Refactoring] = {
             "Extract function",
             extract_function.list_offer,
             extract_function.compute,
-            "inner",
+            "inner-free",
         ),
         Refactoring(
             "extract.variable",
@@ -204,7 +204,14 @@ def _compute(source, span, offer_id, tree, name, chunking=None, path=None) -> st
     try:
         return entry.compute(source, span, SourceView(source, tree, chunking, path), name=name)
     except ChunkTooNarrow:
-        if chunking in ("outer", "function", "module"):
+        if chunking in ("method", "outer", "function", "module"):
             raise
-        # The edit reaches past the innermost function: the top-level statement holds it.
-        return entry.compute(source, span, SourceView(source, tree, "outer", path), name=name)
+    # The edit reaches past the innermost function: the method around it (under stubs for
+    # its classes) holds every enclosing function; the top-level statement holds the rest.
+    view = SourceView(source, tree, "method", path)
+    if method_function(view, view.trimmed(span)) is not None:
+        try:
+            return entry.compute(source, span, view, name=name)
+        except ChunkTooNarrow:
+            pass
+    return entry.compute(source, span, SourceView(source, tree, "outer", path), name=name)

@@ -13,10 +13,16 @@ per refactoring in the registration table:
   function: the top-level statement, with the blank lines and comments above it.
 - ``"inner-bound"``: the same, but only when no name in the span is bound outside that
   function (inline variable needs the binding and all its uses in the chunk).
+- ``"inner-free"``: the same, widened to the outermost enclosing function that binds a
+  name the span reads from an enclosing function (extract function passes such names).
 - ``"inner-module"``: the same in a function, the whole file outside one (extract variable
   of all occurrences at module level looks for them in the whole module).
+- ``"method"``: the outermost function around the span, under one stub line per class
+  around it (the method of a big class, not the class): every enclosing function is in
+  it, so what a function stub stood for is exact. What ``ChunkTooNarrow`` in an
+  ``"inner"`` chunk falls back to first; without a class around, the same as ``"outer"``.
 - ``"outer"``: the top-level statement holding the span, every enclosing function and
-  class with it (what ``ChunkTooNarrow`` falls back to).
+  class with it (what ``ChunkTooNarrow`` falls back to last).
 - ``"function"``: the outermost function below any class (dedented), else the top-level
   statement (the default of a view that does not say).
 - ``"module"``: the whole file (what the others must agree with; the tests compare).
@@ -41,7 +47,9 @@ from ..text import Pos, Span
 from .model import Refusal
 from .tsview import SourceView, ancestors, top_level_rows, walk
 
-CHUNKINGS = ("inner", "inner-bound", "inner-module", "outer", "function", "module")
+CHUNKINGS = (
+    "inner", "inner-bound", "inner-free", "inner-module", "method", "outer", "function", "module"
+)  # fmt: skip
 
 
 class ChunkTooNarrow(Exception):
@@ -59,7 +67,7 @@ class Chunk:
     indent: str = ""  # removed from every line of the chunk to parse it
     function: object = None  # the tree-sitter function the chunk is, if it is one
     stubs: int = 0  # lines at the top that stand for what is around the chunk
-    narrow: bool = False  # the stubs stand for enclosing functions and classes
+    narrow: bool = False  # some stubs stand for enclosing functions
     view: SourceView | None = None
 
     @property
@@ -143,13 +151,23 @@ def parse_chunk(source: str, span: Span, view: SourceView | None = None, whole=F
     view = view or SourceView(source)
     chunking = "module" if whole else view.chunking
     trimmed = view.trimmed(span)
+    if chunking == "method":
+        found = method_function(view, trimmed)
+        if found is not None:
+            try:
+                return _parse(source, view, *found)
+            except Refusal:
+                pass  # the wider chunk says whether the code parses, in its words
+        chunking = "outer"
     if chunking == "outer":
         found = _top_level(view, trimmed)
         if found is not None:
             return _parse(source, view, *found)
         chunking = "module"
-    if chunking in ("inner", "inner-bound", "inner-module"):
-        found = inner_function(view, trimmed, bound_inside=chunking == "inner-bound")
+    if chunking in ("inner", "inner-bound", "inner-module", "inner-free"):
+        found = inner_function(
+            view, trimmed, bound_inside=chunking == "inner-bound", widen=chunking == "inner-free"
+        )
         if found is not None:
             try:
                 return _parse(source, view, *found)
@@ -181,7 +199,9 @@ def _parse(source, view, first, last, stubs, indent="", function=None) -> Chunk:
     if not text.endswith("\n"):
         text += "\n"
     wrapper, metadata = _analysed(text, _config(view))
-    narrow = bool(stubs) and function is not None  # not the `pass` before a statement
+    # The stubs stand for enclosing functions (not only classes, whose names a function
+    # never sees; not the `pass` before a statement).
+    narrow = function is not None and any(x.lstrip().startswith("def ") for x in stubs)
     chunk = Chunk(
         source, first - len(stubs), last, text, wrapper, indent, function, len(stubs), narrow,
         view,
@@ -224,9 +244,11 @@ def _node_at_row(view: SourceView, row: int):
 # -- the innermost function and its stubs ------------------------------------------------
 
 
-def inner_function(view: SourceView, span: Span, bound_inside=False):
+def inner_function(view: SourceView, span: Span, bound_inside=False, widen=False):
     """(first row, last row, stub lines, [], function) of the innermost function whose body
-    holds the span, or None where only a wider chunk gives the whole file's answer."""
+    holds the span, or None where only a wider chunk gives the whole file's answer. With
+    ``widen``, the outermost enclosing function that binds a name the span reads, if one
+    does (extract function passes such a name: the stub would not tell what happens to it)."""
     node = view.node_at(span)
     s, e = view.point(span.start), view.point(span.end)
     func = None
@@ -241,6 +263,19 @@ def inner_function(view: SourceView, span: Span, bound_inside=False):
     outer = _enclosing(func)
     if outer is None:
         return None
+    tables = None
+    if outer:
+        tables = _tables(view, outer, func)
+        if tables is None:
+            return None
+        if bound_inside and _free_names_in_span(view, span, func, tables) is None:
+            return None
+        if widen:
+            k = _outermost_binder(view, span, outer, tables)
+            if k is not None:
+                func, outer, tables = outer[k], outer[:k], tables[: k + 1]
+    elif bound_inside and _free_names_in_span(view, span, func, []) is None:
+        return None
     top = (
         func.parent
         if func.parent is not None and func.parent.type == "decorated_definition"
@@ -252,15 +287,8 @@ def inner_function(view: SourceView, span: Span, bound_inside=False):
     rest = view.line(last)[view.pos(tuple(top.end_point)).col :].strip()
     if rest and not rest.startswith("#"):
         return None
-    if not outer:  # a top-level function: no stubs, no symbol table needed
-        if bound_inside and _free_names_in_span(view, span, func, []) is None:
-            return None
+    if not outer:  # a top-level function: no stubs
         return first, last, [], "", func
-    tables = _tables(view, outer, func)
-    if tables is None:
-        return None
-    if bound_inside and _free_names_in_span(view, span, func, tables) is None:
-        return None
     stubs = []
     for node_, table in zip(outer, tables[:-1], strict=True):
         head = view.line(node_.start_point[0])
@@ -273,6 +301,68 @@ def inner_function(view: SourceView, span: Span, bound_inside=False):
             if params is None:
                 return None
             stubs.append(f"{ws}def {name}({', '.join(params)}):")
+    return first, last, stubs, "", func
+
+
+def _outermost_binder(view: SourceView, span: Span, outer, tables) -> int | None:
+    """The index in ``outer`` of the outermost function binding a name that the span reads
+    from an enclosing function (None when it reads none)."""
+    names = set()
+    node = view.node_at(span)
+    for n in [node, *walk(node)]:
+        if n.type == "identifier":
+            names.add(view.text(n))
+    best = None
+    for name in names:
+        try:
+            if not tables[-1].lookup(name).is_free():
+                continue
+        except KeyError:
+            continue
+        for i in range(len(outer) - 1, -1, -1):
+            if outer[i].type != "function_definition":
+                continue
+            try:
+                if tables[i].lookup(name).is_local():
+                    best = i if best is None else min(best, i)
+                    break
+            except KeyError:
+                continue
+    return best
+
+
+def method_function(view: SourceView, span: Span):
+    """(first row, last row, class stub lines, "", function) of the outermost function
+    around the span when one or more classes (and nothing else) are around it, else None."""
+    node = view.node_at(span)
+    chain = [a for a in ancestors(node) if a.type in ("function_definition", "class_definition")]
+    chain.reverse()  # outermost first
+    k = next((i for i, a in enumerate(chain) if a.type == "function_definition"), None)
+    if not k:
+        return None  # no function, or a top-level one: the top-level statement is the chunk
+    func = chain[k]
+    if any(a.child_by_field_name("type_parameters") is not None for a in chain[: k + 1]):
+        return None
+    body = func.child_by_field_name("body")
+    s, e = view.point(span.start), view.point(span.end)
+    if body is None or not (body.start_point <= s and e <= body.end_point):
+        return None  # the span is the function's header or more
+    top = (
+        func.parent
+        if func.parent is not None and func.parent.type == "decorated_definition"
+        else func
+    )
+    first, last = top.start_point[0], top.end_point[0]
+    if view.line(first)[: view.pos(tuple(top.start_point)).col].strip():
+        return None
+    rest = view.line(last)[view.pos(tuple(top.end_point)).col :].strip()
+    if rest and not rest.startswith("#"):
+        return None
+    stubs = []
+    for cls in chain[:k]:
+        head = view.line(cls.start_point[0])
+        ws = head[: len(head) - len(head.lstrip())]
+        stubs.append(f"{ws}class {view.text(cls.child_by_field_name('name'))}:")
     return first, last, stubs, "", func
 
 
