@@ -114,8 +114,21 @@ def test_fit_prior_chooses_its_rates_on_the_grid_and_says_so():
     assert [k for k, _ in chosen.calibration_margins] == [0.85, 0.90, 0.95]
     assert all(0.0 <= m <= 0.03 for _, m in chosen.calibration_margins)
     assert Rates.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen
+    # stage 1 adapts by rates of its own, chosen on the same grid by its own loss
+    own = prior.stage1_rates
+    assert own is not None and Rates(own.bias, own.weight, own.pull) in grid
+    again = AcceptancePrior.from_json(json.loads(json.dumps(prior.to_json())))
+    assert (again.rates, again.stage1_rates) == (prior.rates, prior.stage1_rates)
+    gate = AcceptanceGate(again, 0.9)
+    assert gate.stage1_model.rates == own and gate.stage2_model.rates == prior.rates
     assert prior.info["rates_chosen_on"] == "inner folds of the training users"
-    assert evaluate.fit_prior(decisions, select=False).rates == Rates()
+    defaults = evaluate.fit_prior(decisions, select=False)
+    assert (defaults.rates, defaults.stage1_rates) == (Rates(), None)
+    # a prior without stage-1 rates of its own (an older file): stage 1 adapts as stage 2
+    older = defaults.to_json()
+    assert "stage1_rates" not in older
+    gate = AcceptanceGate(AcceptancePrior.from_json(older), 0.9)
+    assert gate.stage1_model.rates == gate.stage2_model.rates == Rates()
 
 
 def test_leave_one_user_out_never_shows_the_held_out_user_to_any_choice(monkeypatch):

@@ -240,8 +240,10 @@ class AcceptancePrior:
     # The same for rejected training decisions: what stage 1's expected utility needs.
     rejected_logits: list[tuple[float, float]] = field(default_factory=list)
     rejected_logits_plain: list[tuple[float, float]] = field(default_factory=list)
-    # How a gate on this prior adapts (chosen with it, on its training users).
+    # How a gate on this prior adapts (chosen with it, on its training users); stage 1 by
+    # ``stage1_rates`` where it has its own (None: the same as stage 2).
     rates: Rates = field(default_factory=Rates)
+    stage1_rates: Rates | None = None
 
     def to_json(self) -> dict:
         def pairs(values: list[tuple[float, float]]) -> list[list[float]]:
@@ -258,6 +260,7 @@ class AcceptancePrior:
             "rejected_logits": pairs(self.rejected_logits),
             "rejected_logits_plain": pairs(self.rejected_logits_plain),
             "rates": self.rates.to_json(),
+            **({"stage1_rates": self.stage1_rates.to_json()} if self.stage1_rates else {}),
         }
 
     @classmethod
@@ -275,6 +278,7 @@ class AcceptancePrior:
                 [(float(a), float(b)) for a, b in data.get("rejected_logits", ())],
                 [(float(a), float(b)) for a, b in data.get("rejected_logits_plain", ())],
                 Rates.from_json(data.get("rates")),
+                Rates.from_json(data["stage1_rates"]) if "stage1_rates" in data else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"acceptance prior: invalid ({exc})") from exc
@@ -293,7 +297,7 @@ class AcceptanceGate:
     ) -> None:
         self.prior = prior
         rates = prior.rates
-        self.stage1_model = OnlineLogistic(prior.stage1, rates)
+        self.stage1_model = OnlineLogistic(prior.stage1, prior.stage1_rates or rates)
         self.stage2_model = OnlineLogistic(prior.stage2, rates)
         self.stage2_plain_model = OnlineLogistic(prior.stage2_plain, rates)
         self.call_cost, self.rejected_cost = call_cost, rejected_cost
