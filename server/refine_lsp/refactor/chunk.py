@@ -123,12 +123,35 @@ class Chunk:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
-    def splice(self, new_module: cst.Module) -> str:
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
+        """The chunk's module with ``old`` replaced by ``new``, as ``deep_replace`` gives it,
+        rebuilding only the nodes above ``old`` (deep_replace visits the whole tree)."""
+        child, repl = old, new
+        parent = self.parents.get(child)
+        while parent is not None:
+            changes = {}
+            for name in _field_names(parent):
+                value = getattr(parent, name)
+                if value is child:
+                    changes[name] = repl
+                elif type(value) in (tuple, list) and any(x is child for x in value):
+                    changes[name] = type(value)(repl if x is child else x for x in value)
+            if not changes:
+                return self.module.deep_replace(old, new)
+            repl = parent.with_changes(**changes)
+            child, parent = parent, self.parents.get(parent)
+        if child is not self.module:
+            return self.module.deep_replace(old, new)
+        return repl
+
+    def splice(self, new_module: cst.Module, code: str | None = None) -> str:
+        """The file with the chunk's lines replaced by ``new_module``'s (``code``: its text,
+        where the caller generated it already)."""
         lines = self.source.split("\n")
         first = self.first_row + self.stubs  # the first real line
         head = "\n".join(lines[:first])
         tail = "\n".join(lines[self.last_row + 1 :])
-        body = new_module.code
+        body = new_module.code if code is None else code
         if not body.endswith("\n"):
             body += "\n"
         if self.stubs:
@@ -553,10 +576,15 @@ def _is_node(t: type) -> bool:
     return known
 
 
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+def _field_names(node: cst.CSTNode) -> tuple[str, ...]:
     names = _FIELDS.get(type(node))
     if names is None:
         names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    return names
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    names = _field_names(node)
     out = []
     for name in names:
         value = getattr(node, name)

@@ -89,7 +89,8 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
     for n in sorted(fl.deletes & fl.live_after):
         raise Refusal(DELETED.format(n))
     if module_level and fl.effects:
-        shared = (set(use.nested_reads) | global_everywhere(chunk)) & fl.may_def & local
+        everywhere = global_everywhere(chunk) if "global" in chunk.text else set()
+        shared = (set(use.nested_reads) | everywhere) & fl.may_def & local
         if shared:
             raise Refusal(SHARED_GLOBAL.format(sorted(shared)[0]))
     if not module_level and fl.effects:
@@ -109,7 +110,7 @@ def bindings(chunk, func, selected, use, inside, loops, module_level):
         if n not in params:
             params.append(n)
     if func is not None:
-        rebound = nonlocal_names(func) & set(params)
+        rebound = (nonlocal_names(func) if "nonlocal" in chunk.text else set()) & set(params)
         if rebound:
             raise Refusal(REBOUND.format(sorted(rebound)[0]))
     if chunk.narrow and len(params) > 1 and chunk.read_before(n for n in params if n in use.outer):

@@ -87,7 +87,7 @@ def compute(source: str, span: Span, view: SourceView, name: str | None = None) 
         body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(_returned(expr))])]),
     )
     call = cst.Call(cst.Name(fname), [cst.Arg(cst.Name(n)) for n in params])
-    tree = chunk.module.deep_replace(expr, call)
+    tree = chunk.replace(expr, call)
     return _place(view, target, chunk, tree, new_def, func, expr)
 
 

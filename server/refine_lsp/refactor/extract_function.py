@@ -273,8 +273,9 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
 
     # A name the function declares `global` stays global in the new function, declared so.
     # A `nonlocal` one too, with the new function nested where the selection is.
-    declared_global = declared_globals(func)
-    declared_nonlocal = declared_globals(func, cst.Nonlocal)
+    # (Walked only where the chunk's text holds the word: most functions declare nothing.)
+    declared_global = declared_globals(func) if "global" in chunk.text else set()
+    declared_nonlocal = declared_globals(func, cst.Nonlocal) if "nonlocal" in chunk.text else set()
     globals_: set[str] = set()
     nonlocals: set[str] = set()
     for sc in {sc for sc in chunk.scopes.values() if sc is not None}:
@@ -342,9 +343,9 @@ def compute(source: str, span: Span, view: SourceView | None = None, name: str |
             raise Refusal(DECLARED.format(sorted(nonlocals)[0]))
         new_body = body[:i] + [new_def.with_changes(leading_lines=call.leading_lines),
                                call.with_changes(leading_lines=[])] + body[j:]  # fmt: skip
-        tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
+        tree = chunk.replace(owner, owner.with_changes(body=new_body))
         return chunk.splice(tree)
-    tree = chunk.module.deep_replace(owner, owner.with_changes(body=new_body))
+    tree = chunk.replace(owner, owner.with_changes(body=new_body))
     one_blank = [cst.EmptyLine(indent=False)]
     if self_name is not None and method_class is not None:
         block = method_class.body
@@ -378,8 +379,9 @@ def _insert_after_top_level(view, trimmed, chunk, tree, new_def) -> str:
     `if` or `try`, a decorated def, a class body that calls something)."""
     top_first, top_last = top_level_rows(view, trimmed)
     old_rows = chunk.last_row - chunk.first_row + 1
-    new_text = chunk.splice(tree)
-    new_rows = len(tree.code.rstrip("\n").split("\n")) if tree.code else 0
+    tree_code = tree.code  # generated once: the whole chunk's text
+    new_text = chunk.splice(tree, tree_code)
+    new_rows = len(tree_code.rstrip("\n").split("\n")) if tree_code else 0
     code = cst.Module(body=[new_def], default_indent=chunk.module.default_indent).code
     code_lines = code.rstrip("\n").split("\n")
     lines = new_text.split("\n")

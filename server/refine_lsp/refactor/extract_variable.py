@@ -154,14 +154,14 @@ def _apply(chunk: Chunk, stmt, occurrences, node, new_name: str) -> str:
                        whitespace_after_test=changed.whitespace_after_test)  # fmt: skip
         block = cst.IndentedBlock([assign.with_changes(leading_lines=[]), inner])
         new_else = cst.Else(block, leading_lines=stmt.leading_lines)
-        tree = chunk.module.deep_replace(owner, owner.with_changes(orelse=new_else))
+        tree = chunk.replace(owner, owner.with_changes(orelse=new_else))
         return chunk.splice(tree)
     k = [id(x) for x in owner.body].index(id(stmt))
     new_owner = owner.visit(Replace())
     body = list(new_owner.body)
     body[k] = body[k].with_changes(leading_lines=[])
     body.insert(k, assign)
-    tree = chunk.module.deep_replace(owner, new_owner.with_changes(body=body))
+    tree = chunk.replace(owner, new_owner.with_changes(body=body))
     return chunk.splice(tree)
 
 

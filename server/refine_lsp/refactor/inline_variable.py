@@ -334,7 +334,7 @@ def _apply(chunk: Chunk, owner, stmt, small, value, refs) -> str:
             )
         if not body:
             body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=stmt.leading_lines)]
-    tree = chunk.module.deep_replace(owner, new_owner.with_changes(body=body))
+    tree = chunk.replace(owner, new_owner.with_changes(body=body))
     return chunk.splice(tree)
 
 

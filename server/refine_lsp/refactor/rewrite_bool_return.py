@@ -129,7 +129,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
         value = cst.Call(cst.Name("bool"), [cst.Arg(test.with_changes(lpar=[], rpar=[]))])
     ret = cst.SimpleStatementLine([cst.Return(value)], leading_lines=node.leading_lines)
     body[k : k + drop] = [ret]
-    tree = chunk.module.deep_replace(owner, owner.with_changes(body=body))
+    tree = chunk.replace(owner, owner.with_changes(body=body))
     return chunk.splice(tree)
 
 

@@ -148,7 +148,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     small = init.body[0].with_changes(value=comp)
     new_init = init.with_changes(body=[small])
     body[k - 1 : k + 1] = [new_init]
-    tree = chunk.module.deep_replace(owner, owner.with_changes(body=body))
+    tree = chunk.replace(owner, owner.with_changes(body=body))
     return chunk.splice(tree)
 
 

@@ -73,7 +73,7 @@ def compute(source: str, span: Span, view: SourceView | None = None) -> str:
     node = hits[-1]
     new = _rewrite(node, chunk.code)
     replacement = new.with_changes(lpar=node.lpar, rpar=node.rpar)
-    tree = chunk.module.deep_replace(node, replacement)
+    tree = chunk.replace(node, replacement)
     return chunk.splice(tree)
 
 
