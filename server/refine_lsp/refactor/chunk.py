@@ -555,7 +555,7 @@ def _analysed(text: str, config: cst.PartialParserConfig):
     if len(text) <= _CACHE_MAX_CHARS:
         with _LOCK:
             _CACHE[key] = found
-            _ORDERS[id(module)] = (module, order)
+            _ORDERS[id(module)] = (module, order, *_extents(order, parents))
             while len(_CACHE) > _CACHE_SIZE or sum(len(k[0]) for k in _CACHE) > _CACHE_TOTAL_CHARS:
                 _, (old, _) = _CACHE.popitem(last=False)
                 _ORDERS.pop(id(old.module), None)
@@ -617,19 +617,47 @@ def _walked(root: cst.CSTNode):
     return parents, order
 
 
-_ORDERS: dict[int, tuple[cst.CSTNode, list]] = {}  # id(module) -> (module, its nodes)
+# id(module) -> (module, its nodes in order, id(node) -> its index, the size of its subtree)
+_ORDERS: dict[int, tuple[cst.CSTNode, list, dict, list]] = {}
+
+
+def _extents(order, parents) -> tuple[dict[int, int], list[int]]:
+    """Where each node is in the walk's order and how many nodes its subtree holds: a
+    subtree is the slice of the order that starts at its root."""
+    index = {id(n): i for i, n in enumerate(order)}
+    size = [1] * len(order)
+    for i in range(len(order) - 1, 0, -1):
+        size[index[id(parents[order[i]])]] += size[i]
+    return index, size
+
+
+def _known(root: cst.CSTNode):
+    with _LOCK:
+        known = list(_ORDERS.values())
+    for _module, order, index, size in known:
+        i = index.get(id(root))
+        if i is not None and order[i] is root:
+            return order, i, i + size[i], size
+    return None
 
 
 def descendants(root: cst.CSTNode, skip=None):
     """``root`` and the nodes under it, parents before children (the order a CSTVisitor
     meets the nodes it collects, up to siblings of one field); the children of a node for
     which ``skip(node)`` is true are not entered. Several times faster than a visitor, and
-    a chunk's whole module is walked once (its nodes are kept with its metadata)."""
-    if skip is None:
-        known = _ORDERS.get(id(root))
-        if known is not None and known[0] is root:
-            yield from known[1]
+    a chunk's whole module is walked once (its nodes are kept with its metadata: a subtree
+    of it is a slice of that walk)."""
+    known = _known(root)
+    if known is not None:
+        order, i, end, size = known
+        if skip is None:
+            yield from order[i:end]
             return
+        while i < end:
+            node = order[i]
+            yield node
+            i += size[i] if skip(node) else 1
+        return
     stack = [root]
     while stack:
         node = stack.pop()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .chunk import descendants
+
 Event = tuple[str, str]
 BRANCH = ("c", "")  # what follows may not run (a short circuit, a conditional expression)
 EFFECT = ("x", "")  # something that may run user code (a call, an operator, an attribute)
@@ -112,22 +114,19 @@ def _param_names(params: cst.Parameters) -> set[str]:
 
 
 def free_reads(node: cst.CSTNode) -> list[str]:
-    """Every name loaded anywhere under ``node`` (an over-approximation of free names)."""
+    """Every name loaded anywhere under ``node`` (an over-approximation of free names): an
+    attribute's name and a keyword argument's are not loads."""
     found: list[str] = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.append(n.value)
-
-        def visit_Attribute(self, n: cst.Attribute) -> bool:
-            n.value.visit(self)
-            return False
-
-        def visit_Arg(self, n: cst.Arg) -> bool:
-            n.value.visit(self)
-            return False
-
-    node.visit(Visitor())
+    not_loads: set[int] = set()
+    for n in descendants(node):
+        t = type(n)  # exact types: isinstance against libcst's ABCs is slow
+        if t is cst.Name:
+            if id(n) not in not_loads:
+                found.append(n.value)
+        elif t is cst.Attribute:
+            not_loads.add(id(n.attr))
+        elif t is cst.Arg and n.keyword is not None:
+            not_loads.add(id(n.keyword))
     return found
 
 
