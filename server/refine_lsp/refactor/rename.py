@@ -720,18 +720,37 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
     _rename_variable(q, scope, assignments, old, new)
     for n in dyn.nonlocal_names:
         _edit(q, n, new)
+    chunk = q
     if any(isinstance(getattr(a, "node", None), cst.Param) for a in assignments):
         fn_node = scope.node
         if not isinstance(fn_node, cst.Lambda):
             rest = "".join(lines[:first] + lines[last + 1 :])
             fn = re.escape(fn_node.name.value)
             if re.search(rf"\b{fn}\b[\s\S]*?\b{re.escape(old)}\s*=", rest):
-                return None  # may be called with the keyword elsewhere in the file
+                if not isinstance(q.scopes.get(fn_node), GlobalScope):
+                    return None  # may be called with the keyword elsewhere in the file
+                # a top-level function called elsewhere in its file: those calls are in the
+                # statements that name it (its parameter's name may be in every function)
+                r = _parse_for(path, text, {fn_node.name.value, new})
+                at = q.positions[fn_node.name].start
+                fn_r = next(
+                    (
+                        a.node
+                        for a in r.scopes[r.wrapper.module].assignments[fn_node.name.value]
+                        if isinstance(a.node, cst.FunctionDef)
+                        and r.positions[a.node.name].start.line == at.line + first
+                    ),
+                    None,
+                )
+                if fn_r is None:
+                    return None
+                r.edits.update(q.edits)
+                q, fn_node = r, fn_r
     parsed = {path: q}
     if params:
         _rename_keywords(files, parsed, q, fn_node, old, new, result)
     for st in dyn.strings:
-        result.warnings.append(f"the string '{old}' at {q.where(st)} was left as it is")
+        result.warnings.append(f"the string '{old}' at {chunk.where(st)} was left as it is")
     for r in parsed.values():  # the calls of other files passing the keyword, too
         if r.edits:
             result.changes[r.path] = _apply(r)
