@@ -15,7 +15,8 @@ import re
 import threading
 from pathlib import Path
 
-from refine_lsp.text.files import python_files, read_source
+from refine_lsp.paths import skipped_dir
+from refine_lsp.text.files import read_source
 
 from .model import Refusal
 
@@ -27,7 +28,8 @@ READ_WHOLE = (
 _READ = re.compile(
     r"\b(?P<attr>\w+)\s*\.\s*__dict__\b|\b(?P<fn>vars|dir|getmembers)\(\s*(?:\w+\.)*(?P<arg>\w+)\s*\)"
 )
-_MAX_FILES = 3000
+_MAX_FILES = 3000  # a loose script in a big folder: the walk stops here, unchecked beyond
+_MAX_DIRS = 1000
 _CACHE: dict[str, tuple[tuple[int, int], list[tuple[str, int, str]]]] = {}
 _LOCK = threading.Lock()
 
@@ -82,10 +84,22 @@ def check_new_module_name(path: str | os.PathLike | None) -> None:
     module, folder = module_and_project(path)
     if module == "__main__" or not module.isidentifier():
         return
-    for i, file in enumerate(python_files(folder)):
-        if i >= _MAX_FILES:
-            return
+    for file in _python_files(folder):
         for name, line, how in _reads_of(file):
             if name == module:
                 where = f"{file.relative_to(folder)}:{line}"
                 raise Refusal(READ_WHOLE.format(where=where, module=module, how=how))
+
+
+def _python_files(folder: Path):
+    """The folder's Python files, skipped folders left out, the walk bounded."""
+    files = dirs = 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(d) and not d.startswith("."))
+        dirs += 1
+        for f in sorted(filenames):
+            if f.endswith(".py"):
+                files += 1
+                yield Path(dirpath) / f
+        if files >= _MAX_FILES or dirs >= _MAX_DIRS:
+            return
