@@ -376,3 +376,64 @@ def test_a_closure_in_a_method_is_chunked_as_the_method_under_its_class(marks):
     exec(compile(source, "<before>", "exec"), before)  # noqa: S102 - our own fixture code
     exec(compile(chunked, "<after>", "exec"), after)  # noqa: S102
     assert after["Big"]().m([1, 2]) == before["Big"]().m([1, 2]) == [2, 3]
+
+
+EVERY_CONTEXT = """
+import os.path as p, sys
+from a.b import c as d, e
+x: int = 1
+y, *z = [a[i], b.c] = w = (q := f(k=1))
+del a[0], b.c, (e1, e2)
+x += 1
+for i, (j, k) in enumerate(p):
+    pass
+else:
+    pass
+with open(f) as (g, h), ctx:
+    pass
+try:
+    pass
+except E as err:
+    pass
+global gg
+lam = lambda u, *v, w=1, **kw: u + v
+comp = [m for m, n in items if n for o in m]
+gen = {r: s async for r, s in t}
+match subject:
+    case [1, *rest] if rest:
+        pass
+    case {"k": v1, **others} | Point(x=0, y=yy) as whole:
+        pass
+@decorator(arg)
+class C(Base, metaclass=M):
+    attr: "T" = 1
+    def m(self, a: int = 2, /, b=3, *, c, **d) -> R:
+        nonlocal_name = a.b.c[d]
+        return (yield from a)
+async def af():
+    async with a as b:
+        await c
+    async for x in y:
+        pass
+"""
+
+
+def test_expression_contexts_are_libcst_s():
+    from libcst.metadata import ExpressionContextProvider
+    from refine_lsp.refactor.chunk import expression_contexts
+
+    gen = _bench("fuzz_programs")
+    type_params = "def f[T: int, *Ts, **P](x: T) -> T:\n    pass\nclass C[T](B[T]):\n    pass\n"
+    sources = [EVERY_CONTEXT, type_params + "type X[U] = list[U]\n"]
+    sources += [gen.program(s) for s in range(40)]
+    sources += [p.read_text() for p in sorted((ROOT / "fixtures").rglob("*.py"))]
+    compared = 0
+    for source in sources:
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue  # a fixture of broken code
+        compared += 1
+        theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
+        assert expression_contexts(module) == dict(theirs)
+    assert compared > 40

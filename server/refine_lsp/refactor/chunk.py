@@ -41,7 +41,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import (
+    ExpressionContext,
+    ExpressionContextProvider,
+    MetadataWrapper,
+    PositionProvider,
+    ScopeProvider,
+)
 
 from ..text import Pos, Span
 from .model import Refusal
@@ -551,6 +557,9 @@ def _analysed(text: str, config: cst.PartialParserConfig):
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     parents, order = _walked(module)
+    # What ScopeProvider reads off libcst's ExpressionContextProvider, computed by one
+    # walk instead of its visitors (a test holds the two equal).
+    wrapper._metadata[ExpressionContextProvider] = expression_contexts(module)
     found = (wrapper, (positions, parents, wrapper.resolve(ScopeProvider)))
     if len(text) <= _CACHE_MAX_CHARS:
         with _LOCK:
@@ -593,6 +602,85 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
             out.extend(x for x in value if _is_node(type(x)))
         elif _is_node(t):
             out.append(value)
+    return out
+
+
+_LOAD, _STORE, _DEL = ExpressionContext.LOAD, ExpressionContext.STORE, ExpressionContext.DEL
+
+
+def expression_contexts(module: cst.Module) -> dict[cst.CSTNode, ExpressionContext]:
+    """libcst's ExpressionContextProvider, node for node: LOAD, STORE or DEL for names,
+    attributes, subscripts, tuples, lists and starred elements (an attribute's own name
+    and what only a `def`'s or `class`'s type parameters hold get none, as there)."""
+    out: dict[cst.CSTNode, ExpressionContext] = {}
+    stack: list = [(module, _LOAD)]
+    push = stack.append
+    while stack:
+        node, c = stack.pop()
+        t = type(node)
+        if t is cst.Name:
+            out[node] = c
+        elif t is cst.Attribute:
+            out[node] = c
+            push((node.value, _LOAD))
+        elif t is cst.Subscript:
+            out[node] = c
+            push((node.value, _LOAD))
+            for el in node.slice:
+                push((el, _LOAD))
+        elif t is cst.Assign:
+            for tg in node.targets:
+                push((tg, _STORE))
+            push((node.value, c))
+        elif t is cst.AnnAssign:
+            push((node.target, _STORE))
+            push((node.annotation, c))
+            if node.value is not None:
+                push((node.value, c))
+        elif t in (cst.AugAssign, cst.NamedExpr):
+            push((node.target, _STORE))
+            push((node.value, c))
+        elif t is cst.AsName:
+            push((node.name, _STORE))
+        elif t is cst.CompFor:
+            push((node.target, _STORE))
+            push((node.iter, c))
+            for i in node.ifs:
+                push((i, c))
+            if node.inner_for_in is not None:
+                push((node.inner_for_in, c))
+        elif t is cst.For:
+            push((node.target, _STORE))
+            push((node.iter, c))
+            push((node.body, c))
+            if node.orelse is not None:
+                push((node.orelse, c))
+        elif t is cst.Del:
+            push((node.target, _DEL))
+        elif t is cst.ClassDef:
+            push((node.name, _STORE))
+            push((node.body, c))
+            for x in (*node.bases, *node.keywords, *node.decorators):
+                push((x, c))
+        elif t is cst.FunctionDef:
+            push((node.name, _STORE))
+            push((node.params, c))
+            push((node.body, c))
+            for x in node.decorators:
+                push((x, c))
+            if node.returns is not None:
+                push((node.returns, c))
+        elif t is cst.Param:
+            push((node.name, _STORE))
+            if node.annotation is not None:
+                push((node.annotation, c))
+            if node.default is not None:
+                push((node.default, c))
+        else:
+            if t in (cst.Tuple, cst.List, cst.StarredElement):
+                out[node] = c
+            for child in _children(node):
+                push((child, c))
     return out
 
 
