@@ -275,7 +275,12 @@ def test_a_package_getting_the_name_by_import_star_passes_the_rename_to_its_impo
         (
             "from lib import *\nfrom other import *\nprint(box())\n",
             "crate",
-            "also imports * from other, which may bind `box` or `crate`",
+            "also imports * from other, which may define `crate`",
+        ),
+        (  # the other star binds the old name: a use may mean either
+            "from lib import *\nfrom other2 import *\nprint(box())\n",
+            "crate",
+            "also imports * from other2, which may define `box`",
         ),
         (
             "from lib import *\nprint(box())\nbox = 2\n",
@@ -287,7 +292,12 @@ def test_a_package_getting_the_name_by_import_star_passes_the_rename_to_its_impo
 def test_import_star_uses_refused_with_the_reason(tmp_path, main, new, reason):
     files = make(
         tmp_path,
-        {"lib.py": "def box():\n    return 1\n", "other.py": "crate = 1\n", "main.py": main},
+        {
+            "lib.py": "def box():\n    return 1\n",
+            "other.py": "crate = 1\n",
+            "other2.py": "box = 1\n",
+            "main.py": main,
+        },
     )
     lib = str(tmp_path / "lib.py")
     with pytest.raises(Refusal, match=re.escape(reason)):

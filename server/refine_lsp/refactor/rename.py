@@ -721,7 +721,7 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
     for n in dyn.nonlocal_names:
         _edit(q, n, new)
     chunk = q
-    if any(isinstance(getattr(a, "node", None), cst.Param) for a in assignments):
+    if params:
         fn_node = scope.node
         if not isinstance(fn_node, cst.Lambda):
             rest = "".join(lines[:first] + lines[last + 1 :])
@@ -954,7 +954,7 @@ def _star_reexport(files, q: _Parsed, p: _Parsed, old: str, new: str) -> bool:
 
 
 def _rename_in_importer(
-    q: _Parsed, target: str, old: str, new: str, result, files=None, source_file=None
+    q: _Parsed, target: str, old: str, new: str, result, files, source_file: _Parsed
 ) -> str | None:
     touched = None
     # binding -> the chain before `.old` (None: libcst records the access of the whole
@@ -962,10 +962,6 @@ def _rename_in_importer(
     module_bindings: dict[int, str | None] = {}
     for stmt in _star_imports(q.wrapper.module):  # they bind no name libcst records
         if imported_module(stmt, q.module, q.is_package) == target:
-            if files is None or source_file is None:
-                raise Refusal(
-                    f"{Path(q.path).name} imports * from {target}: the rename cannot follow it"
-                )
             if _rename_through_star(files, q, source_file, old, new):
                 touched = "re-export"  # q's namespace holds the name: its importers follow
     for a in _import_assignments(q):
@@ -1010,41 +1006,26 @@ def _rename_through_star(files, q: _Parsed, p: _Parsed, old: str, new: str) -> b
     from refine_lsp.index.classes import ClassIndex, file_info
 
     name, target = Path(q.path).name, p.module
-    exported = file_info(p.path, p.text).exports(old)
-    if exported is None:
+    if file_info(p.path, p.text).exports(old) is None:
         raise Refusal(
             f"{name} imports * from {target}, whose __all__ is not a literal list: the rename "
             "cannot tell what it binds"
         )
-    if not exported:
-        return False  # the star does not bind it
-    info = file_info(p.path, p.text)
-    if not info.has_all and new.startswith("_"):
-        raise Refusal(
-            f"{name} gets `{old}` with `from {target} import *`, which would not bind `{new}` "
-            "(a private name)"
-        )
+    if not _star_reexport(files, q, p, old, new):  # its checks on `new` hold here too
+        return False
     if old in file_info(q.path, q.text).names:  # which one a use sees depends on the order
         raise Refusal(f"{name} binds `{old}` itself as well as getting it with `import *`")
-    uses = [
-        a.node
-        for a in q.accesses
-        if isinstance(a.node, cst.Name) and a.node.value == old and not a.referents
-    ]
-    if _word(new).search(q.text):
-        raise Refusal(f"{name} gets `{old}` with `import *` and also names `{new}`")
-    for stmt in _star_imports(q.wrapper.module):
+    for stmt in _star_imports(q.wrapper.module):  # another star that may bind `old` as well
         source = imported_module(stmt, q.module, q.is_package)
-        if source == target:
-            continue
         path = ClassIndex(files).module_path(source) if source else None
-        if path is None or _word(new).search(files[path]) or _word(old).search(files[path]):
+        if source != target and (path is None or _word(old).search(files[path])):
             raise Refusal(
-                f"{name} also imports * from {source or 'a relative module'}, which may bind "
-                f"`{old}` or `{new}`"
+                f"{name} also imports * from {source or 'a relative module'}, which may define "
+                f"`{old}`"
             )
-    for node in uses:
-        _edit(q, node, new)
+    for a in q.accesses:
+        if isinstance(a.node, cst.Name) and a.node.value == old and not a.referents:
+            _edit(q, a.node, new)
     _all_entries(q, old, new)  # an __all__ of q naming it re-exports it by that name
     return True
 
