@@ -119,10 +119,13 @@ _CALLS: OrderedDict[str, tuple | None] = OrderedDict()
 
 def keyword_calls(text: str) -> tuple | None:
     """What a file's calls pass by keyword, read by ast to skip files cheaply before libcst
-    reads them: (calls, attribute values, import aliases), where calls are (callee's last
-    name, keywords, passes ``**``) for every call passing a keyword or ``**``; attribute
-    values are the ``x.name`` names read other than as a callee; aliases map an imported
-    name to the names it is bound to. None: the text does not parse (read it all)."""
+    reads them: (calls, attribute values, import aliases, name values), where calls are
+    (callee's last name, keywords, passes ``**``) for every call passing a keyword or ``**``;
+    attribute values are the ``x.name`` names read other than as a callee; aliases map an
+    imported name to the names it is bound to; name values map a name to the first line
+    where it is stored or passed (``Kind = C``, ``f(C)``, ``[C]``, ``return C``): not called,
+    not an attribute's receiver, not in an annotation, a base, an isinstance/issubclass or
+    except check. None: the text does not parse (read it all)."""
     key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
     if key in _CALLS:
         _CALLS.move_to_end(key)
@@ -133,22 +136,46 @@ def keyword_calls(text: str) -> tuple | None:
         tree = None
     got = None
     if tree is not None:
-        calls, callees, attrs, aliases = [], set(), set(), {}
+        calls, callees, attrs, aliases, values = [], set(), set(), {}, {}
+        not_values: set[int] = set()  # names read other than as a value stored or passed
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 callees.add(id(node.func))
+                f = node.func
                 if node.keywords:
-                    f = node.func
                     last = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
                     kws = frozenset(k.arg for k in node.keywords if k.arg is not None)
                     calls.append((last, kws, any(k.arg is None for k in node.keywords)))
+                if isinstance(f, ast.Name) and f.id in ("isinstance", "issubclass") and node.args:
+                    not_values.update(id(a) for a in ast.walk(node.args[-1]))
             elif isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     aliases.setdefault(a.name, set()).add(a.asname or a.name)
+            elif isinstance(node, ast.Attribute):
+                not_values.add(id(node.value))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                anns = [
+                    node.returns,
+                    *(a.annotation for a in ast.walk(node.args) if isinstance(a, ast.arg)),
+                ]
+                not_values.update(id(n) for a in anns if a is not None for n in ast.walk(a))
+            elif isinstance(node, ast.AnnAssign):
+                not_values.update(id(n) for n in ast.walk(node.annotation))
+            elif isinstance(node, ast.ClassDef):
+                not_values.update(id(n) for b in node.bases for n in ast.walk(b))
+            elif isinstance(node, ast.ExceptHandler) and node.type is not None:
+                not_values.update(id(n) for n in ast.walk(node.type))
+        not_values |= callees
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and id(node) not in callees:
                 attrs.add(node.attr)
-        got = (tuple(calls), frozenset(attrs), aliases)
+            elif (
+                isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and id(node) not in not_values
+            ):
+                values[node.id] = min(values.get(node.id, node.lineno), node.lineno)
+        got = (tuple(calls), frozenset(attrs), aliases, values)
     _CALLS[key] = got
     while len(_CALLS) > 512:
         _CALLS.popitem(last=False)
@@ -164,7 +191,7 @@ def _may_pass(
     summary = keyword_calls(text)
     if summary is None:
         return True
-    calls, attrs, _ = summary
+    calls, attrs = summary[0], summary[1]
     if attr_values is not None and attr_values in attrs:
         return True
     return any(
@@ -852,8 +879,8 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
             s for s in index.subclasses(owner) if _nearest(index, s, method) == owner
         }
     else:
-        defs = {c for c in _family(index, owner, method) if method in index.classes[c].members}
         callers = _family(index, owner, method)
+        defs = {c for c in callers if method in index.classes[c].members}
         above = {a for c in callers for a in index.ancestors(c)} | callers
         for c in sorted(above):
             short = c.rsplit(".", 1)[-1]
@@ -1034,9 +1061,7 @@ def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed,
     for path, text in files.items():
         if not (keyword.search(text) or "**" in text) or (fn not in text and not valued):
             continue
-        summary = keyword_calls(text)
-        names = {fn, *(summary[2].get(fn, ()) if summary else ())}
-        if not _may_pass(text, names, old, anyone=bool(valued)):
+        if not _may_pass(text, {fn, *_aliases(text, fn)}, old, anyone=bool(valued)):
             continue
         q = parsed.get(path) or _parse_for(path, text, {fn, old, new})
         rec = _Receivers(q, index)
@@ -1113,41 +1138,7 @@ def _aliases(text: str, name: str) -> set[str]:
 
 
 def _class_value_use(text: str, name: str) -> int | None:
-    """The first line where the class ``name`` is stored or passed (``Kind = C``, ``f(C)``,
-    ``[C]``, ``return C``): not called, not an attribute's receiver (``C.m``), not an
-    annotation, a base, an isinstance/issubclass/except check. Read by ast; 1 where the text
-    does not parse (anything may hold it)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return 1
-    ok: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            ok.add(id(node.func))
-            f = node.func
-            if isinstance(f, ast.Name) and f.id in ("isinstance", "issubclass") and node.args:
-                ok.update(id(a) for a in ast.walk(node.args[-1]))
-        elif isinstance(node, ast.Attribute):
-            ok.add(id(node.value))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            anns = [
-                node.returns,
-                *(a.annotation for a in ast.walk(node.args) if isinstance(a, ast.arg)),
-            ]
-            ok.update(id(n) for a in anns if a is not None for n in ast.walk(a))
-        elif isinstance(node, ast.AnnAssign):
-            ok.update(id(n) for n in ast.walk(node.annotation))
-        elif isinstance(node, ast.ClassDef):
-            ok.update(id(n) for b in node.bases for n in ast.walk(b))
-        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
-            ok.update(id(n) for n in ast.walk(node.type))
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and node.id == name
-            and isinstance(node.ctx, ast.Load)
-            and id(node) not in ok
-        ):
-            return node.lineno
-    return None
+    """The first line where the class ``name`` is stored or passed (see keyword_calls); 1
+    where the text does not parse (anything may hold it)."""
+    summary = keyword_calls(text)
+    return 1 if summary is None else summary[3].get(name)
