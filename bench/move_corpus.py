@@ -95,20 +95,18 @@ def plan(root: Path, modules, args, rng: random.Random) -> list[tuple[str, str, 
     return out
 
 
-def ours(work: Path, rel: str, name: str, line: int, dest: Path) -> dict[str, str]:
+def ours(work: Path, files, rel: str, name: str, line: int, dest: Path) -> dict[str, str]:
     """refine_lsp.refactor.move, the code the server's action and `refine-lsp move` run."""
-    files = texts(work)
     result = move(files, str((work / rel).resolve()), line, line, str(dest.resolve()))
     return dict(result.changes)
 
 
-def rope_move(work: Path, rel: str, name: str, line: int, dest: Path) -> dict[str, str]:
+def rope_move(work: Path, before, rel: str, name: str, line: int, dest: Path) -> dict[str, str]:
     """rope's MoveGlobal to the same destination (an empty module created first where it
     is new, which rope needs); the files it changed, read back. Its exceptions are refusals."""
     from rope.base.project import Project
     from rope.refactor.move import create_move
 
-    before = texts(work)
     created = not dest.exists()
     if created:
         dest.write_text("", encoding="utf-8")
@@ -191,7 +189,7 @@ def run_package(root: Path, args, moves: list[tuple[str, str, str]], tool) -> di
         files = texts(work)
         start = time.perf_counter()
         try:
-            changes = tool(work, rel, name, line, dest)
+            changes = tool(work, files, rel, name, line, dest)
         except Exception as exc:  # noqa: BLE001 - a refusal (or the tool's error), with its reason
             tally["refused"] += 1
             key = reason_key(str(exc)) if isinstance(exc, Refused) else type(exc).__name__
