@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import inspect
 import math
+import textwrap
 import typing
 
 ANY = {"k": "any"}
@@ -359,3 +360,95 @@ def grow(v, factor: float, top: bool = True):
             return dict(out)
         return type(v)(out) if not isinstance(v, list) else out
     return v
+
+
+# -- probes at the function's boundaries ------------------------------------------------------
+# Hypothesis inputs shaped like the seeds rarely land exactly on the values where a weakly
+# tested repair and the right one part ways: a constant of a comparison and one either side
+# of it, the empty and one-element container, a sequence one shorter. Probes are the seeds
+# with one argument moved to such a value; they stay as small as the seeds, so they cost
+# microseconds, and they are fixed by the seeds and the source (the same on every run).
+MAX_PROBES = 120
+MAX_PROBE_SEEDS = 8
+MAX_CONSTANTS = 12
+
+
+def source_constants(text: str) -> list:
+    """The numbers ``text`` (a function's source) computes or compares with, in the order
+    they appear: ints and floats, a unary minus kept, bools left out."""
+    try:
+        tree = ast.parse(textwrap.dedent(text))
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    negated = set()
+    for node in ast.walk(tree):  # parents come before children: a negation before its number
+        value = None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = node.operand
+            if isinstance(inner, ast.Constant) and type(inner.value) in (int, float):
+                value = -inner.value
+                negated.add(id(inner))
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            value = None if id(node) in negated else node.value
+        if value is not None and (isinstance(value, int) or math.isfinite(value)):
+            found.append((node.lineno, node.col_offset, value))
+    out: list = []
+    for _, _, v in sorted(found, key=lambda t: (t[0], t[1])):
+        if not any(type(v) is type(o) and v == o for o in out):
+            out.append(v)
+    return out[:MAX_CONSTANTS]
+
+
+def _number_variants(v, numbers: list) -> list:
+    ints = [c for c in numbers if isinstance(c, int)]
+    if isinstance(v, int):
+        return [v - 1, v + 1, 0, 1, -1] + [c + d for c in ints for d in (0, -1, 1)]
+    floats = [float(c) for c in numbers]
+    return [v - 1.0, v + 1.0, 0.0, v / 2] + floats
+
+
+def _variants(v, numbers: list) -> list:
+    """Values near ``v``: at the function's constants and one either side, and for
+    sequences the empty one, the first element alone, one shorter at either end, reversed
+    and the last element repeated."""
+    if isinstance(v, bool):
+        return [not v]
+    if isinstance(v, (int, float)):
+        out = _number_variants(v, numbers)
+    elif isinstance(v, (str, bytes, list, tuple)):
+        out = [v[:0], v[:1], v[:-1], v[1:], v[::-1], v + v[-1:]]
+        if isinstance(v, (list, tuple)) and v and all(type(e) in (int, float) for e in v):
+            kind = type(v[0]) if all(type(e) is type(v[0]) for e in v) else float
+            out += [type(v)([kind(c)]) for c in numbers]
+            out.append(type(v)([e + 1 for e in v]))
+    elif isinstance(v, dict):
+        out = [{}]
+    else:
+        return []
+    kept: dict[str, object] = {}
+    for o in out:
+        if type(o) is type(v) and not (o == v) and repr(o) not in kept:
+            kept[repr(o)] = o
+    return list(kept.values())
+
+
+def boundary_probes(seeds: list[tuple], numbers: list, limit: int = MAX_PROBES) -> list[tuple]:
+    """The first seeds, each with one argument moved to a boundary value (``_variants``),
+    round-robin over seeds and positions so that every argument gets its nearest variants
+    first; no probe repeats a seed or another probe."""
+    lists = []
+    for args in seeds[:MAX_PROBE_SEEDS]:
+        for i, v in enumerate(args):
+            variants = _variants(v, numbers)
+            lists.append([args[:i] + (x,) + args[i + 1 :] for x in variants])
+    seen = {repr(s) for s in seeds}
+    out: list[tuple] = []
+    for k in range(max((len(v) for v in lists), default=0)):
+        for variants in lists:
+            if k < len(variants) and repr(variants[k]) not in seen:
+                seen.add(repr(variants[k]))
+                out.append(variants[k])
+                if len(out) >= limit:
+                    return out
+    return out

@@ -2,12 +2,14 @@
 
 Reads a JSON config on stdin, writes one JSON object as the last line of stdout:
 - inputs: the seeds (arguments the tests passed, recorded by ``refine_lsp_args``; docstring
-  examples; the defaults), then hypothesis inputs shaped like them (``refine_lsp_inputs``),
-  sizes calibrated down until the original answers quickly;
+  examples; the defaults), with a candidate the seeds moved to boundary values (constants
+  of the function and one either side, empty and shorter sequences: ``boundary_probes``),
+  then hypothesis inputs shaped like them (``refine_lsp_inputs``), sizes calibrated down
+  until the original answers quickly;
 - a hang of the original on an input means the input is out of range: it is skipped and
   counted, never a failure;
 - ``crash``: wherever the original returns, the candidate returns too (no new exception,
-  no new hang); ``equivalent``: wherever the original returns, the candidate returns an
+  no new hang; on a probe that is counted as a difference); ``equivalent``: wherever the original returns, the candidate returns an
   equal value; with no candidate, the original itself is checked for exceptions;
   ``domain``: only the calibrated input specs (for a generated test file);
 - with ``timing``: a seed scaled up until the original takes ``target_s``, results compared
@@ -31,6 +33,9 @@ try:
     import refine_lsp_inputs as inputs
 except ImportError:  # run from the package (tests, development)
     from refine_lsp.verify import _inputs as inputs
+
+
+MAX_PROBE_HANGS = 2
 
 
 class CallTimeout(BaseException):
@@ -99,6 +104,13 @@ def _same(a, b) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001
         return False
+
+
+def _source(fn) -> str:
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return ""
 
 
 def _seeds(cfg, original, params) -> tuple[list[tuple], dict]:
@@ -254,7 +266,7 @@ def main() -> None:
     state = {"examples": 0, "valid": 0, "failure": None, "out_of_range": 0, "inputs": []}
     state["differ"] = 0  # inputs where the candidate returns another value (repair ranks by it)
 
-    def check(args) -> bool:
+    def check(args, probe: bool = False) -> bool:
         state["examples"] += 1
         kind, want = _call(original, args, timeout)
         if kind == "hang":
@@ -272,6 +284,11 @@ def main() -> None:
         if len(state["inputs"]) < 40:
             state["inputs"].append(args)
         got_kind, got = _call(candidate, args, timeout)
+        if got_kind != "ok" and probe and mode == "crash":
+            # A boundary value may lie outside what the function is for: raising there is a
+            # change of behaviour to count, not a crash to refuse the candidate for.
+            state["differ"] += 1
+            return True
         if got_kind != "ok":
             state["failure"] = {"args": _show(args), "error": str(got or "timed out")}
             return False
@@ -302,6 +319,18 @@ def main() -> None:
         prop = seed(int(cfg["random_seed"]))(prop)
 
     ok = all(check(s) for s in seeds)
+    if ok and candidate is not None:
+        # Boundary probes (see refine_lsp_inputs.boundary_probes) before the random inputs:
+        # where weakly tested repairs part ways, so the least-change pick can tell them apart.
+        probes = inputs.boundary_probes(seeds, inputs.source_constants(_source(original)))
+        before = state["out_of_range"]
+        for args in probes:
+            if not check(args, probe=True):
+                ok = False
+                break
+            if state["out_of_range"] - before >= MAX_PROBE_HANGS:
+                break  # the probes reach sizes the original cannot handle: enough of them
+        state["probes"] = len(probes)
     if ok:
         try:
             prop()
@@ -312,7 +341,8 @@ def main() -> None:
                 "args": "",
                 "error": f"{type(exc).__name__}: {exc}",
             }
-    out.update({k: state[k] for k in ("examples", "valid", "failure", "out_of_range", "differ")})
+    keys = ("examples", "valid", "failure", "out_of_range", "differ", "probes")
+    out.update({k: state[k] for k in keys if k in state})
     if cfg.get("timing") and candidate is not None and state["failure"] is None:
         out["timing"] = _timing(cfg, original, candidate, seeds or state["inputs"])
     print(json.dumps(out, default=repr))
