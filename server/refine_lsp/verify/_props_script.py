@@ -9,8 +9,9 @@ Reads a JSON config on stdin, writes one JSON object as the last line of stdout:
 - a hang of the original on an input means the input is out of range: it is skipped and
   counted, never a failure;
 - ``crash``: wherever the original returns, the candidate returns too (no new exception,
-  no new hang; on a probe that is counted as a difference); ``equivalent``: wherever the original returns, the candidate returns an
-  equal value; with no candidate, the original itself is checked for exceptions;
+  no new hang; on a probe that is counted as a difference); ``equivalent``: wherever the
+  original returns, the candidate returns an equal value; with no candidate, the original
+  itself is checked for exceptions;
   ``domain``: only the calibrated input specs (for a generated test file);
 - with ``timing``: a seed scaled up until the original takes ``target_s``, results compared
   on it, then both versions timed in alternation; the raw times go back for an interval.
