@@ -123,16 +123,20 @@ REDUCE = True  # the tests compare every result with the whole file's (REDUCE = 
 
 
 def reduced(text: str, words: set[str]) -> str | None:
-    """The text with every top-level statement that mentions none of ``words`` (as a word:
-    in code, a string or a comment) left out: a run of such lines becomes one string
-    statement spanning them (an empty line where it is one line); None where tree-sitter sees an
-    error (the whole file is analysed then, and refused with libcst's reason).
+    """The text with every statement that mentions none of ``words`` (as a word: in code, a
+    string or a comment) left out, at the top level and, inside a kept function or class, in
+    its body (to ``_NEST`` levels): a run of such lines becomes one string statement spanning
+    them, at the indentation of the first one left out (an empty line where it is one line at
+    the top level); None where tree-sitter sees an error (the whole file is analysed then, and
+    refused with libcst's reason).
 
     Renaming ``old`` to ``new`` asks the scope analysis only about those two names, and
-    every node naming either (a binding, a use, ``global``, ``del``, a string, an
-    ``__all__`` entry, an attribute, a keyword argument) lies in a statement kept here,
-    whole, with its scopes; lines and columns are unchanged, so positions and edits apply
-    to the real text. A big module then costs what its statements using the name cost."""
+    every node naming either (a binding, a use, ``global``, ``nonlocal``, ``del``, a string,
+    an ``__all__`` entry, an attribute, a keyword argument) lies in a statement kept here,
+    whole, with the headers of the definitions around it; a statement that does not name
+    them binds and reads neither, in any scope. Lines and columns are unchanged, so
+    positions and edits apply to the real text. A big module then costs what its statements
+    using the name cost."""
     words = {w for w in words if w}
     if not words or not REDUCE:
         return None
@@ -144,36 +148,84 @@ def reduced(text: str, words: set[str]) -> str | None:
         return None
     lines = _lines(text)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(words))) + r")(?!\w)")
-    drop = [False] * len(lines)
     keep = [False] * len(lines)
-    for child in root.children:
-        first, last = child.start_point[0], child.end_point[0]
-        if last >= len(lines):
-            return None
-        segment = data[child.start_byte : child.end_byte].decode("utf-8", errors="replace")
-        mark = keep if child.type in _KEEP_ALWAYS or pattern.search(segment) else drop
-        for i in range(first, last + 1):
-            mark[i] = True
-    gone = [(drop[i] or not line.strip()) and not keep[i] for i, line in enumerate(lines)]
+    indent: list[str | None] = [None] * len(lines)  # a left-out line: its block's indentation
+
+    def mentions(node) -> bool:
+        segment = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+        return pattern.search(segment) is not None
+
+    def mark(children, depth: int, pad: str) -> bool:
+        for child in children:
+            first, last = child.start_point[0], child.end_point[0]
+            if last >= len(lines):
+                return False
+            if not ((depth == 0 and child.type in _KEEP_ALWAYS) or mentions(child)):
+                for i in range(first, last + 1):
+                    indent[i] = pad
+                continue
+            body = _nested_body(child) if depth < _NEST else None
+            start = body.children[0].start_point if body is not None else (first, 0)
+            inner = lines[start[0]][: start[1]]
+            if (
+                body is None
+                or start[0] <= first
+                or body.children[0].type == "comment"
+                or inner.strip()
+            ):
+                for i in range(first, last + 1):
+                    keep[i] = True
+                continue
+            for i in range(first, start[0]):
+                keep[i] = True  # the header (decorators, signature, bases) whole
+            if not mark(body.children, depth + 1, inner):
+                return False
+        return True
+
+    if not mark(root.children, 0, ""):
+        return None
     out = []
     i = 0
     while i < len(lines):
-        if not gone[i]:
+        if keep[i] or (indent[i] is None and lines[i].strip()):
             out.append(lines[i])
             i += 1
             continue
         j = i
-        while j + 1 < len(lines) and gone[j + 1]:
+        while (
+            j + 1 < len(lines)
+            and not keep[j + 1]
+            and (indent[j + 1] is not None or not lines[j + 1].strip())
+        ):
             j += 1
+        pads = [indent[k] for k in range(i, j + 1) if indent[k] is not None]
         ends = [line[len(line.rstrip("\r\n")) :] for line in lines[i : j + 1]]
-        if j == i:
+        if not pads:  # empty lines only: as they are
+            out += lines[i : j + 1]
+        elif j == i and not pads[0]:
             out.append(ends[0])
+        elif j == i:
+            out.append(pads[0] + "0" + ends[0])  # a block must keep a statement
         else:  # one string statement holds the run's line ends: one node, not one per line
-            out.append('"""' + ends[0])
+            out.append(pads[0] + '"""' + ends[0])
             out += ends[1:-1]
             out.append('"""' + ends[-1])
         i = j + 1
     return "".join(out)
+
+
+_NEST = 3  # levels of definitions whose bodies are reduced too
+_DEFINITIONS = ("function_definition", "class_definition")
+
+
+def _nested_body(node):
+    """The block of a (decorated) function or class definition; None for other statements."""
+    if node.type == "decorated_definition":
+        node = node.child_by_field_name("definition")
+    if node is None or node.type not in _DEFINITIONS:
+        return None
+    body = node.child_by_field_name("body")
+    return body if body is not None and body.type == "block" and body.children else None
 
 
 def _parse_for(path: str, text: str, words: set[str]) -> _Parsed:

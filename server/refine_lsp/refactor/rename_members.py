@@ -23,7 +23,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import Assignment, ClassScope, FunctionScope, GlobalScope
+from libcst.metadata import (
+    Assignment,
+    BuiltinAssignment,
+    ClassScope,
+    FunctionScope,
+    GlobalScope,
+)
 
 from refine_lsp.index.classes import ClassIndex
 from refine_lsp.index.modules import dotted
@@ -240,10 +246,19 @@ def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
     binders = module_binders(q.text)
 
     def outside(n: cst.Name) -> bool:
-        """Bound at module level other than by an import (imports are always kept): every
-        statement binding it must be kept. A local's binding lies in its function, kept
-        whole; a builtin is bound nowhere."""
-        return n.value in binders
+        """Bound other than by an import (imports are always kept) or a parameter (kept
+        with its function's header): every statement binding it must be kept. At module
+        level (by the ast's census), or in a function whose statements not naming it were
+        left out (its binding there is not seen yet); a builtin is bound nowhere."""
+        if n.value in binders:
+            return True
+        acc = q.accessed.get(id(n))
+        refs = acc.referents if acc is not None else ()
+        if refs and all(isinstance(r, BuiltinAssignment) for r in refs):
+            return False
+        return not refs or not all(
+            isinstance(r, Assignment) and isinstance(r.node, cst.Param) for r in refs
+        )
 
     words = {n.value for n in heads + guards if outside(n)}
     rec = _Receivers(q, None)
