@@ -192,3 +192,32 @@ def test_suggestion_shape_and_logprob_by_length():
     lp = suggestion_features("", "abc", logprobs=LogProbs(-0.5, None, 3))
     assert lp["s_logprob_x_len"] == pytest.approx(-0.5 * math.log1p(3))
     assert suggestion_features("", "abc")["s_logprob_x_len"] == 0.0
+
+
+def test_gaps_bend_at_their_knots():
+    """A gap's hinges are zero below each knot and grow with the log gap above it."""
+    from refine_lsp.acceptance.state import GAP_KNOTS_S, gap_features
+
+    short = gap_features("g", 1.0)
+    assert short["g"] == pytest.approx(math.log1p(1.0))
+    assert all(short[f"g_{k:g}s"] == 0.0 for k in GAP_KNOTS_S)
+    mid = gap_features("g", 60.0)
+    assert mid["g_2s"] == pytest.approx(math.log1p(60.0) - math.log1p(2.0))
+    assert mid["g_20s"] == pytest.approx(math.log1p(60.0) - math.log1p(20.0))
+    assert mid["g_120s"] == 0.0
+    never = gap_features("g", None)  # never: as long ago as the features look
+    assert never["g_120s"] > 0.0 and never == gap_features("g", 1e6)
+    typing = TypingState()
+    typing.record_change(100.0, 1)
+    f = typing.features(130.0)
+    assert f["t_since_key_20s"] == pytest.approx(math.log1p(30.0) - math.log1p(20.0))
+
+
+@pytest.mark.parametrize(
+    ("length", "cls"),
+    [(0, 0), (1, 0), (2, 1), (6, 1), (7, 2), (19, 2), (53, 3), (147, 4), (500, 5)],
+)
+def test_suggestion_length_class_is_one_hot(length, cls):
+    f = suggestion_features("", "x" * length)
+    classes = [f[f"s_len_class{i}"] for i in range(6)]
+    assert classes == [1.0 if i == cls else 0.0 for i in range(6)]

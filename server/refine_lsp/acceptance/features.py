@@ -43,6 +43,11 @@ _CLASS_OF = {
 NEARBY_LINES = 20
 # How much of the prefix counts for "names already used".
 NEARBY_CHARS = 6000
+# Upper bounds (characters) of the suggestion-length classes, one unit of log length wide
+# (e^k - 1): acceptance is not monotone in length (an empty or one-character completion is
+# almost never taken, one of a few lines more often than one of a line), which a log
+# length's one weight cannot say.
+LENGTH_CLASSES = (1, 6, 19, 53, 147)
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,13 @@ def _echo_length(prefix: str, suggestion: str) -> int:
     return best
 
 
+def _length_class(length: int) -> dict[str, float]:
+    """One-hot of the `LENGTH_CLASSES` class of a suggestion's length (the last: longer)."""
+    index = next((i for i, bound in enumerate(LENGTH_CLASSES) if length <= bound), None)
+    index = len(LENGTH_CLASSES) if index is None else index
+    return {f"s_len_class{i}": 1.0 if i == index else 0.0 for i in range(len(LENGTH_CLASSES) + 1)}
+
+
 def _bracket_balance(text: str) -> int:
     depth = 0
     for ch in text:
@@ -242,6 +254,7 @@ def suggestion_features(
         if _bracket_balance(prefix[prefix.rfind("\n") + 1 :] + first_line) == 0
         else 0.0,
         "s_seen_rejected": 1.0 if history is not None and history.was_rejected(suggestion) else 0.0,
+        **_length_class(len(suggestion)),
         "s_has_logprobs": 0.0,
         "s_mean_logprob": 0.0,
         "s_alt_logprob": 0.0,

@@ -20,7 +20,7 @@ from refine_lsp.acceptance.features import (
     suggestion_features,
     timing_features,
 )
-from refine_lsp.acceptance.state import LONG_AGO_S, DecisionHistory, TypingState
+from refine_lsp.acceptance.state import DecisionHistory, TypingState, log_gap
 from refine_lsp.text import Pos, offset_of
 
 # Suggestions shown within this many seconds count as "recent" (suggestion churn).
@@ -70,11 +70,7 @@ class UserSession:
         recent = sum(1 for t in self.shown_times if 0 <= now - t <= CHURN_WINDOW_S)
         since = None if self.last_shown is None else now - self.last_shown[0]
         out["r_shown_recent"] = math.log1p(recent)
-        out["r_since_shown"] = (
-            math.log1p(min(max(since, 0.0), LONG_AGO_S))
-            if since is not None
-            else math.log1p(LONG_AGO_S)
-        )
+        out["r_since_shown"] = log_gap(since)
         return out
 
     def stage2_features(
