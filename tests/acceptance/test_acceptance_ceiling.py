@@ -74,6 +74,25 @@ def test_ceiling_report_on_a_slice(slice_path):
     assert 0.0 <= s1["louo"]["oracle_calls_saved"] < 1.0
     assert s1["in_sample"]["loose_l2"]["auc"] >= s1["in_sample"]["shipped_l2"]["auc"]
     assert s1["in_sample"]["shipped_l2"]["auc"] >= s1["louo"]["auc"]
+    low = s1["louo"]["lowest_scored"]
+    assert low["decisions"] == round(0.15 * len(decisions))
+    # Saving 15% at 95% kept is possible exactly when the lowest 15% hold few enough accepted.
+    assert (low["accepted_there"] <= low["accepted_allowed"]) == (low["kept_there"] >= 0.95)
+
+
+def test_lowest_scored_counts_what_the_target_needs():
+    from refine_lsp.acceptance.offline.ceiling import lowest_scored
+
+    scores = list(range(20))
+    labels = [1, 0, 0, 0] + [0, 1] * 8
+    got = lowest_scored(scores, labels, 0.9, 0.2)
+    assert got == {
+        "saved": 0.2,
+        "decisions": 4,
+        "accepted_allowed": 0,
+        "accepted_there": 1,
+        "kept_there": round(1 - 1 / 9, 4),
+    }
 
 
 @needs_data

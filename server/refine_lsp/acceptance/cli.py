@@ -165,6 +165,13 @@ def _ceiling(args: argparse.Namespace) -> int:
         f" AUC {s1['louo']['auc']:.3f}, calls saved with an oracle threshold"
         f" {s1['louo']['oracle_calls_saved']:.1%}; in-sample {in_sample}"
     )
+    low = s1["louo"].get("lowest_scored")
+    if low:
+        print(
+            f"  saving {low['saved']:.0%} of calls: the {low['decisions']} lowest-scored"
+            f" decisions may hold {low['accepted_allowed']} accepted, they hold"
+            f" {low['accepted_there']} (kept {low['kept_there']:.1%})"
+        )
     return 0
 
 

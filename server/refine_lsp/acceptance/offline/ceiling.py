@@ -125,12 +125,35 @@ def oracle_calls_saved(scores: Sequence[float], labels: Sequence[int], keep: flo
     return sum(1 for s in scores if s < t) / len(scores) if scores else 0.0
 
 
+def lowest_scored(
+    scores: Sequence[float], labels: Sequence[int], keep: float, saved: float
+) -> dict:
+    """What saving ``saved`` of all calls at ``keep`` needs of the lowest-scored decisions:
+    how many they are, how many accepted they may hold, and how many they do hold."""
+    n = round(saved * len(scores))
+    accepted = sum(labels)
+    lowest = sorted(zip(scores, labels, strict=True), key=lambda p: p[0])[:n]
+    held = sum(y for _, y in lowest)
+    return {
+        "saved": saved,
+        "decisions": n,
+        "accepted_allowed": int((1.0 - keep) * accepted + 1e-9),
+        "accepted_there": held,
+        "kept_there": round(1.0 - held / accepted, 4) if accepted else 1.0,
+    }
+
+
+# The target the stage-1 report checks its lowest-scored decisions against.
+STAGE1_TARGET_SAVED = 0.15
+
+
 def _stage1_report(decisions: Sequence[Decision], keep: float) -> dict:
     scores, ys = louo_scores(decisions, stage=1)
     out: dict = {
         "louo": {
             "auc": round(auc(scores, ys), 4),
             "oracle_calls_saved": round(oracle_calls_saved(scores, ys, keep), 4),
+            "lowest_scored": lowest_scored(scores, ys, keep, STAGE1_TARGET_SAVED),
         },
         "in_sample": {},
     }
