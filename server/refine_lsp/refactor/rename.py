@@ -124,8 +124,8 @@ REDUCE = True  # the tests compare every result with the whole file's (REDUCE = 
 
 def reduced(text: str, words: set[str]) -> str | None:
     """The text with every statement that mentions none of ``words`` (as a word: in code, a
-    string or a comment) left out, at the top level and, inside a kept function or class, in
-    its body (to ``_NEST`` levels): a run of such lines becomes one string statement spanning
+    string or a comment) left out, at the top level and, inside a kept class, in its body
+    (to ``_NEST`` levels of classes): a run of such lines becomes one string statement spanning
     them, at the indentation of the first one left out (an empty line where it is one line at
     the top level); None where tree-sitter sees an error (the whole file is analysed then, and
     refused with libcst's reason).
@@ -191,38 +191,54 @@ def reduced(text: str, words: set[str]) -> str | None:
             out.append(lines[i])
             i += 1
             continue
-        j = i
-        while (
-            j + 1 < len(lines)
-            and not keep[j + 1]
-            and (indent[j + 1] is not None or not lines[j + 1].strip())
-        ):
-            j += 1
-        pads = [indent[k] for k in range(i, j + 1) if indent[k] is not None]
+        k = i  # the run's first line left out (the ones before it are empty)
+        while k < len(lines) and not keep[k] and indent[k] is None and not lines[k].strip():
+            k += 1
+        if k == len(lines) or keep[k] or indent[k] is None:
+            out += lines[i:k]  # empty lines only: as they are
+            i = k
+            continue
+        pad = indent[k]
+        j = k  # the run ends with its block's last statement left out: the block ends there
+        while j + 1 < len(lines) and not keep[j + 1]:
+            if indent[j + 1] == pad:
+                j += 1
+            elif indent[j + 1] is None and not lines[j + 1].strip():
+                m = j + 1
+                while m < len(lines) and indent[m] is None and not keep[m]:
+                    if lines[m].strip():
+                        break
+                    m += 1
+                if m < len(lines) and not keep[m] and indent[m] == pad:
+                    j = m
+                else:
+                    break
+            else:
+                break
         ends = [line[len(line.rstrip("\r\n")) :] for line in lines[i : j + 1]]
-        if not pads:  # empty lines only: as they are
-            out += lines[i : j + 1]
-        elif j == i and not pads[0]:
+        if j == i and not pad:
             out.append(ends[0])
         elif j == i:
-            out.append(pads[0] + "0" + ends[0])  # a block must keep a statement
+            out.append(pad + "0" + ends[0])  # a block must keep a statement
         else:  # one string statement holds the run's line ends: one node, not one per line
-            out.append(pads[0] + '"""' + ends[0])
+            out.append(pad + '"""' + ends[0])
             out += ends[1:-1]
             out.append('"""' + ends[-1])
         i = j + 1
     return "".join(out)
 
 
-_NEST = 3  # levels of definitions whose bodies are reduced too
-_DEFINITIONS = ("function_definition", "class_definition")
+_NEST = 3  # levels of classes whose bodies are reduced too
 
 
 def _nested_body(node):
-    """The block of a (decorated) function or class definition; None for other statements."""
+    """The block of a (decorated) class definition; None for other statements. A function
+    is kept whole: its locals' bindings (``f = partial(g)`` before ``f(old=1)``) are what
+    proves its calls and receivers, whatever they mention; a class body's bindings are not
+    seen from its methods."""
     if node.type == "decorated_definition":
         node = node.child_by_field_name("definition")
-    if node is None or node.type not in _DEFINITIONS:
+    if node is None or node.type != "class_definition":
         return None
     body = node.child_by_field_name("body")
     return body if body is not None and body.type == "block" and body.children else None
