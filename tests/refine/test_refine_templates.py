@@ -335,3 +335,35 @@ def test_wrap_normalises_the_case_of_a_text_argument():
     assert (
         _fixed(buggy, tests, "wrap") == "def distinct(text):\n    return len(set(text.lower()))\n"
     )
+
+
+def test_precedence_regroups_an_operand_that_binds_tighter():
+    buggy = """\
+    def lower_middle(n):
+        return n - 1 // 2
+    """
+    tests = """\
+    def check():
+        assert lower_middle(6) == 2
+        assert lower_middle(9) == 4
+    """
+    fixed = _fixed(buggy, tests, "precedence")
+    assert fixed == "def lower_middle(n):\n    return (n - 1) // 2\n"
+    buggy2 = """\
+    def total(price, qty, extra):
+        return price * qty + extra
+    """
+    tests2 = """\
+    def check():
+        assert total(2, 3, 1) == 8
+        assert total(5, 0, 2) == 10
+    """
+    fixed2 = _fixed(buggy2, tests2, "precedence")
+    assert fixed2 == "def total(price, qty, extra):\n    return price * (qty + extra)\n"
+    # same binding strength, or parentheses already there: nothing to regroup
+    for same in (
+        "def f(a, b, c):\n    return a - b - c\n",
+        "def f(a, b, c):\n    return a - (b // c)\n",
+    ):
+        target = find_target(same, 0)
+        assert not [m for m in mutants(same, target, None) if m.template == "precedence"]

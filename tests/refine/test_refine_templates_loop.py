@@ -81,3 +81,27 @@ def test_choosing_among_verified_fixes_by_least_change(tmp_path, monkeypatch):
     differ = {desc: d for desc, _, d in res.alternatives}
     assert min(differ.values()) == differ["line 5: `0` -> `-1`"]
     assert res.new_source == src.replace("total == 0", "total == -1")
+
+
+def test_a_tie_in_least_change_goes_to_the_fix_that_stops_the_crash(tmp_path):
+    # The original raises on every even-length list (`len(xs) - 1 // 2` is `len(xs)`), so
+    # the generated inputs where it returns (odd lengths) cannot tell the verified fixes apart;
+    # a constant in place of `len(xs)` passes the one even test too. The regrouped fix returns
+    # on the inputs where the original raised, and the constant does not (length 2): it wins.
+    src = (
+        "def middle(xs):\n"
+        "    xs = sorted(xs)\n"
+        "    if len(xs) % 2 == 1:\n"
+        "        return xs[len(xs) // 2]\n"
+        "    return (xs[len(xs) - 1 // 2] + xs[len(xs) // 2]) / 2\n"
+    )
+    (tmp_path / "stats.py").write_text(src)
+    (tmp_path / "test_stats.py").write_text(
+        "from stats import middle\n\n\ndef test_odd():\n    assert middle([3, 1, 2]) == 2\n\n\n"
+        "def test_even():\n    assert middle([6, 1, 5, 2, 4, 3]) == 3.5\n"
+    )
+    res = fix_failing_tests(tmp_path, tmp_path / "stats.py", 0, Settings(), worker_env=ENV)
+    assert res.new_source == src.replace("len(xs) - 1 // 2", "(len(xs) - 1) // 2")
+    ns: dict = {}
+    exec(res.new_source, ns)
+    assert [ns["middle"](list(range(n))) for n in (2, 4, 8)] == [0.5, 1.5, 3.5]

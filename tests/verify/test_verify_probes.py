@@ -84,3 +84,35 @@ def test_raising_on_a_probe_is_a_difference_for_repair_and_a_failure_for_equival
     )
     assert not eq.passed
     assert "head([])" in eq.details
+
+
+def test_inputs_where_the_original_raises_count_the_candidates_that_return(tmp_path):
+    # Repair breaks ties in least change by it: the original's crashes are never behaviour a
+    # fix must keep, and a fix that returns there (and nowhere else differs) is the likelier.
+    text = "def first(xs):\n    return xs[0]\n"
+    (tmp_path / "m.py").write_text(text)
+    seeds = {"seeds": ["([4, 5],)"]}
+    guarded = text.replace("xs[0]", "xs[0] if xs else None")
+    with Sandbox(tmp_path) as sb:
+        fixed = property_verdict(sb, "m.py", "first", candidate=guarded, seeds=seeds)
+        same = property_verdict(sb, "m.py", "first", candidate=text, seeds=seeds)
+    assert fixed.passed and same.passed, (fixed.details, same.details)
+    assert fixed.data["differ"] == same.data["differ"] == 0  # where the original returns
+    assert fixed.data["repaired"] >= 1 and same.data["repaired"] == 0
+
+
+def test_choice_among_verified_fixes_breaks_a_tie_by_the_crashes_it_stops():
+    from types import SimpleNamespace
+
+    from refine_lsp.refine.loop import _Fixer
+    from refine_lsp.verify.verdict import Verdict
+
+    def verified(differ, repaired, order, name):
+        v = Verdict("properties", True, data={"differ": differ, "repaired": repaired, "valid": 9})
+        return (differ, order, SimpleNamespace(name=name), [v])
+
+    fake = SimpleNamespace(s=SimpleNamespace(summary=SimpleNamespace()), chosen_note="")
+    pick = _Fixer.choose
+    assert pick(fake, [verified(0, 0, 0, "a"), verified(0, 3, 1, "b")]).name == "b"
+    assert pick(fake, [verified(0, 3, 0, "a"), verified(1, 9, 1, "b")]).name == "a"
+    assert pick(fake, [verified(0, 2, 0, "a"), verified(0, 2, 1, "b")]).name == "a"

@@ -264,9 +264,11 @@ class _Fixer:
 
     def choose(self, verified: list[tuple[int, int, Candidate, list]]) -> Candidate:
         """The verified candidate whose results differ from the original's on the fewest
-        generated inputs (ties: the earlier, i.e. more suspicious line and likelier template)."""
+        generated inputs; among those, the one that returns on the most inputs where the
+        original raises (a crash is what a bug does, never what a fix must keep); then the
+        earlier, i.e. more suspicious line and likelier template."""
         s = self.s
-        differ, _, c, verdicts = min(verified, key=lambda v: (v[0], v[1]))
+        differ, _, c, verdicts = min(verified, key=lambda v: (v[0], -_repaired(v[3]), v[1]))
         s.summary.verdicts = [v.to_json() for v in verdicts]
         s.summary.properties_checked = next(
             (v.data.get("valid", 0) for v in verdicts if "valid" in v.data), 0
@@ -486,3 +488,8 @@ def fix_failing_tests(workspace, file, line, settings, progress=None, cancel=Non
 
 
 __all__ = ["LoopError", "LoopResult", "fix_failing_tests", "run_action"]
+
+
+def _repaired(verdicts: list) -> int:
+    """Generated inputs where the original raised and the candidate returned."""
+    return next((v.data.get("repaired", 0) for v in verdicts if "differ" in v.data), 0)

@@ -26,6 +26,7 @@ PRIORS = {
     "swap-func": 0.05,
     "off-by-one": 0.05,
     "swap-operands": 0.04,
+    "precedence": 0.03,
     "swap-args": 0.04,
     "const-str": 0.04,
     "swap-var": 0.03,

@@ -58,6 +58,22 @@ FUNC_GROUPS = [
 _LOOSE = (cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda, cst.UnaryOperation)
 
 
+# Binding strength of the binary operators a precedence slip mixes (higher binds tighter).
+_LEVEL = {
+    cst.BitOr: 1,
+    cst.BitXor: 2,
+    cst.BitAnd: 3,
+    cst.LeftShift: 4,
+    cst.RightShift: 4,
+    cst.Add: 5,
+    cst.Subtract: 5,
+    cst.Multiply: 6,
+    cst.Divide: 6,
+    cst.FloorDivide: 6,
+    cst.Modulo: 6,
+}
+
+
 def _op(cls, old):
     kwargs = {}
     for attr in ("whitespace_before", "whitespace_after"):
@@ -157,6 +173,34 @@ class Sites(cst.CSTVisitor):
         if kind in (cst.Add, cst.Subtract) and id(node) not in self.in_range_args:
             for k in (1, -1):
                 self._add(node, "off-by-one", _plus(node, k))
+        self._regroup(node)
+
+    def _regroup(self, node) -> None:
+        """Operator precedence slips (``n - 1 // 2`` meant ``(n - 1) // 2``, ``a * b + c``
+        meant ``a * (b + c)``): an unparenthesised operand that binds tighter is regrouped."""
+        mine = _LEVEL.get(type(node.operator))
+        inner = node.right
+        if mine is not None and isinstance(inner, cst.BinaryOperation) and not inner.lpar:
+            theirs = _LEVEL.get(type(inner.operator))
+            if theirs is not None and theirs > mine:
+                left = cst.BinaryOperation(node.left, node.operator, inner.left)
+                new = inner.with_changes(
+                    left=left.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
+                    lpar=node.lpar,
+                    rpar=node.rpar,
+                )
+                self._add(node, "precedence", new)
+        inner = node.left
+        if mine is not None and isinstance(inner, cst.BinaryOperation) and not inner.lpar:
+            theirs = _LEVEL.get(type(inner.operator))
+            if theirs is not None and theirs > mine:
+                right = cst.BinaryOperation(inner.right, node.operator, node.right)
+                new = inner.with_changes(
+                    right=right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
+                    lpar=node.lpar,
+                    rpar=node.rpar,
+                )
+                self._add(node, "precedence", new)
 
     def visit_AugAssign(self, node):
         kind = type(node.operator)

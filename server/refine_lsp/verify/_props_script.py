@@ -266,6 +266,8 @@ def main() -> None:
         return
     state = {"examples": 0, "valid": 0, "failure": None, "out_of_range": 0, "inputs": []}
     state["differ"] = 0  # inputs where the candidate returns another value (repair ranks by it)
+    # inputs where the original raises and the candidate returns (repair breaks ties by it)
+    state["repaired"] = 0
 
     def check(args, probe: bool = False) -> bool:
         state["examples"] += 1
@@ -280,6 +282,8 @@ def main() -> None:
             state["valid"] += 1
             return True
         if kind != "ok":
+            if mode == "crash" and _call(candidate, args, timeout)[0] == "ok":
+                state["repaired"] += 1
             return True
         state["valid"] += 1
         if len(state["inputs"]) < 40:
@@ -342,7 +346,7 @@ def main() -> None:
                 "args": "",
                 "error": f"{type(exc).__name__}: {exc}",
             }
-    keys = ("examples", "valid", "failure", "out_of_range", "differ", "probes")
+    keys = ("examples", "valid", "failure", "out_of_range", "differ", "repaired", "probes")
     out.update({k: state[k] for k in keys if k in state})
     if cfg.get("timing") and candidate is not None and state["failure"] is None:
         out["timing"] = _timing(cfg, original, candidate, seeds or state["inputs"])
