@@ -1,7 +1,8 @@
 """The mutation templates: for each node of a function, the nearby alternatives to try.
 
 Operators, constants, names, argument order, negation, off-by-one bounds, function names
-that are often confused, dropped operands and calls, deleted statements. ``mutate`` applies
+that are often confused, dropped operands and calls, deleted statements, operator precedence
+(an operand that binds tighter regrouped). ``mutate`` applies
 them; this module only lists (node, line, template, replacement).
 """
 
