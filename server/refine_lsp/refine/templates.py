@@ -180,28 +180,19 @@ class Sites(cst.CSTVisitor):
         """Operator precedence slips (``n - 1 // 2`` meant ``(n - 1) // 2``, ``a * b + c``
         meant ``a * (b + c)``): an unparenthesised operand that binds tighter is regrouped."""
         mine = _LEVEL.get(type(node.operator))
-        inner = node.right
-        if mine is not None and isinstance(inner, cst.BinaryOperation) and not inner.lpar:
-            theirs = _LEVEL.get(type(inner.operator))
-            if theirs is not None and theirs > mine:
-                left = cst.BinaryOperation(node.left, node.operator, inner.left)
-                new = inner.with_changes(
-                    left=left.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
-                    lpar=node.lpar,
-                    rpar=node.rpar,
-                )
-                self._add(node, "precedence", new)
-        inner = node.left
-        if mine is not None and isinstance(inner, cst.BinaryOperation) and not inner.lpar:
-            theirs = _LEVEL.get(type(inner.operator))
-            if theirs is not None and theirs > mine:
-                right = cst.BinaryOperation(inner.right, node.operator, node.right)
-                new = inner.with_changes(
-                    right=right.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
-                    lpar=node.lpar,
-                    rpar=node.rpar,
-                )
-                self._add(node, "precedence", new)
+        if mine is None:
+            return
+        for near, far in (("left", "right"), ("right", "left")):
+            inner = getattr(node, far)  # the tighter operand; it gives up its `near` side
+            if not isinstance(inner, cst.BinaryOperation) or inner.lpar:
+                continue
+            if _LEVEL.get(type(inner.operator), 0) <= mine:
+                continue
+            parts = {near: getattr(node, near), far: getattr(inner, near)}
+            grouped = cst.BinaryOperation(parts["left"], node.operator, parts["right"])
+            grouped = grouped.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            new = inner.with_changes(**{near: grouped}, lpar=node.lpar, rpar=node.rpar)
+            self._add(node, "precedence", new)
 
     def visit_AugAssign(self, node):
         kind = type(node.operator)
