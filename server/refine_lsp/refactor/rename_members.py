@@ -248,7 +248,7 @@ def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
     def outside(n: cst.Name) -> bool:
         """Bound other than by an import (imports are always kept) or a parameter (kept
         with its function's header): every statement binding it must be kept. At module
-        level (by the ast's census), or in a function whose statements not naming it were
+        level (by the ast's census), or in a class body whose statements not naming it were
         left out (its binding there is not seen yet); a builtin is bound nowhere."""
         if n.value in binders:
             return True
