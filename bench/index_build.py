@@ -61,6 +61,31 @@ def default_folders() -> list[Path]:
     ]
 
 
+def measure(folder: Path, runs: int = 3) -> dict:
+    """The index of ``folder`` built ``runs`` times, each in a fresh process: medians."""
+    out = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    files = out[0]["files"]
+    seconds = statistics.median(r["seconds"] for r in out)
+    return {
+        "files": files,
+        "skipped": out[0]["skipped"],
+        "seconds_median": round(seconds, 3),
+        "seconds_per_100_files": round(100 * seconds / max(files, 1), 3),
+        "alloc_peak_mb": round(statistics.median(r["alloc_peak_mb"] for r in out), 1),
+        "rss_growth_mb": round(statistics.median(r["rss_growth_mb"] for r in out), 1),
+        "texts_ms_median": round(statistics.median(r["texts_ms"] for r in out), 1),
+        "outlines_s_median": round(statistics.median(r["outline_s"] for r in out), 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folders", nargs="*", type=Path)
@@ -68,27 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     results = {}
     for folder in args.folders or default_folders():
-        runs = []
-        for _ in range(args.runs):
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(folder)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        files = runs[0]["files"]
-        seconds = statistics.median(r["seconds"] for r in runs)
-        results[folder.name] = {
-            "files": files,
-            "skipped": runs[0]["skipped"],
-            "seconds_median": round(seconds, 3),
-            "seconds_per_100_files": round(100 * seconds / max(files, 1), 3),
-            "alloc_peak_mb": round(statistics.median(r["alloc_peak_mb"] for r in runs), 1),
-            "rss_growth_mb": round(statistics.median(r["rss_growth_mb"] for r in runs), 1),
-            "texts_ms_median": round(statistics.median(r["texts_ms"] for r in runs), 1),
-            "outlines_s_median": round(statistics.median(r["outline_s"] for r in runs), 3),
-        }
+        results[folder.name] = measure(folder, args.runs)
         print(folder, results[folder.name], file=sys.stderr)
     worst = max(r["seconds_per_100_files"] for r in results.values())
     print(json.dumps({"folders": results, "worst_seconds_per_100_files": worst}))

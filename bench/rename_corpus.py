@@ -14,7 +14,8 @@ changed file must still parse, and the package's whole test suite runs after eac
 failing batch is bisected to the renames that broke it. With --rope, rope's Rename runs on
 the same symbols in a copy of its own. The last line is one JSON object: per tool and kind,
 tried, offered, offered_ok (offered, minus parse and test-suite failures), refused (with
-reasons), parse failures, test-suite failures, prepareRename and rename ms median and p95.
+reasons), parse failures, test-suite failures, prepareRename and rename ms median and p95;
+per package, the workspace index's build time and memory (bench/index_build.py).
 A rename the server asks to confirm (a needsConfirmation change annotation: code reads the
 name, or uses were left unproven, and the description says where) is declined, as a user told
 so would, and counted as declined_after_confirmation (--confirm accept applies it instead).
@@ -26,6 +27,7 @@ import argparse
 import ast
 import dataclasses
 import json
+import math
 import random
 import shutil
 import statistics
@@ -38,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from index_build import measure as index_measure  # noqa: E402
 from refactor_corpus import (  # noqa: E402
     DEFAULT_PACKAGES,
     download,
@@ -98,9 +101,9 @@ class Tally:
             "declined_after_confirmation": dict(self.declined),
             "declined_reasons": dict(self.declined_reasons.most_common(8)),
             "ms_median": round(statistics.median(ordered), 1) if ordered else None,
-            "ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
+            "ms_p95": round(ordered[math.ceil(0.95 * len(ordered)) - 1], 1) if ordered else None,
             "prepare_ms_median": round(statistics.median(prep), 1) if prep else None,
-            "prepare_ms_p95": round(prep[int(0.95 * (len(prep) - 1))], 1) if prep else None,
+            "prepare_ms_p95": round(prep[math.ceil(0.95 * len(prep)) - 1], 1) if prep else None,
             "offered_with_unproven_uses_left": dict(self.left),
             "not_tried": self.stopped,
         }
@@ -453,7 +456,11 @@ def main(argv: list[str] | None = None) -> int:
                     sample.append(by_kind[kind].pop())
         for i, s in enumerate(sample):
             s.new = f"{s.name}_renamed{i}"
-        packages[root.name] = {"modules": len(modules), "symbols": len(sample)}
+        packages[root.name] = {
+            "modules": len(modules),
+            "symbols": len(sample),
+            "index": index_measure(root, runs=1),  # the server's, of the workspace folder
+        }
         print(f"{root.name}: {len(sample)} symbols", file=sys.stderr)
         for tool in tools:
             t0 = time.perf_counter()

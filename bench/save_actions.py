@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -93,7 +94,7 @@ def save_round(client: LspClient, uri: str, kind: str) -> tuple[float, list[dict
 def median_p95(times: list[float]) -> tuple[float, float]:
     return (
         round(statistics.median(times), 2),
-        round(sorted(times)[int(0.95 * (len(times) - 1))], 2),
+        round(sorted(times)[math.ceil(0.95 * len(times)) - 1], 2),
     )
 
 

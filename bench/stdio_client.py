@@ -20,6 +20,11 @@ class ServerError(Exception):
     """An error response (a refusal, most often): its message."""
 
 
+class StaleEdit(Exception):
+    """The edit does not fit the files as they are (a version it was not made for, a file
+    it would create that exists): an editor refuses to apply it."""
+
+
 class StdioClient:
     def __init__(self, root: Path, settings: dict | None = None):
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -51,7 +56,16 @@ class StdioClient:
                 "didChangeWatchedFiles": {"dynamicRegistration": True},
                 "configuration": True,
             },
-            "textDocument": {"rename": {"prepareSupport": True}},
+            "textDocument": {
+                "rename": {"prepareSupport": True},
+                "codeAction": {
+                    "codeActionLiteralSupport": {
+                        "codeActionKind": {"valueSet": ["quickfix", "refactor", "source"]}
+                    },
+                    "dataSupport": True,
+                    "resolveSupport": {"properties": ["edit"]},
+                },
+            },
             "window": {"showMessage": {}},
         }
         result = self.request(
@@ -146,7 +160,9 @@ class StdioClient:
     def apply(self, edit: dict) -> dict[str, str]:
         """Apply a WorkspaceEdit as an editor does: open documents get incremental didChange
         (and are saved), closed files are written and announced as changed on disk, file
-        renames are done and announced. Returns path -> new text."""
+        renames are done and announced, created files are made (empty) and announced. An
+        edit versioned for another version of an open document is refused, as an editor
+        does (StaleEdit). Returns path -> new text."""
         changed: dict[str, str] = {}
         watched: list[dict] = []
         parts = edit.get("documentChanges")
@@ -156,6 +172,21 @@ class StdioClient:
                 for u, e in (edit.get("changes") or {}).items()
             ]
         for part in parts:
+            doc = part.get("textDocument")
+            version = doc.get("version") if doc else None
+            if version is not None and self.versions.get(doc["uri"]) != version:
+                raise StaleEdit(
+                    f"{doc['uri']} is at {self.versions.get(doc['uri'])}, the edit at {version}"
+                )
+        for part in parts:
+            if part.get("kind") == "create":
+                path = Path(_path(part["uri"]))
+                if path.exists() and not (part.get("options") or {}).get("ignoreIfExists"):
+                    raise StaleEdit(f"{path.name} exists: the edit would create it")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.touch()
+                watched.append({"uri": part["uri"], "type": 1})
+                continue
             if part.get("kind") == "rename":
                 old, new = Path(_path(part["oldUri"])), Path(_path(part["newUri"]))
                 old.rename(new)
