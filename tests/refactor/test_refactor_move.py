@@ -555,3 +555,53 @@ def test_moved_code_goes_below_the_destination_imports_it_reuses(tmp_path):
         '''
     ).lstrip()
     assert run(tmp_path) == before == "True 1\n"
+
+
+@pytest.mark.parametrize(
+    "needle, imports",
+    [
+        ("def counter", "import collections\n"),
+        ("def is_map", "import collections.abc\n"),
+        ("def both", "import collections\nimport collections.abc\nimport os.path\n"),
+    ],
+)
+def test_a_module_bound_by_two_imports_is_imported_not_taken_from_the_source(
+    tmp_path, needle, imports
+):
+    """`import collections` beside `import collections.abc` binds `collections` twice: the
+    moved code gets the import itself, not `from pkg.a import collections`."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/b.py": "",
+            "pkg/a.py": """
+                import collections
+                import collections.abc
+                import os.path
+
+
+                def counter(xs):
+                    return collections.Counter(xs)
+
+
+                def is_map(x):
+                    return isinstance(x, collections.abc.Mapping)
+
+
+                def both(x):
+                    return collections.Counter(x), isinstance(x, collections.abc.Mapping), os.path.sep
+            """,
+            "main.py": """
+                from pkg.a import both, counter, is_map
+
+                print(counter("abca"), is_map({}), is_map([]), both("xy"))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "pkg/a.py", needle, "pkg/b.py")
+    assert run(tmp_path) == before
+    moved = (tmp_path / "pkg/b.py").read_text()
+    assert moved.startswith(imports + "\n\n")
+    assert "from pkg.a import" not in moved

@@ -251,6 +251,20 @@ def _type_checking_body(src: MoveFile) -> list:
     return out
 
 
+def _the_binding(refs: set, name: str):
+    """The one binding of ``name`` the moved code reads; with several, the plain ``import
+    name`` when every one is a module import (``import collections`` beside ``import
+    collections.abc``: both bind ``collections``, the first makes it); else None."""
+    if len(refs) == 1:
+        return next(iter(refs))
+    if not all(isinstance(r, ImportAssignment) and isinstance(r.node, cst.Import) for r in refs):
+        return None
+    plain = [
+        r for r in refs if any(dotted(a.name) == name and a.asname is None for a in r.node.names)
+    ]
+    return plain[0] if len(plain) == 1 else None
+
+
 def _copy_import(
     src: MoveFile, a: BaseAssignment, dest: str, dest_pkg: bool, body=None
 ) -> str | None:
@@ -389,9 +403,7 @@ def move(
                 f"the moved code reads `{n}`, module state of {src.name} rebound with `global` "
                 f"at {src.where(rebound[n])}: an import would copy its value once"
             )
-        copy = (
-            _copy_import(src, next(iter(refs)), dest_module, dest_pkg) if len(refs) == 1 else None
-        )
+        copy = _copy_import(src, _the_binding(refs, n), dest_module, dest_pkg)
         if copy is not None:
             copies[n] = copy
         elif len(refs) == 1 and (
