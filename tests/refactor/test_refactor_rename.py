@@ -506,3 +506,84 @@ def test_parameter_read_by_name_through_a_signature_is_a_risk_the_user_confirms(
         "`area`: it will see `tall` where it saw `height`"
     ]
     assert result.risks[0] in result.warnings
+
+
+NAMESPACE_READS = {
+    "main.py": """
+        VERSION = "1.0"
+
+
+        def greet(name, title="Dr."):
+            honour = "the"
+            return "{honour} {title} {name}".format(**locals())
+
+
+        def nested(name):
+            count = 2
+            return eval("count * name")
+
+
+        def plain(name):
+            shout = name.upper()
+            return shout
+
+
+        def banner():
+            return "v{VERSION}".format(**globals())
+
+
+        print(greet("Ada"), nested("x"), plain("b"), banner())
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    "needle, new, risk",
+    [
+        (
+            'honour = "the"',
+            "article",
+            "the function holding `honour` reads its names as a namespace (locals() at main.py:6)",
+        ),
+        (
+            'title="Dr."',
+            "prefix",
+            "the function holding `title` reads its names as a namespace (locals() at main.py:6)",
+        ),
+        (
+            "count = 2",
+            "times",
+            "the function holding `count` reads its names as a namespace (eval() at main.py:11)",
+        ),
+        (
+            'VERSION = "1.0"',
+            "RELEASE",
+            "the module defining `VERSION` reads its globals as a namespace (globals() at "
+            "main.py:20)",
+        ),
+    ],
+)
+def test_a_name_read_through_locals_or_globals_is_a_risk_the_user_confirms(
+    tmp_path, needle, new, risk
+):
+    """`"{title}".format(**locals())` finds the variable by its name: renamed, the program
+    fails. The rename is offered only as a risk the editor asks about, with where."""
+    files = make(tmp_path, NAMESPACE_READS)
+    main = str(tmp_path / "main.py")
+    before = run(tmp_path)
+    assert before == "the Dr. Ada xx B v1.0\n"
+    result = rename(files, main, *at(files, main, needle), new)
+    assert len(result.risks) == 1 and result.risks[0].startswith(risk + ": code there")
+    assert result.risks[0] in result.warnings
+    apply(files, result.changes)
+    assert run(tmp_path) != before  # what the warning said: it breaks
+
+
+def test_a_local_of_a_function_not_reading_its_namespace_is_no_risk(tmp_path):
+    files = make(tmp_path, NAMESPACE_READS)
+    main = str(tmp_path / "main.py")
+    before = run(tmp_path)
+    result = rename(files, main, *at(files, main, "shout = "), "loud")
+    assert result.risks == [] and result.warnings == []
+    apply(files, result.changes)
+    assert run(tmp_path) == before

@@ -42,6 +42,7 @@ from libcst.metadata import (
 from refine_lsp.index.modules import dotted, imported_module, module_name
 
 from .model import Refusal
+from .rename_namespaces import global_namespace_reads, local_namespace_reads
 
 
 @dataclass
@@ -705,6 +706,14 @@ def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -
         return rename_member(files, p, name, parent, new)
     scope, assignments = _variable(p, name, parent)
     dyn = _check_dynamic(p, old, new, result, scope)
+    if isinstance(scope, FunctionScope):
+        risks = local_namespace_reads(p, scope.node, old)
+    elif isinstance(scope, GlobalScope):
+        risks = global_namespace_reads(path, files[path], old)
+    else:
+        risks = []
+    result.warnings += risks
+    result.risks += risks
     _rename_variable(p, scope, assignments, old, new)
     for n in dyn.nonlocal_names:
         _edit(p, n, new)
@@ -785,6 +794,9 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
     if old == new:
         return result
     dyn = _check_dynamic(q, old, new, result, scope)
+    risks = local_namespace_reads(q, scope.node, old)
+    result.warnings += risks
+    result.risks += risks
     _rename_variable(q, scope, assignments, old, new)
     for n in dyn.nonlocal_names:
         _edit(q, n, new)
