@@ -467,6 +467,32 @@ REFUSALS = [
         "m/b.py",
         "not a top-level function, class or constant",
     ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": (
+                "def test_one():\n    return 1\n\n\n"
+                "def run_all():\n"
+                "    return [f() for n, f in list(globals().items()) if n.startswith('test_')]\n"
+            ),
+            "m/b.py": "",
+        },
+        "m/a.py",
+        "def test_one",
+        "m/b.py",
+        "a.py reads its namespace whole with globals() at a.py:6: the moved names would leave",
+    ),
+    (
+        {
+            "m/__init__.py": "",
+            "m/a.py": "def f():\n    return 1\n\n\nNAMES = sorted(vars())\n",
+            "m/b.py": "",
+        },
+        "m/a.py",
+        "def f",
+        "m/b.py",
+        "a.py reads its namespace whole with vars() at a.py:5",
+    ),
 ]
 
 

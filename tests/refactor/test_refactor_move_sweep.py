@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from refine_lsp.actions import Refused
+from refine_lsp.refactor import move_reduced
 from refine_lsp.refactor.move import defined_names, move
 from refine_lsp.refactor.move_file import parse
 
@@ -178,6 +179,14 @@ SHAPES = {
 }
 
 
+def outcome(*args):
+    try:
+        result = move(*args)
+    except Refused as exc:
+        return ("refused", str(exc))
+    return ("moved", result.names, dict(result.changes), result.created)
+
+
 def output(root: Path) -> str:
     done = subprocess.run(
         [sys.executable, "main.py"], cwd=root, capture_output=True, text=True, timeout=60
@@ -186,7 +195,7 @@ def output(root: Path) -> str:
 
 
 @pytest.mark.parametrize("package", [PACKAGE, SHAPES], ids=["registry", "shapes"])
-def test_every_offered_move_keeps_the_output(tmp_path, package):
+def test_every_offered_move_keeps_the_output(tmp_path, monkeypatch, package):
     base = tmp_path / "base"
     for rel, text in package.items():
         (base / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +203,7 @@ def test_every_offered_move_keeps_the_output(tmp_path, package):
     expected = output(base)
     assert "Traceback" not in expected
     modules = sorted(p.relative_to(base) for p in base.rglob("*.py"))
-    tried = offered = 0
+    tried = offered = reduced = 0
     problems = []
     for src_rel in modules:
         src = parse(str(base / src_rel), (base / src_rel).read_text())
@@ -211,14 +220,18 @@ def test_every_offered_move_keeps_the_output(tmp_path, package):
                 files = {str(p.resolve()): p.read_text() for p in work.rglob("*.py")}
                 tried += 1
                 what = f"{names} {src_rel} -> {dest_rel}"
+                args = (files, str((work / src_rel).resolve()), line, line)
+                dest = str((work / dest_rel).resolve())
+                monkeypatch.setattr(move_reduced, "REDUCE", False)
+                whole = outcome(*args, dest)
+                monkeypatch.setattr(move_reduced, "REDUCE", True)
+                assert outcome(*args, dest) == whole, what  # the reduced source: the same
+                reduced += move_reduced._reduced(files[args[1]], line, line) not in (
+                    None,
+                    files[args[1]],
+                )
                 try:
-                    result = move(
-                        files,
-                        str((work / src_rel).resolve()),
-                        line,
-                        line,
-                        str((work / dest_rel).resolve()),
-                    )
+                    result = move(*args, dest)
                 except Refused as exc:
                     assert str(exc), what
                     continue
@@ -230,3 +243,4 @@ def test_every_offered_move_keeps_the_output(tmp_path, package):
                     problems.append(f"{what}: {got[-400:]}")
     assert problems == []
     assert tried >= 20 and offered >= 8, (tried, offered)
+    assert reduced >= tried // 3, (reduced, tried)  # the source was reduced, to the same end

@@ -23,6 +23,7 @@ import libcst as cst
 from libcst.metadata import (
     BaseAssignment,
     BuiltinAssignment,
+    GlobalScope,
     ImportAssignment,
 )
 
@@ -47,6 +48,7 @@ from .move_file import (
 )
 from .move_graph import import_graph, imports_of, new_cycle
 from .move_importers import Target, rewrite_importer
+from .move_reduced import parse_source
 from .move_text import (
     all_node,
     edit_all,
@@ -318,7 +320,7 @@ def move(
     """Move the top-level statements on zero-based lines first..last of ``path`` to the
     module at ``dest_path`` (created when it is not among ``files``). ``files``: every Python
     file of the workspace, path -> text. Raises Refusal with the reason."""
-    src = parse(path, files[path])
+    src = parse_source(path, files[path], first_line, last_line)
     if Path(dest_path).resolve() == Path(path).resolve():
         raise Refusal(f"{src.name} is the module the code is in already")
     dest_module, dest_pkg = module_name(Path(dest_path))
@@ -366,6 +368,11 @@ def move(
             raise Refusal(
                 f"the moved code calls {call.func.value}() at {src.where(call)}: its module's "
                 "namespace would change"
+            )
+        if call.func.value == "globals" or isinstance(src.scopes.get(call), GlobalScope):
+            raise Refusal(
+                f"{src.name} reads its namespace whole with {call.func.value}() at "
+                f"{src.where(call)}: the moved names would leave it"
             )
 
     _check_import_time_calls(src, stmts, files)

@@ -123,7 +123,7 @@ _KEEP_ALWAYS = ("import_statement", "import_from_statement", "future_import_stat
 REDUCE = True  # the tests compare every result with the whole file's (REDUCE = False)
 
 
-def reduced(text: str, words: set[str]) -> str | None:
+def reduced(text: str, words: set[str], *, layout: bool = False) -> str | None:
     """The text with every statement that mentions none of ``words`` (as a word: in code, a
     string or a comment) left out, at the top level and, inside a kept class, in its body
     (to ``_NEST`` levels of classes): a run of such lines becomes one string statement spanning
@@ -137,7 +137,11 @@ def reduced(text: str, words: set[str]) -> str | None:
     whole, with the headers of the definitions around it; a statement that does not name
     them binds and reads neither, in any scope. Lines and columns are unchanged, so
     positions and edits apply to the real text. A big module then costs what its statements
-    using the name cost."""
+    using the name cost.
+
+    ``layout`` (for Move, which edits around statements): comments are kept, the module's
+    head is kept whole up to its first statement that is not an import or the docstring (where
+    new imports go), and a one-line statement left out becomes ``0``, never an empty line."""
     words = {w for w in words if w}
     if not words or not REDUCE:
         return None
@@ -156,12 +160,17 @@ def reduced(text: str, words: set[str]) -> str | None:
         segment = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
         return pattern.search(segment) is not None
 
+    head = _head_end(root) if layout else -1
+
     def mark(children, depth: int, pad: str) -> bool:
         for child in children:
             first, last = child.start_point[0], child.end_point[0]
             if last >= len(lines):
                 return False
-            if not ((depth == 0 and child.type in _KEEP_ALWAYS) or mentions(child)):
+            kept = (depth == 0 and (child.type in _KEEP_ALWAYS or last <= head)) or (
+                layout and child.type == "comment"
+            )
+            if not (kept or mentions(child)):
                 for i in range(first, last + 1):
                     indent[i] = pad
                 continue
@@ -217,7 +226,7 @@ def reduced(text: str, words: set[str]) -> str | None:
             else:
                 break
         ends = [line[len(line.rstrip("\r\n")) :] for line in lines[i : j + 1]]
-        if j == i and not pad:
+        if j == i and not pad and not layout:
             out.append(ends[0])
         elif j == i:
             out.append(pad + "0" + ends[0])  # a block must keep a statement
@@ -230,6 +239,25 @@ def reduced(text: str, words: set[str]) -> str | None:
 
 
 _NEST = 3  # levels of classes whose bodies are reduced too
+
+
+def _head_end(root) -> int:
+    """The last line (zero-based) of the module's first statement that is neither an import
+    nor its docstring (-1: none)."""
+    first = True
+    for child in root.children:
+        if child.type == "comment":
+            continue
+        docstring = (
+            first
+            and child.type == "expression_statement"
+            and child.named_child_count == 1
+            and child.named_children[0].type in ("string", "concatenated_string")
+        )
+        first = False
+        if not (docstring or child.type in _KEEP_ALWAYS):
+            return child.end_point[0]
+    return -1
 
 
 def _nested_body(node):

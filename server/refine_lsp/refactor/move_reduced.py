@@ -1,0 +1,111 @@
+"""The source of a move analysed on the statements that matter to it: a big module's scope
+analysis takes seconds, and a move asks it only about the moved statements' names.
+
+The moved statements read and bind a set of the module's names (those bound at module level,
+by ``ast``, that the statements' text names); every statement naming one of them (as a word:
+in code, a string or a comment), the imports, the module's head (docstring and imports up to
+its first other statement), ``__all__`` and any call reading the namespace whole are kept,
+whole; the rest is left out with its lines and columns unchanged (rename.reduced, with
+``layout``), so positions and edits apply to the real text. A statement left out binds and
+reads none of those names, in any scope, so every binding and use of them is where it was;
+the names the moved code does not name are not asked about. Whatever tree-sitter or ``ast``
+cannot read is analysed whole (and refused with libcst's reason).
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+
+from .move_file import MoveFile, parse
+
+REDUCE = True  # the tests compare every result with the whole file's (REDUCE = False)
+_MOVABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+_ALWAYS = {"__all__", "globals", "vars", "locals"}
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def parse_source(path: str, text: str, first_line: int, last_line: int) -> MoveFile:
+    """The source parsed for moving its top-level statements on zero-based lines first..last:
+    reduced where it can be (see the module's docstring), with the real text to edit."""
+    small = _reduced(text, first_line, last_line) if REDUCE else None
+    if small is None or small == text:
+        return parse(path, text)
+    f = parse(path, small)
+    f.text = text
+    return f
+
+
+def _reduced(text: str, first_line: int, last_line: int) -> str | None:
+    from .rename import reduced
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    lines = text.splitlines(keepends=True)
+    chosen = []
+    for stmt in tree.body:
+        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        end = stmt.end_lineno or stmt.lineno
+        if end < first_line + 1 or start > last_line + 1:
+            continue
+        if not isinstance(stmt, _MOVABLE):
+            return None  # refused on the whole file, with its reason
+        chosen.append("".join(lines[start - 1 : end]))
+    if not chosen:
+        return None
+    named = {w for w in _WORD.findall("".join(chosen)) if not keyword.iskeyword(w)}
+    words = (named & module_bound(tree)) | _ALWAYS
+    return reduced(text, words, layout=True)
+
+
+def module_bound(tree: ast.Module) -> set[str]:
+    """Every name the module's top level may bind (a superset): assignment and loop targets,
+    definitions, imports, handlers, outside function and class bodies; and every name a
+    ``global`` statement anywhere declares."""
+    out: set[str] = set()
+
+    def expr(node: ast.AST) -> None:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                out.add(n.id)
+
+    def stmt(node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in node.names)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                stmt(child)
+            elif isinstance(child, ast.ExceptHandler):
+                if child.name:
+                    out.add(child.name)
+                for s in child.body:
+                    stmt(s)
+            elif isinstance(child, ast.match_case):
+                expr(child.pattern)
+                out.update(
+                    n.name
+                    for n in ast.walk(child.pattern)
+                    if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name
+                )
+                out.update(
+                    n.rest
+                    for n in ast.walk(child.pattern)
+                    if isinstance(n, ast.MatchMapping) and n.rest
+                )
+                for s in child.body:
+                    stmt(s)
+            else:
+                expr(child)
+
+    for node in tree.body:
+        stmt(node)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Global):
+            out.update(n.names)
+    return out
