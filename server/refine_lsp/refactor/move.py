@@ -48,7 +48,7 @@ from .move_file import (
 )
 from .move_graph import import_graph, imports_of, new_cycle
 from .move_importers import Target, rewrite_importer
-from .move_reduced import parse_source
+from .move_reduced import parse_destination, parse_importer, parse_source
 from .move_text import (
     all_node,
     edit_all,
@@ -460,12 +460,14 @@ def move(
                     )
 
     exists = dest_path in files
-    dst = parse(dest_path, files[dest_path]) if exists else None
+    moved_code = "".join(src.code(s) for s in stmts)
+    dst = parse_destination(dest_path, files[dest_path], src.module, moved_code) if exists else None
     future = has_future_annotations(src) and annotated
     future_top = False
     if dst is not None:
         check_destination(src, dst, names, {**copies, **guarded}, from_source, needed)
         if future and not has_future_annotations(dst):
+            dst = parse(dest_path, files[dest_path])  # its every annotation: analysed whole
             if any(acc.is_annotation for acc in dst.accesses):
                 raise Refusal(
                     f"{src.name} has `from __future__ import annotations` and {dst.name} does "
@@ -554,7 +556,7 @@ def move(
             continue
         new_text = _rewrite_statements(other, text, lines, target) if kind == "from" else None
         if new_text is None:
-            f = parse(other, text)
+            f = parse_importer(other, text, src.module, dest_module, names)
             new_text = f.apply() if rewrite_importer(f, target, is_dest=False) else text
         if new_text != text:
             result.changes[other] = new_text

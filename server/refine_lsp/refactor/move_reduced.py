@@ -1,5 +1,6 @@
-"""The source of a move analysed on the statements that matter to it: a big module's scope
-analysis takes seconds, and a move asks it only about the moved statements' names.
+"""The files of a move analysed on the statements that matter to it: a big module's scope
+analysis takes seconds, and a move asks it only about a few names (the source, its
+importers and the destination each have theirs, below).
 
 The moved statements read and bind a set of the module's names (those bound at module level,
 by ``ast``, that the statements' text names); every statement naming one of them (as a word:
@@ -30,6 +31,50 @@ def parse_source(path: str, text: str, first_line: int, last_line: int) -> MoveF
     """The source parsed for moving its top-level statements on zero-based lines first..last:
     reduced where it can be (see the module's docstring), with the real text to edit."""
     small = _reduced(text, first_line, last_line) if REDUCE else None
+    if small is None or small == text:
+        return parse(path, text)
+    f = parse(path, small)
+    f.text = text
+    return f
+
+
+def parse_importer(path: str, text: str, source: str, dest: str, names) -> MoveFile:
+    """A file importing the source, parsed for rewriting its imports of the moved names:
+    reduced to the statements naming them, the modules' names (each part of the source's
+    and the destination's dotted names) and the names its imports bind with ``as``: what
+    the rewrite asks about (every use of a name standing for the source module, every
+    binding of the destination's name). Whole where ``ast`` cannot read it."""
+    return _parse_among(path, text, set(names) | set(source.split(".")) | set(dest.split(".")))
+
+
+def parse_destination(path: str, text: str, source: str, moved_code: str) -> MoveFile:
+    """The destination, parsed for receiving the moved code: reduced to the statements
+    naming what the moved code names (its names, the names it uses, which the destination
+    must not mean otherwise, and its own definitions the code goes after), the source's
+    name and ``TYPE_CHECKING``. Where annotations are to become lazy there, the caller
+    analyses it whole (every annotation counts)."""
+    named = {w for w in _WORD.findall(moved_code) if not keyword.iskeyword(w)}
+    return _parse_among(path, text, named | set(source.split(".")) | {"TYPE_CHECKING"})
+
+
+def _parse_among(path: str, text: str, words: set[str]) -> MoveFile:
+    """``text`` parsed on the statements naming ``words`` (and the names its imports bind
+    with ``as``, and the namespace readers); whole where ``ast`` cannot read it."""
+    small = None
+    if REDUCE:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            tree = None
+        if tree is not None:
+            words = words | _ALWAYS
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    words.update(a.asname for a in node.names if a.asname)
+            words.discard("")
+            from .rename import reduced
+
+            small = reduced(text, words, layout=True)
     if small is None or small == text:
         return parse(path, text)
     f = parse(path, small)
