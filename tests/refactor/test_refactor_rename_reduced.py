@@ -260,3 +260,37 @@ def test_nested_reduction_parses_in_every_shape():
 
 def test_no_reduction_where_tree_sitter_sees_an_error():
     assert R.reduced("def f(:\n    pass\nx = 1\n", {"x"}) is None
+
+
+TRAILING = '''\
+"""A module."""
+import json
+
+# a comment on its own line
+version_json = """
+{"version": "1.0"}
+"""  # END VERSION_JSON helper
+
+
+def helper():
+    return json.loads(version_json)  # helper's comment
+
+
+CALL = dict(
+    a=1,
+)  # helper again
+'''
+
+
+@pytest.mark.parametrize("layout", [False, True])
+@pytest.mark.parametrize("words", [{"helper"}, {"END"}, {"json"}, {"CALL"}, {"nothing"}])
+def test_a_trailing_comment_goes_with_its_statement(words, layout):
+    """A comment after a statement that spans lines is on the statement's last line: kept on
+    its own it would cut the statement (toolz's _version.py: `'''  # END VERSION_JSON`)."""
+    small = R.reduced(TRAILING, words, layout=layout)
+    assert small is not None and small.count("\n") == TRAILING.count("\n")
+    compile(small, "reduced", "exec")
+    for a, b in zip(TRAILING.split("\n"), small.split("\n"), strict=True):
+        assert b in ("", a) or b.strip() in ('"""', "0")
+    if layout:
+        assert "# a comment on its own line" in small

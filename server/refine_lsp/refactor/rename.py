@@ -163,10 +163,18 @@ def reduced(text: str, words: set[str], *, layout: bool = False) -> str | None:
     head = _head_end(root) if layout else -1
 
     def mark(children, depth: int, pad: str) -> bool:
+        prev = None
         for child in children:
             first, last = child.start_point[0], child.end_point[0]
             if last >= len(lines):
                 return False
+            if child.type == "comment" and prev is not None and first == prev.end_point[0]:
+                # a trailing comment goes with its statement: naming the words, it keeps it
+                if not layout and mentions(child):
+                    for i in range(prev.start_point[0], first + 1):
+                        keep[i] = True
+                continue
+            prev = child
             kept = (depth == 0 and (child.type in _KEEP_ALWAYS or last <= head)) or (
                 layout and child.type == "comment"
             )
