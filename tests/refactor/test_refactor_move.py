@@ -631,3 +631,46 @@ def test_a_module_bound_by_two_imports_is_imported_not_taken_from_the_source(
     moved = (tmp_path / "pkg/b.py").read_text()
     assert moved.startswith(imports + "\n\n")
     assert "from pkg.a import" not in moved
+
+
+def test_code_needing_a_name_the_destination_imports_below_its_head_goes_after_it(tmp_path):
+    """cachetools' func.py, after earlier moves: `from cachetools import Cache` comes after
+    other code; a class deriving from Cache moved there goes below that import, which it
+    reuses (it ran before it: NameError)."""
+    files = build(
+        tmp_path,
+        {
+            "m/__init__.py": "",
+            "m/a.py": """
+                class Base:
+                    kind = "base"
+
+
+                class Child(Base):
+                    kind = "child"
+            """,
+            "m/b.py": '''
+                """Helpers."""
+
+                __all__ = ["describe"]
+
+                from m.a import Base
+
+
+                def describe(x):
+                    return isinstance(x, Base)
+            ''',
+            "main.py": """
+                from m.a import Child
+                from m.b import describe
+
+                print(Child.kind, Child.__mro__[1].kind, describe(Child()))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "m/a.py", "class Child", "m/b.py")
+    assert run(tmp_path) == before == "child base True\n"
+    b = (tmp_path / "m/b.py").read_text()
+    assert b.index("from m.a import Base") < b.index("class Child(Base)")
+    assert "from m.b import Child" in (tmp_path / "main.py").read_text()

@@ -498,6 +498,7 @@ def move(
     wanted = [
         n for n in dict.fromkeys(from_source) if dst is None or n not in dest_has(dst, n, src)
     ]
+    reused += [n for n in dict.fromkeys(from_source) if n not in wanted]  # below those, too
     if wanted:
         header += _import_line(src.module, wanted, dst or src, dest_module, dest_pkg)
     typed = sorted(set(guarded.values()))
