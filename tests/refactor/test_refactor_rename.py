@@ -587,3 +587,28 @@ def test_a_local_of_a_function_not_reading_its_namespace_is_no_risk(tmp_path):
     assert result.risks == [] and result.warnings == []
     apply(files, result.changes)
     assert run(tmp_path) == before
+
+
+@pytest.mark.parametrize("needle", ["q + r", "for r in", "if r <"])
+def test_a_comprehension_variable_in_an_inner_for_condition_is_renamed(tmp_path, needle):
+    """libcst leaves `r` of `if r < 2` (the second `for`'s condition) unresolved: it is the
+    comprehension's `r` all the same (found by bench/rename_fuzz.py)."""
+    files = make(
+        tmp_path,
+        {
+            "main.py": """
+                def f(items):
+                    return [q + r for q in items for r in range(3) if r < 2]
+
+
+                print(f([10, 20]))
+            """
+        },
+    )
+    main = str(tmp_path / "main.py")
+    before = run(tmp_path)
+    at_r = at(files, main, needle)
+    result = rename(files, main, at_r[0], at_r[1] + re.search(r"\br\b", needle).start(), "step")
+    apply(files, result.changes)
+    assert "[q + step for q in items for step in range(3) if step < 2]" in files[main]
+    assert run(tmp_path) == before == "[10, 11, 20, 21]\n"

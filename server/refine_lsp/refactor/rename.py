@@ -30,6 +30,7 @@ from libcst.metadata import (
     Assignment,
     BaseAssignment,
     ClassScope,
+    ComprehensionScope,
     FunctionScope,
     GlobalScope,
     ImportAssignment,
@@ -460,6 +461,9 @@ def _variable(p: _Parsed, name: cst.Name, parent) -> tuple[Scope, set[BaseAssign
         if access is None:
             raise Refusal(f"`{name.value}` here is not a variable this file defines or uses")
         refs = {r for r in access.referents if isinstance(r, Assignment)}  # not builtins
+        if not access.referents and isinstance(access.scope, ComprehensionScope):
+            # libcst leaves an inner `for`'s condition unresolved: the comprehension's own
+            refs = {r for r in access.scope.assignments[name.value] if r.scope is access.scope}
         if not refs:
             raise Refusal(f"`{name.value}` is a builtin or is not defined in this workspace")
         if len({r.scope for r in refs}) != 1:
@@ -575,6 +579,18 @@ def _rename_variable(
     if new in scope.assignments:
         raise Refusal(f"`{new}` is already defined in {_scope_label(scope)}")
     uses = [a for a in p.accesses if set(a.referents) & assignments]
+    # libcst leaves a use in an inner `for`'s condition of a comprehension unresolved
+    # (`[q + r for q in xs for r in ys if r]`): a use of the scope's own name in the scope
+    uses += [
+        a
+        for a in scope.accesses
+        if not a.referents
+        and a.scope is scope
+        and isinstance(scope, ComprehensionScope)
+        and isinstance(a.node, cst.Name)
+        and a.node.value == old
+        and any(x.scope is scope for x in assignments)
+    ]
     for acc in uses:
         if not set(acc.referents) <= assignments:
             raise Refusal(
