@@ -674,3 +674,41 @@ def test_code_needing_a_name_the_destination_imports_below_its_head_goes_after_i
     b = (tmp_path / "m/b.py").read_text()
     assert b.index("from m.a import Base") < b.index("class Child(Base)")
     assert "from m.b import Child" in (tmp_path / "main.py").read_text()
+
+
+def test_a_private_name_moved_is_not_added_to_the_destinations_all(tmp_path):
+    """toolz: `_get` moved from itertoolz (no `_get` in its `__all__`) to functoolz went into
+    functoolz's `__all__`, so `from .functoolz import *` put it in the package namespace."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .a import *\nfrom .b import *\n",
+            "pkg/a.py": """
+                __all__ = ["first"]
+
+
+                def _get(seq, i):
+                    return seq[i]
+
+
+                def first(seq):
+                    return _get(seq, 0)
+            """,
+            "pkg/b.py": """
+                __all__ = ["last"]
+
+
+                def last(seq):
+                    return seq[-1]
+            """,
+            "main.py": """
+                import pkg
+
+                print(sorted(n for n in vars(pkg) if not n.startswith("__")), pkg.first("xy"))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "pkg/a.py", "def _get", "pkg/b.py")
+    assert run(tmp_path) == before
+    assert '__all__ = ["last"]' in (tmp_path / "pkg/b.py").read_text()

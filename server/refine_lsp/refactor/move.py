@@ -520,7 +520,7 @@ def move(
         if future_top:
             header = _add_future(dst, header)
         place_in_destination(dst, names, [*own, *reused], header, code)
-        edit_all(dst, add=names)
+        edit_all(dst, add=[n for n in names if n in exported])  # what `import *` got
         result.changes[dest_path] = dst.apply().lstrip("\n")  # its leading imports may go
 
     # The source: the moved statements go; it imports back what it still uses.
