@@ -712,3 +712,47 @@ def test_a_private_name_moved_is_not_added_to_the_destinations_all(tmp_path):
     do_move(tmp_path, files, "pkg/a.py", "def _get", "pkg/b.py")
     assert run(tmp_path) == before
     assert '__all__ = ["last"]' in (tmp_path / "pkg/b.py").read_text()
+
+
+def test_new_imports_go_before_code_placed_right_after_the_leading_imports(tmp_path):
+    """toolz: reduceby (`init=no_default`) moved to recipes, whose leading imports bind a
+    name it uses: the code went in at the same place as the new import, before it
+    (NameError at import time)."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/util.py": "NO = object()\n",
+            "pkg/c.py": "def freq(xs):\n    return len(xs)\n",
+            "pkg/a.py": """
+                from pkg.util import NO
+                from pkg.c import freq
+
+
+                def reduceby(xs, init=NO):
+                    return freq(xs) if init is NO else init
+            """,
+            "pkg/b.py": """
+                import itertools
+                from pkg.c import freq
+
+
+                __all__ = ("pairs",)
+
+
+                def pairs(xs):
+                    return list(itertools.combinations(xs, 2)), freq(xs)
+            """,
+            "main.py": """
+                from pkg.a import reduceby
+                from pkg.b import pairs
+
+                print(reduceby("abc"), reduceby("x", 5), pairs("ab"))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "pkg/a.py", "def reduceby", "pkg/b.py")
+    assert run(tmp_path) == before
+    b = (tmp_path / "pkg/b.py").read_text()
+    assert b.index("from pkg.util import NO") < b.index("def reduceby")

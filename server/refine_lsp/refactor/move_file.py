@@ -114,7 +114,9 @@ class MoveFile:
         if not text.endswith("\n") and text and any(s >= len(text) for s, _, _ in self.edits):
             text += "\n"
         last = None
-        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1]), reverse=True):
+        # from the end; edits at one place land in the order they were made
+        order = sorted(range(len(self.edits)), key=lambda i: (*self.edits[i][:2], i), reverse=True)
+        for start, end, new in (self.edits[i] for i in order):
             if last is not None and end > last:
                 raise Refusal(
                     f"overlapping edits in {self.name} (an internal error): nothing changed"
