@@ -756,3 +756,49 @@ def test_new_imports_go_before_code_placed_right_after_the_leading_imports(tmp_p
     assert run(tmp_path) == before
     b = (tmp_path / "pkg/b.py").read_text()
     assert b.index("from pkg.util import NO") < b.index("def reduceby")
+
+
+STAR_PKG = {
+    "pkg/__init__.py": "from .b import *\n",
+    "pkg/a.py": """
+        def shout(s):
+            return s.upper()
+    """,
+    "pkg/b.py": """
+        __all__ = ["last"]
+
+
+        def last(seq):
+            return seq[-1]
+    """,
+    "main.py": """
+        import pkg
+        from pkg.a import shout
+
+        print(sorted(n for n, v in vars(pkg).items() if callable(v)), shout("x"))
+    """,
+}
+
+
+def test_a_star_imported_destination_keeps_its_importers_namespace(tmp_path):
+    """toolz: get_exclude_keywords (public, from _signatures, which nobody star-imports)
+    moved to recipes went into recipes' `__all__`, and `from .recipes import *` put it in
+    the toolz namespace."""
+    files = build(tmp_path, STAR_PKG)
+    before = run(tmp_path)
+    result = do_move(tmp_path, files, "pkg/a.py", "def shout", "pkg/b.py")
+    assert run(tmp_path) == before
+    assert '__all__ = ["last"]' in (tmp_path / "pkg/b.py").read_text()
+    assert result.warnings == []
+
+
+def test_a_star_imported_destination_without_all_is_said_or_refused(tmp_path):
+    no_all = {**STAR_PKG, "pkg/b.py": "def last(seq):\n    return seq[-1]\n"}
+    files = build(tmp_path, no_all)
+    result = do_move(tmp_path, files, "pkg/a.py", "def shout", "pkg/b.py")
+    assert result.warnings == ["__init__.py does `from pkg.b import *`: it now gets `shout` too"]
+    own = {**no_all, "pkg/__init__.py": "def shout(s):\n    return s\n\n\nfrom .b import *\n"}
+    files = build(tmp_path / "own", own)
+    with pytest.raises(Refused) as exc:
+        do_move(tmp_path / "own", files, "pkg/a.py", "def shout", "pkg/b.py")
+    assert "__init__.py does `from pkg.b import *` and binds `shout` itself" in str(exc.value)

@@ -46,9 +46,15 @@ from .move_file import (
     parse,
     relative_to,
 )
-from .move_graph import import_graph, imports_of, new_cycle
+from .move_graph import (
+    import_graph,
+    imports_of,
+    names_imported_from,
+    new_cycle,
+    star_importers,
+)
 from .move_importers import Target, rewrite_importer
-from .move_reduced import parse_destination, parse_importer, parse_source
+from .move_reduced import module_bound, parse_destination, parse_importer, parse_source
 from .move_text import (
     all_node,
     edit_all,
@@ -520,7 +526,7 @@ def move(
         if future_top:
             header = _add_future(dst, header)
         place_in_destination(dst, names, [*own, *reused], header, code)
-        edit_all(dst, add=[n for n in names if n in exported])  # what `import *` got
+        edit_all(dst, add=_all_additions(files, src, dst, names, exported, result))
         result.changes[dest_path] = dst.apply().lstrip("\n")  # its leading imports may go
 
     # The source: the moved statements go; it imports back what it still uses.
@@ -565,6 +571,39 @@ def move(
     _check_leftovers(files, result, src.module, names)
     _check_result(files, result)
     return result
+
+
+def _all_additions(files, src: MoveFile, dst: MoveFile, names, exported, result) -> list[str]:
+    """The moved names the destination's ``__all__`` takes: those the source exported, where
+    every workspace module doing ``from dst import *`` had them before (by ``from src import
+    *``): its namespace stays as it was (toolz checks its own against toolz.curried's). A
+    module that star-imports a destination without ``__all__`` gets the moved public names:
+    refused where it binds one itself (the import would replace it), said otherwise."""
+    mine = {src.path, dst.path}
+    theirs = [p for p in star_importers(files, dst.module) if p not in mine]
+    if not theirs:
+        return [n for n in names if n in exported]
+    had = set(star_importers(files, src.module))
+    if all_node(dst) is not None:
+        return [n for n in names if n in exported and all(p in had for p in theirs)]
+    for p in theirs:
+        gained = [n for n in names if not n.startswith("_") and not (p in had and n in exported)]
+        if not gained:
+            continue
+        try:
+            bound = module_bound(ast.parse(files[p])) & set(gained)
+        except (SyntaxError, ValueError):
+            bound = set(gained)
+        bound -= names_imported_from(p, files[p], {src.module, dst.module})  # the same one
+        if bound:
+            raise Refusal(
+                f"{Path(p).name} does `from {dst.module} import *` and binds "
+                f"{_names(sorted(bound))} itself: the moved one would replace it there"
+            )
+        result.warnings.append(
+            f"{Path(p).name} does `from {dst.module} import *`: it now gets {_names(gained)} too"
+        )
+    return []
 
 
 def _check_leftovers(files: Mapping[str, str], result: MoveResult, source: str, names) -> None:

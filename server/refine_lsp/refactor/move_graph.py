@@ -8,6 +8,7 @@ files as they are with the graph of the files as the move leaves them.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -209,3 +210,32 @@ def imports_of(path: str, text: str, source: str, names: Iterable[str]) -> tuple
         elif parent and base == parent and last in imported:
             return "module", []
     return ("from", lines) if lines else ("", [])
+
+
+def star_importers(files: Mapping[str, str], module: str) -> list[str]:
+    """The files doing ``from <module> import *``."""
+    out = []
+    for path, text in files.items():
+        if "*" not in text or not _STAR.search(text):
+            continue
+        importer, is_package = module_name(Path(path))
+        if any(
+            base == module and imported == ("*",)
+            for _, base, imported in _all_imports(text, importer, is_package)
+        ):
+            out.append(path)
+    return out
+
+
+def names_imported_from(path: str, text: str, modules: set[str]) -> set[str]:
+    """The names the file imports by ``from <one of modules> import name``."""
+    importer, is_package = module_name(Path(path))
+    return {
+        n
+        for _, base, imported in _all_imports(text, importer, is_package)
+        if base in modules and imported
+        for n in imported
+    }
+
+
+_STAR = re.compile(r"\bimport\s*\*")
