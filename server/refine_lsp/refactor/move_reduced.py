@@ -40,11 +40,47 @@ def parse_source(path: str, text: str, first_line: int, last_line: int) -> MoveF
 
 def parse_importer(path: str, text: str, source: str, dest: str, names) -> MoveFile:
     """A file importing the source, parsed for rewriting its imports of the moved names:
-    reduced to the statements naming them, the modules' names (each part of the source's
-    and the destination's dotted names) and the names its imports bind with ``as``: what
-    the rewrite asks about (every use of a name standing for the source module, every
-    binding of the destination's name). Whole where ``ast`` cannot read it."""
-    return _parse_among(path, text, set(names) | set(source.split(".")) | set(dest.split(".")))
+    reduced to the statements naming them and the names the rewrite asks about: each name
+    the file binds to the source module (``import src as s``, ``from pkg import src``,
+    ``import pkg.src``: every use of it), and the destination's name the rewrite would bind
+    (``dest``'s last part; its first part too where the file does ``import src``: that name
+    must not be taken). Whole where ``ast`` cannot read it."""
+    words = _source_bindings(path, text, source, dest)
+    if words is None:
+        return parse(path, text)
+    return _parse_among(path, text, set(names) | words, asnames=False)
+
+
+def _source_bindings(path: str, text: str, source: str, dest: str) -> set[str] | None:
+    from pathlib import Path
+
+    from refine_lsp.index.modules import absolute_module, module_name
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    importer, is_package = module_name(Path(path))
+    words = {dest.rpartition(".")[2]}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name != source:
+                    continue
+                if a.asname:
+                    words.add(a.asname)
+                else:  # binds its first part; the rewrite imports the destination so
+                    words |= {source.split(".")[0], dest.split(".")[0]}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and not importer:
+                return None  # relative, from a file with no module name: all of it
+            base = absolute_module(node.level, node.module or "", importer or "", is_package)
+            if base is None:
+                continue  # above the top: not the source
+            for a in node.names:
+                if (f"{base}.{a.name}" if base else a.name) == source:
+                    words.add(a.asname or a.name)
+    return words
 
 
 def parse_destination(path: str, text: str, source: str, moved_code: str) -> MoveFile:
@@ -57,9 +93,10 @@ def parse_destination(path: str, text: str, source: str, moved_code: str) -> Mov
     return _parse_among(path, text, named | set(source.split(".")) | {"TYPE_CHECKING"})
 
 
-def _parse_among(path: str, text: str, words: set[str]) -> MoveFile:
-    """``text`` parsed on the statements naming ``words`` (and the names its imports bind
-    with ``as``, and the namespace readers); whole where ``ast`` cannot read it."""
+def _parse_among(path: str, text: str, words: set[str], asnames: bool = True) -> MoveFile:
+    """``text`` parsed on the statements naming ``words`` (and the namespace readers, and
+    with ``asnames`` the names its imports bind with ``as``); whole where ``ast`` cannot
+    read it."""
     small = None
     if REDUCE:
         try:
@@ -68,7 +105,7 @@ def _parse_among(path: str, text: str, words: set[str]) -> MoveFile:
             tree = None
         if tree is not None:
             words = words | _ALWAYS
-            for node in ast.walk(tree):
+            for node in ast.walk(tree) if asnames else ():
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     words.update(a.asname for a in node.names if a.asname)
             words.discard("")
