@@ -802,3 +802,22 @@ def test_a_star_imported_destination_without_all_is_said_or_refused(tmp_path):
     with pytest.raises(Refused) as exc:
         do_move(tmp_path / "own", files, "pkg/a.py", "def shout", "pkg/b.py")
     assert "__init__.py does `from pkg.b import *` and binds `shout` itself" in str(exc.value)
+
+
+def test_a_name_reached_through_another_modules_import_of_the_source_is_refused(tmp_path):
+    """toolz's __init__ calls `functoolz._sigs.create_signature_registry()`: functoolz's
+    alias of _signatures, reached from outside; the move cannot follow it."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from . import user\n\nuser._s.setup()\n",
+            "pkg/sigs.py": "def setup():\n    return 1\n",
+            "pkg/user.py": "from . import sigs as _s\n\n\ndef go():\n    return _s.setup()\n",
+            "pkg/other.py": "",
+        },
+    )
+    before = {p: Path(p).read_text() for p in files}
+    with pytest.raises(Refused) as exc:
+        do_move(tmp_path, files, "pkg/sigs.py", "def setup", "pkg/other.py")
+    assert "__init__.py:3 reaches `setup` as _s.setup (the module pkg.sigs)" in str(exc.value)
+    assert {p: Path(p).read_text() for p in files} == before

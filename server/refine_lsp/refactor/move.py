@@ -54,7 +54,13 @@ from .move_graph import (
     star_importers,
 )
 from .move_importers import Target, rewrite_importer
-from .move_reduced import module_bound, parse_destination, parse_importer, parse_source
+from .move_reduced import (
+    module_bound,
+    parse_destination,
+    parse_importer,
+    parse_source,
+    source_aliases,
+)
 from .move_text import (
     all_node,
     edit_all,
@@ -607,23 +613,33 @@ def _all_additions(files, src: MoveFile, dst: MoveFile, names, exported, result)
 
 
 def _check_leftovers(files: Mapping[str, str], result: MoveResult, source: str, names) -> None:
-    """``pkg.src.f`` still written somewhere (reached through ``import pkg``, say): after the
-    move it would not be there."""
-    if "." not in source:
-        return
-    pattern = re.compile(
-        r"(?<![\w.])" + re.escape(source) + r"\.(" + "|".join(map(re.escape, names)) + r")\b"
-    )
+    """``pkg.src.f`` still written somewhere (reached through ``import pkg``, say), or
+    ``other.alias.f`` (another module's import of the source, as toolz's ``__init__`` calls
+    ``functoolz._sigs.create_signature_registry()``): after the move it would not be there."""
+    moved = "|".join(map(re.escape, names))
+    patterns = []
+    if "." in source:
+        patterns.append(re.compile(r"(?<![\w.])(" + re.escape(source) + r")\.(" + moved + r")\b"))
+    last = source.rpartition(".")[2]
+    aliases = set()
+    for path, text in files.items():
+        if last in text:
+            aliases |= source_aliases(path, text, source)
+    if aliases:
+        alt = "|".join(map(re.escape, sorted(aliases)))
+        patterns.append(re.compile(r"(?<=\.)\s*(" + alt + r")\s*\.\s*(" + moved + r")\b"))
     for path, text in files.items():
         if path == result.source:
             continue
         text = result.changes.get(path, text)
-        for m in pattern.finditer(text):
-            line = text.count("\n", 0, m.start()) + 1
-            raise Refusal(
-                f"{Path(path).name}:{line} reaches `{m.group(1)}` as {source}.{m.group(1)}, a "
-                "way the move cannot rewrite yet"
-            )
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                via = "" if m.group(1) == source else f" (the module {source})"
+                raise Refusal(
+                    f"{Path(path).name}:{line} reaches `{m.group(2)}` as "
+                    f"{m.group(1)}.{m.group(2)}{via}, a way the move cannot rewrite yet"
+                )
 
 
 def _names(names: list[str]) -> str:

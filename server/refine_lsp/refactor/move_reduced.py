@@ -52,6 +52,27 @@ def parse_importer(path: str, text: str, source: str, dest: str, names) -> MoveF
 
 
 def _source_bindings(path: str, text: str, source: str, dest: str) -> set[str] | None:
+    """The names the rewrite asks about in an importer (None: all of them)."""
+    found = _bindings_of_module(path, text, source)
+    if found is None:
+        return None
+    names, plain = found
+    words = names | {dest.rpartition(".")[2]}
+    if plain:  # `import src` binds its first part; the rewrite imports the destination so
+        words |= {source.split(".")[0], dest.split(".")[0]}
+    return words
+
+
+def source_aliases(path: str, text: str, source: str) -> set[str]:
+    """The names the file binds to the module ``source`` by its imports."""
+    found = _bindings_of_module(path, text, source)
+    return found[0] if found else set()
+
+
+def _bindings_of_module(path: str, text: str, source: str) -> tuple[set[str], bool] | None:
+    """(the names the file's imports bind to the module ``source`` itself, whether one is a
+    plain ``import source``, which binds its first part); None where ``ast`` cannot read it or a relative import cannot be
+    resolved."""
     from pathlib import Path
 
     from refine_lsp.index.modules import absolute_module, module_name
@@ -61,26 +82,27 @@ def _source_bindings(path: str, text: str, source: str, dest: str) -> set[str] |
     except (SyntaxError, ValueError):
         return None
     importer, is_package = module_name(Path(path))
-    words = {dest.rpartition(".")[2]}
+    names: set[str] = set()
+    plain = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name != source:
                     continue
                 if a.asname:
-                    words.add(a.asname)
-                else:  # binds its first part; the rewrite imports the destination so
-                    words |= {source.split(".")[0], dest.split(".")[0]}
+                    names.add(a.asname)
+                else:
+                    plain = True  # binds the source's first part (a package, or itself)
         elif isinstance(node, ast.ImportFrom):
             if node.level and not importer:
-                return None  # relative, from a file with no module name: all of it
+                return None  # relative, from a file with no module name
             base = absolute_module(node.level, node.module or "", importer or "", is_package)
             if base is None:
                 continue  # above the top: not the source
             for a in node.names:
                 if (f"{base}.{a.name}" if base else a.name) == source:
-                    words.add(a.asname or a.name)
-    return words
+                    names.add(a.asname or a.name)
+    return names, plain
 
 
 def parse_destination(path: str, text: str, source: str, moved_code: str) -> MoveFile:
