@@ -470,6 +470,9 @@ def _variable(p: _Parsed, name: cst.Name, parent) -> tuple[Scope, set[BaseAssign
             raise Refusal(f"`{name.value}` here may refer to bindings in several scopes")
         assignment = next(iter(refs))
     scope = assignment.scope
+    walrus = _walrus_targets(p)
+    if isinstance(scope, ComprehensionScope) and id(assignment.node) in walrus:
+        scope = _owner(scope)  # `(x := ...)` in a comprehension binds x around it
     if isinstance(scope, ClassScope):
         raise Refusal(
             f"`{name.value}` is a class attribute: renaming attributes and methods is not "
@@ -479,7 +482,77 @@ def _variable(p: _Parsed, name: cst.Name, parent) -> tuple[Scope, set[BaseAssign
         raise Refusal(
             f"`{name.value}` is imported here: rename it where it is defined (its module)"
         )
-    return scope, set(scope.assignments[name.value])
+    inner = _comprehension_walrus(p, scope, name.value, walrus)
+    return scope, set(scope.assignments[name.value]) | inner
+
+
+def _binder(scope: Scope, name: str, walrus: set[int]) -> Scope | None:
+    """The scope a use of ``name`` in ``scope`` reads it from: the nearest binding it
+    (class bodies are not seen from inside their functions; a comprehension's ``:=`` binds
+    in the scope around it); None: none does."""
+    s, first = scope, True
+    while s is not None:
+        bound = s.assignments[name]
+        if isinstance(s, ComprehensionScope):
+            bound = [a for a in bound if id(getattr(a, "node", None)) not in walrus]
+        if (first or not isinstance(s, ClassScope)) and bound:
+            return s
+        if s is s.parent:
+            return None
+        s, first = s.parent, False
+    return None
+
+
+def _owner(scope: Scope) -> Scope:
+    while isinstance(scope, ComprehensionScope):
+        scope = scope.parent
+    return scope
+
+
+def _walrus_targets(p: _Parsed) -> set[int]:
+    """id() of every name an assignment expression binds."""
+    found: set[int] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            if isinstance(node.target, cst.Name):
+                found.add(id(node.target))
+
+    p.wrapper.module.visit(V())
+    return found
+
+
+def _comprehension_walrus(p: _Parsed, scope: Scope, name: str, walrus: set[int]) -> set:
+    """The bindings of ``name`` by ``:=`` in comprehensions directly inside ``scope``: they
+    bind the scope's variable (PEP 572), where libcst records them in the comprehension.
+    A comprehension iterating over the new name is checked by the caller (SyntaxError)."""
+    out = set()
+    for s in {id(s): s for s in p.scopes.values() if s is not None}.values():
+        if isinstance(s, ComprehensionScope) and _owner(s) is scope:
+            out |= {a for a in s.assignments[name] if id(a.node) in walrus}
+    return out
+
+
+def _check_walrus_owners(p: _Parsed, old: str, new: str) -> None:
+    """``(z := q)`` in a comprehension makes ``z`` a variable of the function around it;
+    libcst records it in the comprehension only, so where that function binds ``z`` no other
+    way, its uses there (and in functions nested in it) are taken for another ``z``:
+    refused, for the old name and the new."""
+    walrus = _walrus_targets(p)
+    if not walrus:
+        return
+    for s in {id(s): s for s in p.scopes.values() if s is not None}.values():
+        if not isinstance(s, ComprehensionScope):
+            continue
+        for n in (old, new):
+            for a in s.assignments[n]:
+                owner = _owner(s)
+                if id(a.node) in walrus and not owner.assignments[n]:
+                    raise Refusal(
+                        f"`{n}` is bound by `:=` in a comprehension at {p.where(a.node)}, "
+                        f"which makes it a variable of {_scope_label(owner)}: not supported "
+                        "yet"
+                    )
 
 
 class _Dynamic(cst.CSTVisitor):
@@ -578,19 +651,22 @@ def _rename_variable(
     returns its accesses."""
     if new in scope.assignments:
         raise Refusal(f"`{new}` is already defined in {_scope_label(scope)}")
+    _check_walrus_owners(p, old, new)
+    for a in assignments:
+        if a.scope is not scope and new in a.scope.assignments:
+            raise Refusal(f"`{new}` is already defined in the comprehension at {p.where(a.node)}")
     uses = [a for a in p.accesses if set(a.referents) & assignments]
-    # libcst leaves a use in an inner `for`'s condition of a comprehension unresolved
-    # (`[q + r for q in xs for r in ys if r]`): a use of the scope's own name in the scope
-    uses += [
-        a
-        for a in scope.accesses
-        if not a.referents
-        and a.scope is scope
-        and isinstance(scope, ComprehensionScope)
-        and isinstance(a.node, cst.Name)
-        and a.node.value == old
-        and any(x.scope is scope for x in assignments)
-    ]
+    if any(x.scope is scope for x in assignments) and not isinstance(scope, ClassScope):
+        # libcst reads a function's name before the function's first binding of it as the
+        # enclosing one (`z = f(z)`, a use in a loop above the assignment), leaves some
+        # unresolved (an inner `for`'s condition of a comprehension): Python makes a name
+        # bound anywhere in a function local to all of it. A use is ours where the scope
+        # nearest to it that binds the name is ours.
+        walrus = _walrus_targets(p)
+        named = [a for a in p.accesses if isinstance(a.node, cst.Name) and a.node.value == old]
+        mine = {id(a) for a in named if _binder(a.scope, old, walrus) is scope}
+        uses = [a for a in uses if not isinstance(a.node, cst.Name) or id(a) in mine]
+        uses += [a for a in named if id(a) in mine and a not in uses]
     for acc in uses:
         if not set(acc.referents) <= assignments:
             raise Refusal(
