@@ -821,3 +821,46 @@ def test_a_name_reached_through_another_modules_import_of_the_source_is_refused(
         do_move(tmp_path, files, "pkg/sigs.py", "def setup", "pkg/other.py")
     assert "__init__.py:3 reaches `setup` as _s.setup (the module pkg.sigs)" in str(exc.value)
     assert {p: Path(p).read_text() for p in files} == before
+
+
+def test_code_needing_a_leading_import_goes_after_all_of_them(tmp_path):
+    """toolz, after pluck left recipes: its leading imports were `from .itertoolz import
+    frequencies, getter` then `from .compatibility import pluck`; reduceby, needing
+    `frequencies`, went between the two, above the import of `no_default` it needs."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/util.py": "NO = object()\n",
+            "pkg/c.py": "def freq(xs):\n    return len(xs)\n",
+            "pkg/d.py": "def pick(xs):\n    return xs[0]\n",
+            "pkg/a.py": """
+                from pkg.util import NO
+                from pkg.c import freq
+
+
+                def reduceby(xs, init=NO):
+                    return freq(xs) if init is NO else init
+            """,
+            "pkg/b.py": """
+                from pkg.c import freq
+                from pkg.d import pick
+
+
+                def pairs(xs):
+                    return pick(xs), freq(xs)
+            """,
+            "main.py": """
+                from pkg.a import reduceby
+                from pkg.b import pairs
+
+                print(reduceby("abc"), reduceby("x", 5), pairs("ab"))
+            """,
+        },
+    )
+    before = run(tmp_path)
+    do_move(tmp_path, files, "pkg/a.py", "def reduceby", "pkg/b.py")
+    assert run(tmp_path) == before
+    b = (tmp_path / "pkg/b.py").read_text()
+    assert b.index("from pkg.d import pick") < b.index("from pkg.util import NO")
+    assert b.index("from pkg.util import NO") < b.index("def reduceby")

@@ -114,6 +114,7 @@ def place_in_destination(dst: MoveFile, names, own: list[str], header: str, code
                 ]
                 if any(a <= dst.line_of(x.node) <= b for x in bound):
                     last = max(last, b)
+        last = max(last, at)  # never inside the leading imports: the new ones go at their end
         for acc in dst.accesses:
             node = acc.node
             if acc.is_annotation and lazy:
