@@ -864,3 +864,44 @@ def test_code_needing_a_leading_import_goes_after_all_of_them(tmp_path):
     b = (tmp_path / "pkg/b.py").read_text()
     assert b.index("from pkg.d import pick") < b.index("from pkg.util import NO")
     assert b.index("from pkg.util import NO") < b.index("def reduceby")
+
+
+def test_a_new_import_inside_an_existing_cycle_is_refused(tmp_path):
+    """toolz: functoolz imports _signatures at its end (after is_arity, which _signatures
+    takes from it at its top); moving is_partial_args from functoolz to _signatures made
+    functoolz import it back at its top, before is_arity exists: ImportError."""
+    files = build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/f.py": """
+                def is_arity(n):
+                    return n == 1
+
+
+                def is_partial_args(n):
+                    return n > 0
+
+
+                def check(n):
+                    return is_partial_args(n) and _sigs.arity_ok(n)
+
+
+                from . import sigs as _sigs
+            """,
+            "pkg/sigs.py": """
+                from .f import is_arity
+
+
+                def arity_ok(n):
+                    return is_arity(n)
+            """,
+            "main.py": "from pkg.f import check\n\nprint(check(1), check(2))\n",
+        },
+    )
+    before = {p: Path(p).read_text() for p in files}
+    assert run(tmp_path) == "True False\n"
+    with pytest.raises(Refused) as exc:
+        do_move(tmp_path, files, "pkg/f.py", "def is_partial_args", "pkg/sigs.py")
+    assert "would have pkg.f import pkg.sigs before it defines `" in str(exc.value)
+    assert {p: Path(p).read_text() for p in files} == before

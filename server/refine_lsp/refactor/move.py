@@ -48,6 +48,7 @@ from .move_file import (
 )
 from .move_graph import (
     import_graph,
+    import_moved_earlier,
     imports_of,
     names_imported_from,
     new_cycle,
@@ -550,7 +551,7 @@ def move(
     result.changes[path] = left.strip("\n") + "\n" if left.strip() else ""
 
     try:  # before the importers: the usual cause, and cheap
-        _check_cycle(files, result.changes)
+        _check_cycle(files, result.changes, result.names)
     except Refusal as exc:
         why = []
         if wanted:
@@ -736,12 +737,26 @@ def _check_result(files: Mapping[str, str], result: MoveResult) -> None:
                 f"the move would leave {Path(p).name} unparsable (line {getattr(exc, 'lineno', '?')}"
                 ", an internal error): nothing was changed"
             ) from None
-    _check_cycle(files, result.changes)
+    _check_cycle(files, result.changes, result.names)
 
 
-def _check_cycle(files: Mapping[str, str], changes: Mapping[str, str]) -> None:
+def _check_cycle(files: Mapping[str, str], changes: Mapping[str, str], moved=()) -> None:
     after = {**files, **changes}
     touched = [module_name(Path(p))[0] for p in changes]
     cycle = new_cycle(import_graph(files), import_graph(after), touched)
+    earlier = None if cycle else import_moved_earlier(files, after, list(changes), moved)
+    if earlier:
+        m, w, name = earlier
+        raise Refusal(
+            f"the move would have {m} import {w} before it defines `{name}`: the two import "
+            f"each other at import time, and {w} could find {m} half imported"
+        )
+    if cycle and cycle[0] == "(already a cycle)":
+        raise Refusal(
+            "the move would add an import inside an import cycle at import time: "
+            + " -> ".join(cycle[1:])
+            + " import each other already, and the new import could run while the other is "
+            "half imported"
+        )
     if cycle:
         raise Refusal("the move would make an import cycle at import time: " + " -> ".join(cycle))

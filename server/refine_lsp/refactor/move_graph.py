@@ -159,7 +159,7 @@ def new_cycle(
     before: Mapping[str, set[str]], after: Mapping[str, set[str]], touched: Iterable[str]
 ) -> list[str] | None:
     """A cycle among ``after``'s imports through a touched module that ``before`` did not
-    have (modules already in one cycle before may stay in it); None if there is none."""
+    have, or a new import between modules already in one cycle; None if there is none."""
     old, new = _components(before), _components(after)
     for m in touched:
         if m not in new:
@@ -169,7 +169,77 @@ def new_cycle(
             continue
         if len({old.get(v, v) for v in members}) > 1 or any(v not in old for v in members):
             return _path(after, m, members)
+        # already in a cycle: a new import inside it can run while the other module is half
+        # initialized (toolz's functoolz imports _signatures at its end, after what
+        # _signatures takes from it; an import at its top would come first)
+        for w in sorted(after.get(m, set()) - before.get(m, set())):
+            if w in members:
+                return ["(already a cycle)", *_path(after, m, members)]
     return None
+
+
+def import_moved_earlier(
+    before: Mapping[str, str], after: Mapping[str, str], changed: Iterable[str], moved
+) -> tuple[str, str, str] | None:
+    """(module, module it imports, name) where a changed module of an import cycle now
+    imports another module of it before defining a name it defined before that import:
+    the other module may take that name from it while it is half imported. None if none."""
+    graph = import_graph(after)
+    comps = _components(graph)
+    known = modules_of(after)
+    for path in changed:
+        m, is_package = module_name(Path(path))
+        if m not in comps or path not in before:
+            continue
+        members = {v for v, c in comps.items() if c == comps[m]}
+        for w in sorted((graph.get(m, set()) & members) - {m}):
+            was = _defined_before(before[path], m, is_package, w, frozenset(known))
+            now = _defined_before(after[path], m, is_package, w, frozenset(known))
+            if was is None or now is None:
+                continue  # a new import of it: new_cycle says so
+            lost = sorted((was - set(moved)) - now)
+            if lost:
+                return m, w, lost[0]
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _defined_before(
+    text: str, module: str, is_package: bool, target: str, known: frozenset
+) -> frozenset | None:
+    """The names the module's top level binds before it first imports ``target`` at import
+    time (None: it does not)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+
+    def walk(body) -> bool:
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                if any(a.name == target or a.name.startswith(target + ".") for a in stmt.names):
+                    return True
+            elif isinstance(stmt, ast.ImportFrom):
+                base = absolute(stmt.module, stmt.level, module, is_package)
+                subs = {f"{base}.{a.name}" for a in stmt.names} & known
+                if target in subs or (base == target and len(subs) < len(stmt.names)):
+                    return True
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                    names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+            elif isinstance(stmt, ast.If) and not _is_type_checking(stmt.test):
+                if walk(stmt.body) or walk(stmt.orelse):
+                    return True
+            elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+                parts = [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
+                if any(walk(part) for part in parts):
+                    return True
+        return False
+
+    return frozenset(names) if walk(tree.body) else None
 
 
 @lru_cache(maxsize=4096)
