@@ -510,15 +510,26 @@ def _owner(scope: Scope) -> Scope:
 
 
 def _walrus_targets(p: _Parsed) -> set[int]:
-    """id() of every name an assignment expression binds."""
-    found: set[int] = set()
+    """id() of every name an assignment expression binds inside a comprehension (where
+    libcst records it in the comprehension); read once per parse, and only where the text
+    has a ``:=``."""
+    found = getattr(p, "_walrus", None)
+    if found is not None:
+        return found
+    found = set()
 
     class V(cst.CSTVisitor):
         def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
             if isinstance(node.target, cst.Name):
                 found.add(id(node.target))
 
-    p.wrapper.module.visit(V())
+    if ":=" in p.text:
+        seen: set[int] = set()
+        for s in p.scopes.values():
+            if isinstance(s, ComprehensionScope) and id(s) not in seen:
+                seen.add(id(s))
+                s.node.visit(V())
+    p._walrus = found
     return found
 
 
