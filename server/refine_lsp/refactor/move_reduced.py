@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from functools import lru_cache
 
 from .move_file import MoveFile, parse
 
@@ -30,7 +31,12 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 def parse_source(path: str, text: str, first_line: int, last_line: int) -> MoveFile:
     """The source parsed for moving its top-level statements on zero-based lines first..last:
     reduced where it can be (see the module's docstring), with the real text to edit."""
-    small = _reduced(text, first_line, last_line) if REDUCE else None
+    return _parse_reduced(path, text, _reduced(text, first_line, last_line) if REDUCE else None)
+
+
+def _parse_reduced(path: str, text: str, small: str | None) -> MoveFile:
+    """``small`` (``text`` with statements left out, lines and columns kept) parsed, with
+    the real text to edit; the whole text where there is no reduction."""
     if small is None or small == text:
         return parse(path, text)
     f = parse(path, small)
@@ -69,10 +75,12 @@ def source_aliases(path: str, text: str, source: str) -> set[str]:
     return found[0] if found else set()
 
 
-def _bindings_of_module(path: str, text: str, source: str) -> tuple[set[str], bool] | None:
+@lru_cache(maxsize=1024)
+def _bindings_of_module(path: str, text: str, source: str) -> tuple[frozenset, bool] | None:
     """(the names the file's imports bind to the module ``source`` itself, whether one is a
-    plain ``import source``, which binds its first part); None where ``ast`` cannot read it or a relative import cannot be
-    resolved."""
+    plain ``import source``, which binds its first part); None where ``ast`` cannot read it
+    or a relative import cannot be resolved. Cached: the rewrite and the leftovers check
+    both ask."""
     from pathlib import Path
 
     from refine_lsp.index.modules import absolute_module, module_name
@@ -102,7 +110,7 @@ def _bindings_of_module(path: str, text: str, source: str) -> tuple[set[str], bo
             for a in node.names:
                 if (f"{base}.{a.name}" if base else a.name) == source:
                     names.add(a.asname or a.name)
-    return names, plain
+    return frozenset(names), plain
 
 
 def parse_destination(path: str, text: str, source: str, moved_code: str) -> MoveFile:
@@ -119,26 +127,20 @@ def _parse_among(path: str, text: str, words: set[str], asnames: bool = True) ->
     """``text`` parsed on the statements naming ``words`` (and the namespace readers, and
     with ``asnames`` the names its imports bind with ``as``); whole where ``ast`` cannot
     read it."""
-    small = None
-    if REDUCE:
+    if not REDUCE:
+        return parse(path, text)
+    words = words | _ALWAYS
+    if asnames:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
-            tree = None
-        if tree is not None:
-            words = words | _ALWAYS
-            for node in ast.walk(tree) if asnames else ():
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    words.update(a.asname for a in node.names if a.asname)
-            words.discard("")
-            from .rename import reduced
+            return parse(path, text)  # refused with libcst's reason
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                words.update(a.asname for a in node.names if a.asname)
+    from .rename import reduced
 
-            small = reduced(text, words, layout=True)
-    if small is None or small == text:
-        return parse(path, text)
-    f = parse(path, small)
-    f.text = text
-    return f
+    return _parse_reduced(path, text, reduced(text, words - {""}, layout=True))
 
 
 def _reduced(text: str, first_line: int, last_line: int) -> str | None:
