@@ -743,20 +743,22 @@ def _check_result(files: Mapping[str, str], result: MoveResult) -> None:
 def _check_cycle(files: Mapping[str, str], changes: Mapping[str, str], moved=()) -> None:
     after = {**files, **changes}
     touched = [module_name(Path(p))[0] for p in changes]
-    cycle = new_cycle(import_graph(files), import_graph(after), touched)
-    earlier = None if cycle else import_moved_earlier(files, after, list(changes), moved)
+    found = new_cycle(import_graph(files), import_graph(after), touched)
+    earlier = None if found else import_moved_earlier(files, after, list(changes), moved)
     if earlier:
         m, w, name = earlier
         raise Refusal(
             f"the move would have {m} import {w} before it defines `{name}`: the two import "
             f"each other at import time, and {w} could find {m} half imported"
         )
-    if cycle and cycle[0] == "(already a cycle)":
+    if found and found[1]:
         raise Refusal(
             "the move would add an import inside an import cycle at import time: "
-            + " -> ".join(cycle[1:])
+            + " -> ".join(found[0])
             + " import each other already, and the new import could run while the other is "
             "half imported"
         )
-    if cycle:
-        raise Refusal("the move would make an import cycle at import time: " + " -> ".join(cycle))
+    if found:
+        raise Refusal(
+            "the move would make an import cycle at import time: " + " -> ".join(found[0])
+        )

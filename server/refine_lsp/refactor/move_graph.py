@@ -157,9 +157,10 @@ def _path(graph: Mapping[str, set[str]], start: str, members: set[str]) -> list[
 
 def new_cycle(
     before: Mapping[str, set[str]], after: Mapping[str, set[str]], touched: Iterable[str]
-) -> list[str] | None:
+) -> tuple[list[str], bool] | None:
     """A cycle among ``after``'s imports through a touched module that ``before`` did not
-    have, or a new import between modules already in one cycle; None if there is none."""
+    have (the path, False), or a new import between modules already in one cycle (the
+    path, True); None if there is none."""
     old, new = _components(before), _components(after)
     for m in touched:
         if m not in new:
@@ -168,13 +169,13 @@ def new_cycle(
         if len(members) < 2:
             continue
         if len({old.get(v, v) for v in members}) > 1 or any(v not in old for v in members):
-            return _path(after, m, members)
+            return _path(after, m, members), False
         # already in a cycle: a new import inside it can run while the other module is half
         # initialized (toolz's functoolz imports _signatures at its end, after what
         # _signatures takes from it; an import at its top would come first)
         for w in sorted(after.get(m, set()) - before.get(m, set())):
             if w in members:
-                return ["(already a cycle)", *_path(after, m, members)]
+                return _path(after, m, members), True
     return None
 
 
