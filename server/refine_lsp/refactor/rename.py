@@ -76,6 +76,7 @@ class _Parsed:
 
     line_offset: int = 0  # a chunk of the file (one top-level definition): its first line
     reduced: bool = False  # only the statements naming the renamed names (see ``reduced``)
+    walrus: set[int] | None = None  # _walrus_targets, once read
 
     def where(self, node: cst.CSTNode) -> str:
         p = self.positions[node].start
@@ -513,9 +514,8 @@ def _walrus_targets(p: _Parsed) -> set[int]:
     """id() of every name an assignment expression binds inside a comprehension (where
     libcst records it in the comprehension); read once per parse, and only where the text
     has a ``:=``."""
-    found = getattr(p, "_walrus", None)
-    if found is not None:
-        return found
+    if p.walrus is not None:
+        return p.walrus
     found = set()
 
     class V(cst.CSTVisitor):
@@ -529,7 +529,7 @@ def _walrus_targets(p: _Parsed) -> set[int]:
             if isinstance(s, ComprehensionScope) and id(s) not in seen:
                 seen.add(id(s))
                 s.node.visit(V())
-    p._walrus = found
+    p.walrus = found
     return found
 
 
