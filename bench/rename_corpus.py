@@ -266,11 +266,7 @@ class Ours:
         """Files were put back behind the server's back: close them and say so."""
         c = self.clients.get(work)
         if c is not None:
-            c.close_all()
-            c.notify(
-                "workspace/didChangeWatchedFiles",
-                {"changes": [{"uri": Path(p).as_uri(), "type": 2} for p in paths]},
-            )
+            c.reset(paths)
 
     def close(self) -> None:
         for c in self.clients.values():

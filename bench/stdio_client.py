@@ -157,6 +157,19 @@ class StdioClient:
             self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
         self.versions.clear()
 
+    def reset(self, paths) -> None:
+        """Files were put back behind the server's back: close every document and announce
+        the files as changed (or deleted, where they are gone)."""
+        self.close_all()
+        self.notify(
+            "workspace/didChangeWatchedFiles",
+            {
+                "changes": [
+                    {"uri": Path(p).as_uri(), "type": 2 if Path(p).exists() else 3} for p in paths
+                ]
+            },
+        )
+
     def apply(self, edit: dict) -> dict[str, str]:
         """Apply a WorkspaceEdit as an editor does: open documents get incremental didChange
         (and are saved), closed files are written and announced as changed on disk, file
