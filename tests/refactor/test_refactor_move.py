@@ -714,48 +714,70 @@ def test_a_private_name_moved_is_not_added_to_the_destinations_all(tmp_path):
     assert '__all__ = ["last"]' in (tmp_path / "pkg/b.py").read_text()
 
 
-def test_new_imports_go_before_code_placed_right_after_the_leading_imports(tmp_path):
+REDUCEBY = {
+    "pkg/__init__.py": "",
+    "pkg/util.py": "NO = object()\n",
+    "pkg/c.py": "def freq(xs):\n    return len(xs)\n",
+    "pkg/d.py": "def pick(xs):\n    return xs[0]\n",
+    "pkg/a.py": """
+        from pkg.util import NO
+        from pkg.c import freq
+
+
+        def reduceby(xs, init=NO):
+            return freq(xs) if init is NO else init
+    """,
+    "main.py": """
+        from pkg.a import reduceby
+        from pkg.b import pairs
+
+        print(reduceby("abc"), reduceby("x", 5), pairs("ab"))
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    "dest, above",
+    [
+        (  # the name it needs is the destination's last leading import
+            """
+            import itertools
+            from pkg.c import freq
+
+
+            __all__ = ("pairs",)
+
+
+            def pairs(xs):
+                return list(itertools.combinations(xs, 2)), freq(xs)
+            """,
+            "from pkg.c import freq",
+        ),
+        (  # ... or one before the last
+            """
+            from pkg.c import freq
+            from pkg.d import pick
+
+
+            def pairs(xs):
+                return pick(xs), freq(xs)
+            """,
+            "from pkg.d import pick",
+        ),
+    ],
+)
+def test_code_needing_a_leading_import_goes_after_them_and_the_new_ones(tmp_path, dest, above):
     """toolz: reduceby (`init=no_default`) moved to recipes, whose leading imports bind a
-    name it uses: the code went in at the same place as the new import, before it
-    (NameError at import time)."""
-    files = build(
-        tmp_path,
-        {
-            "pkg/__init__.py": "",
-            "pkg/util.py": "NO = object()\n",
-            "pkg/c.py": "def freq(xs):\n    return len(xs)\n",
-            "pkg/a.py": """
-                from pkg.util import NO
-                from pkg.c import freq
-
-
-                def reduceby(xs, init=NO):
-                    return freq(xs) if init is NO else init
-            """,
-            "pkg/b.py": """
-                import itertools
-                from pkg.c import freq
-
-
-                __all__ = ("pairs",)
-
-
-                def pairs(xs):
-                    return list(itertools.combinations(xs, 2)), freq(xs)
-            """,
-            "main.py": """
-                from pkg.a import reduceby
-                from pkg.b import pairs
-
-                print(reduceby("abc"), reduceby("x", 5), pairs("ab"))
-            """,
-        },
-    )
+    name it uses: the code went in at the same place as the new import, before it; and,
+    after pluck had left recipes (its leading imports `from .itertoolz import frequencies,
+    getter` then `from .compatibility import pluck`), between the two. NameError at import
+    time, both."""
+    files = build(tmp_path, {**REDUCEBY, "pkg/b.py": dest})
     before = run(tmp_path)
     do_move(tmp_path, files, "pkg/a.py", "def reduceby", "pkg/b.py")
     assert run(tmp_path) == before
     b = (tmp_path / "pkg/b.py").read_text()
-    assert b.index("from pkg.util import NO") < b.index("def reduceby")
+    assert b.index(above) < b.index("from pkg.util import NO") < b.index("def reduceby")
 
 
 STAR_PKG = {
@@ -821,49 +843,6 @@ def test_a_name_reached_through_another_modules_import_of_the_source_is_refused(
         do_move(tmp_path, files, "pkg/sigs.py", "def setup", "pkg/other.py")
     assert "__init__.py:3 reaches `setup` as _s.setup (the module pkg.sigs)" in str(exc.value)
     assert {p: Path(p).read_text() for p in files} == before
-
-
-def test_code_needing_a_leading_import_goes_after_all_of_them(tmp_path):
-    """toolz, after pluck left recipes: its leading imports were `from .itertoolz import
-    frequencies, getter` then `from .compatibility import pluck`; reduceby, needing
-    `frequencies`, went between the two, above the import of `no_default` it needs."""
-    files = build(
-        tmp_path,
-        {
-            "pkg/__init__.py": "",
-            "pkg/util.py": "NO = object()\n",
-            "pkg/c.py": "def freq(xs):\n    return len(xs)\n",
-            "pkg/d.py": "def pick(xs):\n    return xs[0]\n",
-            "pkg/a.py": """
-                from pkg.util import NO
-                from pkg.c import freq
-
-
-                def reduceby(xs, init=NO):
-                    return freq(xs) if init is NO else init
-            """,
-            "pkg/b.py": """
-                from pkg.c import freq
-                from pkg.d import pick
-
-
-                def pairs(xs):
-                    return pick(xs), freq(xs)
-            """,
-            "main.py": """
-                from pkg.a import reduceby
-                from pkg.b import pairs
-
-                print(reduceby("abc"), reduceby("x", 5), pairs("ab"))
-            """,
-        },
-    )
-    before = run(tmp_path)
-    do_move(tmp_path, files, "pkg/a.py", "def reduceby", "pkg/b.py")
-    assert run(tmp_path) == before
-    b = (tmp_path / "pkg/b.py").read_text()
-    assert b.index("from pkg.d import pick") < b.index("from pkg.util import NO")
-    assert b.index("from pkg.util import NO") < b.index("def reduceby")
 
 
 def test_a_new_import_inside_an_existing_cycle_is_refused(tmp_path):
