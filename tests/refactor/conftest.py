@@ -29,3 +29,21 @@ def dedent(text: str) -> str:
 @pytest.fixture
 def marks():
     return split_marks
+
+
+@pytest.fixture
+def bench_module():
+    """A script of bench/ loaded as a module by its name (``refactor_fuzz``)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    def load(name: str):
+        path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(name, module)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
