@@ -27,8 +27,10 @@ from libcst.metadata import (
     Assignment,
     BuiltinAssignment,
     ClassScope,
+    ComprehensionScope,
     FunctionScope,
     GlobalScope,
+    ImportAssignment,
 )
 
 from refine_lsp.index.classes import ClassIndex
@@ -215,11 +217,16 @@ _EVERYTHING = _Everything()
 
 
 def _names_in(node: cst.CSTNode | None) -> list[cst.Name]:
+    """The names read in ``node``: not the ``.attr`` of an attribute (``m.C`` reads ``m``)."""
     found: list[cst.Name] = []
 
     class V(cst.CSTVisitor):
         def visit_Name(self, n: cst.Name) -> None:
             found.append(n)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
 
     if node is not None:
         node.visit(V())
@@ -250,11 +257,20 @@ def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
         with its function's header): every statement binding it must be kept. At module
         level (by the ast's census), or in a class body whose statements not naming it were
         left out (its binding there is not seen yet); a builtin is bound nowhere."""
-        if n.value in binders:
-            return True
         acc = q.accessed.get(id(n))
         refs = acc.referents if acc is not None else ()
-        if refs and all(isinstance(r, BuiltinAssignment) for r in refs):
+        if refs and all(
+            isinstance(r, Assignment) and isinstance(r.scope, (FunctionScope, ComprehensionScope))
+            for r in refs
+        ):  # bound in a function around it (kept whole) or in its comprehension: all there
+            return False
+        if n.value in binders:
+            return True
+        if refs and all(
+            isinstance(r, BuiltinAssignment)
+            or (isinstance(r, ImportAssignment) and isinstance(r.scope, GlobalScope))
+            for r in refs
+        ):  # a builtin, or imported at the top level only (top-level imports are kept)
             return False
         return not refs or not all(
             isinstance(r, Assignment) and isinstance(r.node, cst.Param) for r in refs
