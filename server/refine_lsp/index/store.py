@@ -270,8 +270,10 @@ class WorkspaceIndex:
         """Every Python file of the folders with its current text: the editor's for open
         files, the disk's for the others, from memory unless the file changed on disk. The
         folders are walked each time, so a file created or deleted behind the editor's back
-        (no watcher) is never missed: the same answer as ``workspace_texts`` without the reads."""
-        self.refresh_dirty(open_texts)
+        (no watcher) is never missed: the same answer as ``workspace_texts`` without the reads.
+        Files marked dirty are not re-indexed here (their words and outlines wait for the next
+        query that reads them): an open file's text is the editor's, a closed one's is checked
+        against the disk by its stamp, so a rename does not pay for re-indexing what it edited."""
         texts: dict[str, str] = {}
         seen: set[str] = set()
         for folder in self.folders:

@@ -116,7 +116,7 @@ def file_edit(ls: RefineServer, path: str, new_text: str, files: dict[str, str])
     doc = s.documents.get(uri)
     version = doc.version if doc is not None else None
     if doc is None:
-        doc = Document(uri, files.get(path, ""), 0, s.documents.encoding)
+        doc = Document(uri, files.get(path, ""), 0, s.documents.encoding, parse=False)
     edits = [
         lsp.TextEdit(lsp_range(doc, e.span), e.new_text) for e in diff_edits(doc.text, new_text)
     ]

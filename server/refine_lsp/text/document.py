@@ -88,7 +88,11 @@ class DocumentSnapshot:
 
 
 class Document:
-    def __init__(self, uri: str, text: str, version: int = 0, encoding: str = UTF16):
+    def __init__(
+        self, uri: str, text: str, version: int = 0, encoding: str = UTF16, *, parse: bool = True
+    ):
+        """``parse=False``: no tree until ``ensure_tree`` (a document read only to convert
+        positions, such as a file an edit changes that the editor has not opened)."""
         self.uri = uri
         self.version = version
         self.encoding = encoding
@@ -97,11 +101,11 @@ class Document:
         self.last_parse_cpu_ms = 0.0
         self.too_large = False
         self.revision = 0
-        self._set_all(text)
+        self._set_all(text, parse)
 
     # -- state -------------------------------------------------------------------------
 
-    def _set_all(self, text: str) -> None:
+    def _set_all(self, text: str, parse: bool = True) -> None:
         self.data = text.encode("utf-8", "surrogatepass")
         self._text: str | None = text
         self.revision = next(_revisions)
@@ -109,7 +113,8 @@ class Document:
         self._nl_starts: list[int] | None = None
         self._index_lines()
         self.tree = None
-        self._reparse(None)
+        if parse:
+            self._reparse(None)
 
     def _index_lines(self) -> None:
         if b"\r" in self.data:

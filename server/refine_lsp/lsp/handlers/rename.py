@@ -38,7 +38,7 @@ def prepare_rename(ls: RefineServer, params: lsp.PrepareRenameParams):
     from refine_lsp.refactor.rename import quick_prepare
 
     doc, path, pos = _target(ls, params.text_document.uri, params.position)
-    try:  # at once: the full analysis starts in the background for the rename to come
+    try:  # at once, from tree-sitter: the rename that follows checks the rest
         (l1, c1, l2, c2), name = quick_prepare(path, doc.text, pos.line, pos.col, doc.ensure_tree())
     except Refused as exc:
         raise RequestFailed(f"cannot rename here: {exc}") from exc
