@@ -129,3 +129,15 @@ def test_least_recent_trees_are_dropped_and_rebuilt_on_use():
     # The snapshot's tree is a copy: later edits do not change it.
     docs[0].apply_change("zz", (0, 0), (0, 1))
     assert snap.tree.root_node.end_byte == len("y = 0\n")
+
+
+def test_a_document_read_for_positions_only_is_parsed_when_a_tree_is_asked_for():
+    text = "x = '🐍'; y = 1\nz = x\n"
+    doc = Document("file:///t.py", text, 0, UTF16, parse=False)
+    parsed = Document("file:///t.py", text, 0, UTF16)
+    assert doc.tree is None
+    for pos in (Pos(0, 0), Pos(0, 7), Pos(0, 12), Pos(1, 4)):
+        assert doc.to_client(pos) == parsed.to_client(pos)
+    assert doc.from_client(0, 9) == parsed.from_client(0, 9)
+    assert doc.ensure_tree() is not None
+    assert str(doc.tree.root_node) == str(parsed.tree.root_node)
