@@ -884,19 +884,21 @@ class _WholeFile(Exception):
 _TOP = ("function_definition", "decorated_definition", "class_definition")
 
 
-def _top_level_span(text: str, line: int) -> tuple[int, int, str] | None:
-    """(first line, last line, node type) of the top-level definition holding the line."""
+def _top_level_span(text: str, line: int) -> tuple[int, int, str, tuple | None] | None:
+    """(first line, last line, node type, its name's (line, first byte column, end byte
+    column)) of the top-level definition holding the line."""
     from refine_lsp.syntax.parser import parse as ts_parse
 
-    tree = ts_parse(text.encode("utf-8"))
+    tree = ts_parse(text.encode("utf-8", "surrogatepass"))
     for child in tree.root_node.children:
         if child.start_point[0] <= line <= child.end_point[0]:
             if child.type in _TOP and not child.has_error:
-                kind = child.type
-                if kind == "decorated_definition":
-                    inner = child.child_by_field_name("definition")
-                    kind = inner.type if inner is not None else kind
-                return child.start_point[0], child.end_point[0], kind
+                inner = child
+                if child.type == "decorated_definition":
+                    inner = child.child_by_field_name("definition") or child
+                name = inner.child_by_field_name("name")
+                at = (*name.start_point, name.end_point[1]) if name is not None else None
+                return child.start_point[0], child.end_point[0], inner.type, at
             return None
     return None
 
@@ -908,8 +910,14 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
     span = _top_level_span(text, line)
     if span is None:
         return None
-    first, last, _ = span
+    first, last, _, name_at = span
     lines = _lines(text)
+    if name_at is not None and name_at[0] == line and line < len(lines):
+        row = lines[line].encode("utf-8", "surrogatepass")
+        start = len(row[: name_at[1]].decode("utf-8", "surrogatepass"))
+        end = len(row[: name_at[2]].decode("utf-8", "surrogatepass"))
+        if start <= col <= end:
+            return None  # the definition's own name: a module-level one
     if last >= len(lines) or (first and lines[first - 1].rstrip().endswith("\\")):
         return None
     chunk = "".join(lines[first : last + 1])
