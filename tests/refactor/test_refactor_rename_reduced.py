@@ -179,6 +179,32 @@ def header_only(target=Outer):
     return 1
 ''',
     "pkg/star.py": "from pkg.core import *\n\n\ndef f():\n    return helper(LIMIT)\n",
+    # a function travelling as a value: a call passing its keyword that names it not may
+    # reach it (refused); its alias in another module is a call that names it
+    "pkg/valued.py": """def fn(a, scale=0):
+    return a + scale
+
+
+h = fn
+
+
+def g():
+    return h(a=1)
+
+
+def other(a):
+    return fn(a=a, scale=a)
+""",
+    "pkg/alias.py": """from pkg.core import helper as h2
+
+
+def k():
+    return h2(1, scale=3)
+
+
+def unrelated(scale=2):
+    return dict(scale=scale)
+""",
     # receivers proven from locals, comprehensions, lambdas and imports, the way a test module
     # reads the classes it tests; c2 is rebound at module level, so its uses stay unproven
     "pkg/receivers.py": """import pkg.core as pc

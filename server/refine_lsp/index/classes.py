@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from refine_lsp.syntax.pyast import parse_ast
+
 from .modules import absolute_module, module_name
 
 
@@ -134,9 +136,8 @@ def file_info(path: str, text: str) -> FileInfo:
         return cached[1]
     module, is_package = module_name(Path(path))
     info = FileInfo(path, module, is_package)
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_ast(text)
+    if tree is None:
         info.parses = False
         return info
     for node in tree.body:

@@ -957,8 +957,11 @@ def _rename_local(files, path: str, line: int, col: int, new: str) -> RenameResu
                 if not isinstance(q.scopes.get(fn_node), GlobalScope):
                     return None  # may be called with the keyword elsewhere in the file
                 # a top-level function called elsewhere in its file: those calls are in the
-                # statements that name it (its parameter's name may be in every function)
-                r = _parse_for(path, text, {fn_node.name.value, new})
+                # statements that name it (its parameter's name may be in every function);
+                # used as a value anywhere, any call passing the keyword may reach it
+                fname = fn_node.name.value
+                valued = any(_value_use(t, fname) is not None for t in files.values() if fname in t)
+                r = _parse_for(path, text, {fname, new} | ({old} if valued else set()))
                 at = q.positions[fn_node.name].start
                 fn_r = next(
                     (

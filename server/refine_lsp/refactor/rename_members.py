@@ -35,6 +35,7 @@ from libcst.metadata import (
 
 from refine_lsp.index.classes import ClassIndex
 from refine_lsp.index.modules import dotted
+from refine_lsp.syntax.pyast import parse_ast
 
 from .model import Refusal
 
@@ -86,9 +87,8 @@ def module_binders(text: str) -> frozenset[str]:
     if got is not None:
         _BINDERS.move_to_end(key)
         return got
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_ast(text)
+    if tree is None:
         return _EVERYTHING
     names: set[str] = set()
     todo: list[ast.AST] = list(tree.body)
@@ -138,10 +138,7 @@ def keyword_calls(text: str) -> tuple | None:
     if key in _CALLS:
         _CALLS.move_to_end(key)
         return _CALLS[key]
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        tree = None
+    tree = parse_ast(text)
     got = None
     if tree is not None:
         calls, callees, attrs, aliases, values = [], set(), set(), {}, {}
@@ -945,10 +942,10 @@ def rename_method_param(files: Mapping[str, str], parsed: dict, p: _Parsed, fn_n
         named = method in text or any(s in text for s in shorts)
         if not named and not (valued and keyword.search(text)):
             continue
-        holds_def = path in def_files
-        callee_names = {method} | shorts | {a for s in shorts for a in _aliases(text, s)}
-        if not holds_def and not _may_pass(text, callee_names, old, method, anyone=bool(valued)):
-            continue  # no call here passes the keyword to a callee of that name
+        if path not in def_files and path not in parsed:  # those are read in any case
+            callee_names = {method} | shorts | {a for s in shorts for a in _aliases(text, s)}
+            if not _may_pass(text, callee_names, old, method, anyone=bool(valued)):
+                continue  # no call here passes the keyword to a callee of that name
         q = parsed.get(path) or parse_for_members(path, text, words, {method})
         for fn in _method_defs(q, defs, method):
             at = q.positions[fn.name].start
@@ -1092,9 +1089,14 @@ def rename_function_keywords(files: Mapping[str, str], parsed: dict, p: _Parsed,
     for path, text in files.items():
         if not (keyword.search(text) or "**" in text) or (fn not in text and not valued):
             continue
-        if not _may_pass(text, {fn, *_aliases(text, fn)}, old, anyone=bool(valued)):
-            continue
-        q = parsed.get(path) or _parse_for(path, text, {fn, old, new})
+        q = parsed.get(path)  # the function's own file (read already), or:
+        if q is None:
+            aliases = _aliases(text, fn)
+            if not _may_pass(text, {fn, *aliases}, old, anyone=bool(valued)):
+                continue
+            # the calls that matter name the function (or an alias of it); any call passing
+            # `old=` where it travels as a value
+            q = _parse_for(path, text, {fn, old, new} if valued else {fn, new, *aliases})
         rec = _Receivers(q, index)
         for call in _calls(q.wrapper.module):
             kws = [a for a in call.args if a.keyword is not None and a.keyword.value in (old, new)]
