@@ -14,6 +14,7 @@ shadowing in any affected scope, builtins and names from outside the workspace, 
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import keyword
 import re
@@ -42,6 +43,7 @@ from libcst.metadata import (
 
 from refine_lsp.index.modules import dotted, imported_module, module_name
 
+from .cstwalk import dispatch, find, in_source_order, module_statements
 from .model import Refusal
 from .rename_namespaces import global_namespace_reads, local_namespace_reads
 
@@ -95,11 +97,19 @@ def _binding_name(a: BaseAssignment) -> cst.Name | None:
 _CACHE_SIZE = 4  # prepareRename then rename on the same text parse it once
 _cache: OrderedDict[tuple[str, str], Future] = OrderedDict()
 _cache_lock = threading.Lock()
+# Every text one rename parsed (None outside a rename): a rename following re-exports reads
+# the same importers once per module it passes through, more than the shared cache holds.
+_this_rename: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "refine_lsp_rename_parses", default=None
+)
 
 
 def _parse(path: str, text: str) -> _Parsed:
-    """The file parsed with its scopes: from the cache (fresh edits) or now."""
+    """The file parsed with its scopes: from this rename's, the cache (fresh edits) or now."""
     key = (path, text)
+    mine_now = _this_rename.get()
+    if mine_now is not None and key in mine_now:
+        return dataclasses.replace(mine_now[key], edits={})
     with _cache_lock:
         future = _cache.get(key)
         if future is None:
@@ -116,7 +126,10 @@ def _parse(path: str, text: str) -> _Parsed:
             future.set_result(_parse_now(path, text))
         except BaseException as exc:
             future.set_exception(exc)
-    return dataclasses.replace(future.result(), edits={})
+    parsed = future.result()
+    if mine_now is not None:
+        mine_now[key] = parsed
+    return dataclasses.replace(parsed, edits={})
 
 
 # Top-level statements kept whatever they mention: they bind names (a star import binds
@@ -330,6 +343,38 @@ def quick_prepare(
     return (line, start, line, start + len(word)), word
 
 
+class _LazyPositions(Mapping):
+    """The module's PositionProvider mapping, computed when first read: a file the rename
+    only checks (no edit, no message about it) skips it, about a quarter of its analysis."""
+
+    def __init__(self, wrapper: MetadataWrapper):
+        self._wrapper = wrapper
+        self._map: Mapping | None = None
+        self._lock = threading.Lock()
+
+    def _resolved(self) -> Mapping:
+        if self._map is None:
+            with self._lock:
+                if self._map is None:
+                    self._map = self._wrapper.resolve(PositionProvider)
+        return self._map
+
+    def __getitem__(self, node):
+        return self._resolved()[node]
+
+    def get(self, node, default=None):
+        return self._resolved().get(node, default)
+
+    def __contains__(self, node) -> bool:
+        return node in self._resolved()
+
+    def __iter__(self):
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+
 def _parse_now(path: str, text: str) -> _Parsed:
     try:
         wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
@@ -338,7 +383,7 @@ def _parse_now(path: str, text: str) -> _Parsed:
             f"{Path(path).name} does not parse (line {exc.raw_line}): fix it first"
         ) from None
     scopes = wrapper.resolve(ScopeProvider)
-    positions = wrapper.resolve(PositionProvider)
+    positions = _LazyPositions(wrapper)
     assigned: dict[int, Assignment] = {}
     accessed: dict[int, Access] = {}
     accesses: list[Access] = []
@@ -566,7 +611,7 @@ def _check_walrus_owners(p: _Parsed, old: str, new: str) -> None:
                     )
 
 
-class _Dynamic(cst.CSTVisitor):
+class _Dynamic:
     """What the scope analysis cannot see: global/nonlocal, pattern captures, strings."""
 
     def __init__(self, names: set[str]):
@@ -606,14 +651,20 @@ class _Dynamic(cst.CSTVisitor):
         if isinstance(value, str) and value in self.names:
             self.strings.append(node)
 
+    def read(self, p: _Parsed) -> _Dynamic:
+        """Collect from ``p``'s module, each list in the source's order."""
+        dispatch(self, p.wrapper.module)
+        for name in ("declared", "nonlocal_items", "captured", "strings"):
+            setattr(self, name, in_source_order(getattr(self, name), p.positions))
+        return self
+
 
 def _check_dynamic(
     p: _Parsed, old: str, new: str, result: RenameResult, scope: Scope | None = None
 ) -> _Dynamic:
     """Refusals for what scopes cannot see; ``nonlocal old`` in a function nested in the
     renamed variable's scope is kept in ``dyn.nonlocal_names`` to be renamed with it."""
-    dyn = _Dynamic({old, new})
-    p.wrapper.module.visit(dyn)
+    dyn = _Dynamic({old, new}).read(p)
     dyn.nonlocal_names = []
     for item in dyn.nonlocal_items:
         inner = p.scopes.get(dyn.nonlocal_stmt[id(item)])
@@ -788,19 +839,21 @@ def _keyword_call_sites(p: _Parsed, fn_assignments: set[BaseAssignment], old: st
 
 
 def _calls(module: cst.Module) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
-    module.visit(V())
-    return found
+    return find(module, cst.Call)
 
 
 def rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -> RenameResult:
     """Rename the name at zero-based (line, col) of ``path`` to ``new`` in ``files`` (every
     Python file of the workspace: path -> text). Raises Refusal with the reason."""
+    token = _this_rename.set({}) if _this_rename.get() is None else None
+    try:
+        return _rename(files, path, line, col, new)
+    finally:
+        if token is not None:
+            _this_rename.reset(token)
+
+
+def _rename(files: Mapping[str, str], path: str, line: int, col: int, new: str) -> RenameResult:
     new = new.strip()
     if not new.isidentifier():
         raise Refusal(f"`{new}` is not a Python identifier")
@@ -1261,15 +1314,9 @@ def _rename_through_star(files, q: _Parsed, p: _Parsed, old: str, new: str) -> b
 
 
 def _star_imports(module: cst.Module) -> list[cst.ImportFrom]:
-    found: list[cst.ImportFrom] = []
-
-    class V(cst.CSTVisitor):
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            if isinstance(node.names, cst.ImportStar):
-                found.append(node)
-
-    module.visit(V())
-    return found
+    """``from m import *`` statements (only the module's level may have them)."""
+    found = module_statements(module, cst.ImportFrom)
+    return [n for n in found if isinstance(n.names, cst.ImportStar)]
 
 
 def _import_assignments(q: _Parsed) -> list[ImportAssignment]:
@@ -1288,19 +1335,15 @@ def _rename_attribute_uses(q: _Parsed, bindings: dict[int, str | None], old: str
     ``pkg`` is imported (its access is the head name)."""
     touched = None
     by_node = {id(a.node): a for a in q.accesses}
-
-    class V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            nonlocal touched
-            if node.attr.value != old:
-                return
+    for node in find(q.wrapper.module, cst.Attribute):
+        if node.attr.value == old:
             acc = by_node.get(id(node.value))
             if acc is not None and any(
                 id(r) in bindings and bindings[id(r)] is None for r in acc.referents
             ):
                 _edit(q, node.attr, new)
                 touched = "attribute"
-                return
+                continue
             chain, head = dotted(node.value), node.value
             while isinstance(head, cst.Attribute):
                 head = head.value
@@ -1309,6 +1352,4 @@ def _rename_attribute_uses(q: _Parsed, bindings: dict[int, str | None], old: str
                 if any(bindings.get(id(r), None) == chain for r in acc.referents):
                     _edit(q, node.attr, new)
                     touched = "attribute"
-
-    q.wrapper.module.visit(V())
     return touched

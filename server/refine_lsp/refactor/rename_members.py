@@ -37,6 +37,7 @@ from refine_lsp.index.classes import ClassIndex
 from refine_lsp.index.modules import dotted
 from refine_lsp.syntax.pyast import parse_ast
 
+from .cstwalk import children, dispatch, find, in_source_order, walk
 from .model import Refusal
 
 # rename.py imports this module inside rename() (not at its top), so these names are ready
@@ -216,17 +217,17 @@ _EVERYTHING = _Everything()
 def _names_in(node: cst.CSTNode | None) -> list[cst.Name]:
     """The names read in ``node``: not the ``.attr`` of an attribute (``m.C`` reads ``m``)."""
     found: list[cst.Name] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.append(n)
-
-        def visit_Attribute(self, n: cst.Attribute) -> bool:
-            n.value.visit(self)
-            return False
-
-    if node is not None:
-        node.visit(V())
+    todo = [node] if node is not None else []
+    while todo:
+        top = todo.pop()
+        if isinstance(top, cst.Attribute):
+            todo.append(top.value)
+            continue
+        for n in walk(top, prune=(cst.Attribute,)):
+            if isinstance(n, cst.Name):
+                found.append(n)
+            elif isinstance(n, cst.Attribute):
+                todo.append(n.value)
     return found
 
 
@@ -235,17 +236,12 @@ def _receiver_words(q: _Parsed, attrs: set[str]) -> set[str]:
 
     guards: list[cst.Name] = []
 
-    class V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
+    for node in find(q.wrapper.module, (cst.Attribute, cst.Call)):
+        if isinstance(node, cst.Attribute):
             if node.attr.value in attrs:
                 heads.extend(_names_in(node.value))
-
-        def visit_Call(self, node: cst.Call) -> None:
-            g = _guard(node)
-            if g is not None:  # isinstance(x, C) narrows x to C: C's binding is needed
-                guards.extend(_names_in(g[1]))
-
-    q.wrapper.module.visit(V())
+        elif (g := _guard(node)) is not None:  # isinstance(x, C) narrows x to C: C's
+            guards.extend(_names_in(g[1]))  # binding is needed
 
     binders = module_binders(q.text)
 
@@ -346,24 +342,20 @@ class _Receivers:
                         if var == node.value:
                             self._narrowed[id(node)] = cls
                             break
-                todo += [(c, guards) for c in node.children]
+                todo += [(c, guards) for c in children(node)]
         return self._narrowed.get(id(name))
 
     def assigned_call(self, target: cst.CSTNode) -> cst.Call | None:
         """``x = Call(...)``: the call, for the Name ``x`` bound there."""
         if self._assigned_calls is None:
             found: dict[int, cst.Call] = {}
-
-            class V(cst.CSTVisitor):
-                def visit_Assign(self, node: cst.Assign) -> None:
-                    if (
-                        len(node.targets) == 1
-                        and isinstance(node.targets[0].target, cst.Name)
-                        and isinstance(node.value, cst.Call)
-                    ):
-                        found[id(node.targets[0].target)] = node.value
-
-            self.p.wrapper.module.visit(V())
+            for node in find(self.p.wrapper.module, cst.Assign):
+                if (
+                    len(node.targets) == 1
+                    and isinstance(node.targets[0].target, cst.Name)
+                    and isinstance(node.value, cst.Call)
+                ):
+                    found[id(node.targets[0].target)] = node.value
             self._assigned_calls = found
         return self._assigned_calls.get(id(target))
 
@@ -696,7 +688,7 @@ def _fields(index: ClassIndex, q: str) -> set[str]:
     return set()
 
 
-class _Attributes(cst.CSTVisitor):
+class _Attributes:
     def __init__(self, names: set[str]):
         self.names = names
         self.found: list[cst.Attribute] = []
@@ -720,6 +712,13 @@ class _Attributes(cst.CSTVisitor):
                 return
             if value in self.names:
                 self.dynamic.append(node)
+
+    def read(self, q: _Parsed) -> _Attributes:
+        """Collect from ``q``'s module, each list in the source's order."""
+        dispatch(self, q.wrapper.module)
+        self.found = in_source_order(self.found, q.positions)
+        self.dynamic = in_source_order(self.dynamic, q.positions)
+        return self
 
 
 def _class_scopes(p: _Parsed, family: set[str]) -> list[tuple[cst.ClassDef, ClassScope]]:
@@ -790,8 +789,7 @@ def rename_member(
                 _rename_variable(q, scope, set(scope.assignments[old]), old, new)
             _slots(q, cls, old, new)
         rec = _Receivers(q, index)
-        seen = _Attributes({old, new})
-        q.wrapper.module.visit(seen)
+        seen = _Attributes({old, new}).read(q)
         dynamic += [q.where(c) for c in seen.dynamic if c.args[1].value.evaluated_value == old]
         for node in seen.found:
             owner = rec.cls_param(node.value)
@@ -809,8 +807,7 @@ def rename_member(
             elif kind == "unknown" or (kind in ("instance", "class") and cls not in index.classes):
                 left.append(q.where(node))
         if q.edits:
-            dyn = _Dynamic({old})
-            q.wrapper.module.visit(dyn)
+            dyn = _Dynamic({old}).read(q)
             for s in dyn.strings:
                 r = q.positions[s]
                 if (r.start.line, r.start.column) not in q.edits:
@@ -1046,8 +1043,7 @@ def _method_keywords(
                 raise Refusal(f"the call at {q.where(call)} already passes `{new}=`")
             _edit(q, a.keyword, new)
     if keyword.search(q.text):
-        seen = _Attributes({method})
-        q.wrapper.module.visit(seen)
+        seen = _Attributes({method}).read(q)
         left += [q.where(c) for c in seen.dynamic]
         for node in seen.found:
             if id(node) in called:

@@ -22,6 +22,7 @@ from libcst.metadata import ImportAssignment
 from refine_lsp.index.classes import ClassIndex
 from refine_lsp.index.modules import dotted, imported_module
 
+from .cstwalk import dispatch, in_source_order
 from .model import Refusal
 
 # rename.py imports this module inside rename() (not at its top), so these names are ready
@@ -131,7 +132,7 @@ def _rewrite(q: _Parsed, target: list[str], new: str, result: RenameResult) -> N
     old = target[-1]
     outer: dict[int, cst.Attribute] = {}
 
-    class Collect(cst.CSTVisitor):
+    class Collect:
         def __init__(self):
             self.imports: list[cst.Import | cst.ImportFrom] = []
             self.strings: list[cst.SimpleString] = []
@@ -149,7 +150,9 @@ def _rewrite(q: _Parsed, target: list[str], new: str, result: RenameResult) -> N
             self.strings.append(node)
 
     seen = Collect()
-    q.wrapper.module.visit(seen)
+    dispatch(seen, q.wrapper.module)
+    seen.imports = in_source_order(seen.imports, q.positions)
+    seen.strings = in_source_order(seen.strings, q.positions)
     rebind: list[tuple[ImportAssignment, cst.ImportAlias]] = []
     for stmt in seen.imports:
         if isinstance(stmt, cst.Import):

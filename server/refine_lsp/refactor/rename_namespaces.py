@@ -11,6 +11,8 @@ from pathlib import Path
 
 import libcst as cst
 
+from .cstwalk import dispatch
+
 _MAX_WHERE = 3
 _LOCAL_READERS = {"locals", "vars"}
 _EVALUATORS = {"eval", "exec"}
@@ -20,7 +22,7 @@ _TOP_LEVEL_READS = re.compile(
 )
 
 
-class _Readers(cst.CSTVisitor):
+class _Readers:
     def __init__(self) -> None:
         self.found: list[tuple[cst.CSTNode, str]] = []
 
@@ -45,7 +47,8 @@ def local_namespace_reads(p, function: cst.CSTNode, old: str) -> list[str]:
     """A warning when the function holding the renamed local or parameter reads its
     namespace (``p`` is rename's parsed file or chunk; ``function`` the scope's node)."""
     readers = _Readers()
-    function.visit(readers)
+    dispatch(readers, function)
+    readers.found.sort(key=lambda f: (p.positions[f[0]].start.line, p.positions[f[0]].start.column))
     if not readers.found:
         return []
     spots = [f"{what} at {p.where(node)}" for node, what in readers.found]
