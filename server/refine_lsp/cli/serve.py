@@ -39,5 +39,5 @@ def run(args: argparse.Namespace) -> int:
         stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
         sys.stdout = sys.stderr
         code = transport.serve_stdio(server, stdin, stdout)
-    transport.exit_soon(code)
+    transport.end_process(code)
     return code

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO
@@ -166,6 +167,28 @@ def _close(loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor, server
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
     loop.close()
+
+
+def end_process(code: int) -> None:
+    """End the process now, skipping the interpreter's finalization: the atexit hooks run
+    (model processes closed, sandboxes killed), the log and the streams are flushed, then
+    ``os._exit``. Finalization runs third-party ``__del__`` methods, and litellm's HTTP
+    handler imports a module in its own: a server once hung there on the import lock after
+    ``exit``, with the grace timer's thread already stopped."""
+    import atexit
+
+    exit_soon(code)  # should a hook hang
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
 
 
 def exit_soon(code: int, grace_s: float = EXIT_GRACE_S) -> None:
