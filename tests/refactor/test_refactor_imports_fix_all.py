@@ -198,10 +198,10 @@ def test_one_run_path_is_taken_where_kept_imports_are_used():
 def test_a_file_whose_spared_import_is_unused_skips_the_one_run_path_next_time(monkeypatch):
     import importlib
 
-    imports = importlib.import_module("refine_lsp.refactor.imports")
-    import collections
+    from refine_lsp.recent import Recent
 
-    monkeypatch.setattr(imports, "_SPARED_UNUSED", collections.OrderedDict())
+    imports = importlib.import_module("refine_lsp.refactor.imports")
+    monkeypatch.setattr(imports, "_SPARED_UNUSED", Recent(64))
     runs = []
     real = imports.run_ruff
     monkeypatch.setattr(imports, "run_ruff", lambda *a: runs.append(a[1]) or real(*a))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
-from collections import OrderedDict
+
+from refine_lsp.recent import Recent
 
 from .model import Refusal
 
@@ -126,9 +126,7 @@ def _spared(statement, text: bytes) -> bool:
     return False
 
 
-_SPARED_UNUSED: OrderedDict[tuple, None] = OrderedDict()  # kept imports seen unused
-_SPARED_UNUSED_SIZE = 64
-_SPARED_LOCK = threading.Lock()
+_SPARED_UNUSED: Recent[tuple, bool] = Recent(64)  # kept imports seen unused
 
 
 def fix_keeping(source: str, args: list[str], path: str | None, tree=None) -> str | None:
@@ -142,19 +140,13 @@ def fix_keeping(source: str, args: list[str], path: str | None, tree=None) -> st
     """
     kept = kept_import_lines(source, tree)
     key = (path, tuple(args), tuple(kept))
-    if kept:
-        with _SPARED_LOCK:
-            if key in _SPARED_UNUSED:
-                _SPARED_UNUSED.move_to_end(key)
-                return None
+    if kept and _SPARED_UNUSED.get(key, False):
+        return None
     fixed, found = fix_and_report(source, args, path)
     if found is None:
         return None
     if any(fixed.count(k) != source.count(k) for k in kept):
-        with _SPARED_LOCK:
-            _SPARED_UNUSED[key] = None
-            while len(_SPARED_UNUSED) > _SPARED_UNUSED_SIZE:
-                _SPARED_UNUSED.popitem(last=False)
+        _SPARED_UNUSED.put(key, True)
         return None
     return fixed
 

@@ -19,7 +19,6 @@ import dataclasses
 import keyword
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from libcst.metadata import (
 )
 
 from refine_lsp.index.modules import dotted, imported_module, module_name
+from refine_lsp.recent import Recent
 
 from .cstwalk import dispatch, find, in_source_order, module_statements
 from .model import Refusal
@@ -94,9 +94,8 @@ def _binding_name(a: BaseAssignment) -> cst.Name | None:
     return None
 
 
-_CACHE_SIZE = 4  # prepareRename then rename on the same text parse it once
-_cache: OrderedDict[tuple[str, str], Future] = OrderedDict()
-_cache_lock = threading.Lock()
+# prepareRename then rename on the same text parse it once
+_cache: Recent[tuple[str, str], Future] = Recent(4)
 # Every text one rename parsed (None outside a rename): a rename following re-exports reads
 # the same importers once per module it passes through, more than the shared cache holds.
 _this_rename: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
@@ -110,17 +109,7 @@ def _parse(path: str, text: str) -> _Parsed:
     mine_now = _this_rename.get()
     if mine_now is not None and key in mine_now:
         return dataclasses.replace(mine_now[key], edits={})
-    with _cache_lock:
-        future = _cache.get(key)
-        if future is None:
-            future = Future()
-            _cache[key] = future
-            mine = True
-        else:
-            _cache.move_to_end(key)
-            mine = False
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    future, mine = _cache.setdefault(key, Future())
     if mine:
         try:
             future.set_result(_parse_now(path, text))
@@ -306,8 +295,7 @@ def _parse_for(path: str, text: str, words: set[str]) -> _Parsed:
 
 
 def is_parsed(path: str, text: str) -> bool:
-    with _cache_lock:
-        future = _cache.get((path, text))
+    future = _cache.peek((path, text), None)
     return future is not None and future.done()
 
 

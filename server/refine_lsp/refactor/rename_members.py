@@ -18,7 +18,6 @@ import hashlib
 import importlib
 import re
 import sys
-from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from libcst.metadata import (
 
 from refine_lsp.index.classes import ClassIndex
 from refine_lsp.index.modules import dotted
+from refine_lsp.recent import MISSING, Recent
 from refine_lsp.syntax.pyast import parse_ast
 
 from .cstwalk import children, dispatch, find, in_source_order, walk
@@ -75,7 +75,7 @@ def parse_for_members(path: str, text: str, words: set[str], attrs: set[str]) ->
     return _parse(path, text)
 
 
-_BINDERS: OrderedDict[str, frozenset[str]] = OrderedDict()
+_BINDERS: Recent[str, frozenset[str]] = Recent(64)
 
 
 def module_binders(text: str) -> frozenset[str]:
@@ -84,9 +84,8 @@ def module_binders(text: str) -> frozenset[str]:
     definitions, and (anywhere) ``global`` names and ``:=`` targets. An over-approximation,
     read by ast; everything, where the text does not parse."""
     key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-    got = _BINDERS.get(key)
+    got = _BINDERS.get(key, None)
     if got is not None:
-        _BINDERS.move_to_end(key)
         return got
     tree = parse_ast(text)
     if tree is None:
@@ -117,13 +116,11 @@ def module_binders(text: str) -> frozenset[str]:
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
     got = frozenset(names)
-    _BINDERS[key] = got
-    while len(_BINDERS) > 64:
-        _BINDERS.popitem(last=False)
+    _BINDERS.put(key, got)
     return got
 
 
-_CALLS: OrderedDict[str, tuple | None] = OrderedDict()
+_CALLS: Recent[str, tuple | None] = Recent(512)
 
 
 def keyword_calls(text: str) -> tuple | None:
@@ -136,9 +133,9 @@ def keyword_calls(text: str) -> tuple | None:
     not an attribute's receiver, not in an annotation, a base, an isinstance/issubclass or
     except check. None: the text does not parse (read it all)."""
     key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-    if key in _CALLS:
-        _CALLS.move_to_end(key)
-        return _CALLS[key]
+    got = _CALLS.get(key)
+    if got is not MISSING:
+        return got
     tree = parse_ast(text)
     got = None
     if tree is not None:
@@ -182,9 +179,7 @@ def keyword_calls(text: str) -> tuple | None:
             ):
                 values[node.id] = min(values.get(node.id, node.lineno), node.lineno)
         got = (tuple(calls), frozenset(attrs), aliases, values)
-    _CALLS[key] = got
-    while len(_CALLS) > 512:
-        _CALLS.popitem(last=False)
+    _CALLS.put(key, got)
     return got
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 
 import tree_sitter
 import tree_sitter_python
+
+from refine_lsp.recent import Recent
 
 
 @lru_cache(maxsize=1)
@@ -19,9 +19,7 @@ def new_parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(language())
 
 
-_RECENT: OrderedDict[bytes, tree_sitter.Tree] = OrderedDict()
-_RECENT_SIZE = 8
-_recent_lock = threading.Lock()
+_RECENT: Recent[bytes, tree_sitter.Tree] = Recent(8)
 
 
 def parse(data: bytes | str, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
@@ -32,14 +30,8 @@ def parse(data: bytes | str, old_tree: tree_sitter.Tree | None = None) -> tree_s
         data = data.encode("utf-8", "surrogatepass")
     if old_tree is not None:
         return new_parser().parse(data, old_tree)
-    with _recent_lock:
-        tree = _RECENT.get(data)
-        if tree is not None:
-            _RECENT.move_to_end(data)
-            return tree
-    tree = new_parser().parse(data)
-    with _recent_lock:
-        _RECENT[data] = tree
-        while len(_RECENT) > _RECENT_SIZE:
-            _RECENT.popitem(last=False)
+    tree = _RECENT.get(data, None)
+    if tree is None:
+        tree = new_parser().parse(data)
+        _RECENT.put(data, tree)
     return tree
