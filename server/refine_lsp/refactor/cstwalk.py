@@ -105,8 +105,14 @@ def dispatch(visitor, root: cst.CSTNode, prune: tuple[type, ...] = ()) -> None:
 _MISSING = object()
 
 
-def in_source_order(nodes: list, positions) -> list:
-    """``nodes`` sorted by where they start (``positions``: a PositionProvider's mapping)."""
-    if len(nodes) < 2:
-        return list(nodes)
-    return sorted(nodes, key=lambda n: (positions[n].start.line, positions[n].start.column))
+def in_source_order(items: list, positions, node=None) -> list:
+    """``items`` sorted by where their node starts (``positions``: a PositionProvider's
+    mapping; ``node``: the item's node, where the items are not nodes themselves)."""
+    if len(items) < 2:
+        return list(items)
+
+    def start(item):
+        where = positions[item if node is None else node(item)].start
+        return where.line, where.column
+
+    return sorted(items, key=start)

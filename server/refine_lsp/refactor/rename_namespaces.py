@@ -11,7 +11,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from .cstwalk import dispatch
+from .cstwalk import dispatch, in_source_order
 
 _MAX_WHERE = 3
 _LOCAL_READERS = {"locals", "vars"}
@@ -48,10 +48,10 @@ def local_namespace_reads(p, function: cst.CSTNode, old: str) -> list[str]:
     namespace (``p`` is rename's parsed file or chunk; ``function`` the scope's node)."""
     readers = _Readers()
     dispatch(readers, function)
-    readers.found.sort(key=lambda f: (p.positions[f[0]].start.line, p.positions[f[0]].start.column))
-    if not readers.found:
+    found = in_source_order(readers.found, p.positions, node=lambda f: f[0])
+    if not found:
         return []
-    spots = [f"{what} at {p.where(node)}" for node, what in readers.found]
+    spots = [f"{what} at {p.where(node)}" for node, what in found]
     return [
         f"the function holding `{old}` reads its names as a namespace ({_spots(spots)}): code "
         f"there that finds `{old}` by its name would not find it under the new one"
