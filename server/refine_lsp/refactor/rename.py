@@ -6,7 +6,8 @@ Renamed here: local variables and nested functions, parameters (with the keyword
 of the calls that can be resolved to the function), module-level functions, classes and
 variables with their imports elsewhere (``from m import x``, ``from m import x as y``,
 ``import m`` + ``m.x``, re-exports) and ``__all__`` entries. Methods and attributes are in
-rename_members.py, modules and packages (from an import statement) in rename_modules.py.
+rename_members.py, a parameter's keyword arguments across files in rename_params.py, modules
+and packages (from an import statement) in rename_modules.py.
 Refused with the reason: names declared ``global``/``nonlocal``, names bound by pattern
 matching (libcst's scopes do not record them), ``import *`` of the module, collisions and
 shadowing in any affected scope, builtins and names from outside the workspace, keywords.
@@ -1052,13 +1053,13 @@ def _rename_keywords(files, parsed, p: _Parsed, fn_node, old: str, new: str, res
     result.risks += risks
     fn_assignments = set(fn_scope.assignments[fn_node.name.value])
     if isinstance(fn_scope, ClassScope):
-        from .rename_members import rename_method_param
+        from .rename_params import rename_method_param
 
         rename_method_param(files, parsed, p, fn_node, old, new)
         return
     _keyword_call_sites(p, fn_assignments, old, new)
     if isinstance(fn_scope, GlobalScope):
-        from .rename_members import rename_function_keywords
+        from .rename_params import rename_function_keywords
 
         rename_function_keywords(files, parsed, p, fn_node, old, new)
         return
