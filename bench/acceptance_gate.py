@@ -1,6 +1,6 @@
 """Benchmark: how long the acceptance gate takes to decide (target: median <= 0.2 ms).
 
-    /work/venv/bin/python bench/acceptance_gate.py
+    python bench/acceptance_gate.py
 
 Cursor positions are taken all over this repository's own Python files; for each, the
 stage-1 and stage-2 features are computed once (reported separately: they include a small

@@ -1,7 +1,7 @@
 """Editor latency of refine-lsp and its peers, driven over stdio by one raw JSON-RPC client.
 
-    /work/venv/bin/python bench/latency.py                 # ours + python-lsp-server + jedi-language-server
-    /work/venv/bin/python bench/latency.py --peers none --quick
+    python bench/latency.py                 # ours + python-lsp-server + jedi-language-server
+    python bench/latency.py --peers none --quick
 
 Per server, in one run, on the same 5,000-line files built from installed library code:
 cold start to the initialize result; single-character keystrokes as incremental didChange
