@@ -74,6 +74,13 @@ def test_ceiling_report_on_a_slice(slice_path):
     assert 0.0 <= s1["louo"]["oracle_calls_saved"] < 1.0
     assert s1["in_sample"]["loose_l2"]["auc"] >= s1["in_sample"]["shipped_l2"]["auc"]
     assert s1["in_sample"]["shipped_l2"]["auc"] >= s1["louo"]["auc"]
+    s1_curve = s1["learning_curve"]
+    assert [p["train_users"] for p in s1_curve] == [1, 2, 3]
+    assert (s1_curve[-1]["auc"], s1_curve[-1]["oracle_calls_saved"]) == (
+        s1["louo"]["auc"],
+        s1["louo"]["oracle_calls_saved"],
+    )
+    assert all(0.0 <= p["oracle_calls_saved"] < 1.0 for p in s1_curve)
     low = s1["louo"]["lowest_scored"]
     assert low["decisions"] == round(0.15 * len(decisions))
     # Saving 15% at 95% kept is possible exactly when the lowest 15% hold few enough accepted.
@@ -112,6 +119,7 @@ def test_ceiling_cli_prints_json_and_table(slice_path, capsys):
     out = capsys.readouterr().out
     assert "leave-one-user-out" in out and "in-sample" in out and "learning curve" in out
     assert "stage 1 (before the model call" in out
+    assert "stage-1 learning curve (training users: AUC / calls saved)  3: " in out
 
 
 def test_ceiling_cli_bad_input(tmp_path, capsys):

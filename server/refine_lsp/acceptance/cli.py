@@ -165,6 +165,12 @@ def _ceiling(args: argparse.Namespace) -> int:
         f" AUC {s1['louo']['auc']:.3f}, calls saved with an oracle threshold"
         f" {s1['louo']['oracle_calls_saved']:.1%}; in-sample {in_sample}"
     )
+    s1_curve = ", ".join(
+        f"{p['train_users']}: {p['auc']:.3f} / {p['oracle_calls_saved']:.1%}"
+        for p in s1.get("learning_curve", [])
+    )
+    if s1_curve:
+        print(f"  stage-1 learning curve (training users: AUC / calls saved)  {s1_curve}")
     low = s1["louo"].get("lowest_scored")
     if low:
         print(
